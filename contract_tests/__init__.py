@@ -1,0 +1,1 @@
+"""eigen-mock contract suite."""

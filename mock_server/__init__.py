@@ -1,0 +1,1 @@
+"""eigen-mock: offline mock server for Eigen AI's image generation API."""
