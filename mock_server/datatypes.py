@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from base64 import b64encode
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -59,3 +60,6 @@ class RenderedImage:
     @property
     def media_type(self) -> str:
         return "image/png" if self.output_format == "png" else "image/jpeg"
+
+    def base64(self) -> str:
+        return b64encode(self.data).decode("ascii")

@@ -1,0 +1,43 @@
+# Two commands do all set-up on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
+HYPOTHESIS_PROFILE ?= ci
+
+.PHONY: run test lint types spec-lint unit bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
+
+run: $(STAMP)
+	$(BIN)/eigen-mock serve --host 127.0.0.1 --port 8000
+
+test: lint types spec-lint unit
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+types: $(STAMP)
+	$(BIN)/mypy
+
+spec-lint: $(STAMP) $(NODE_STAMP)
+	$(BIN)/openapi-spec-validator openapi/eigen.yaml
+	npx --no-install spectral lint --fail-severity=warn openapi/eigen.yaml
+
+unit: $(STAMP)
+	$(BIN)/pytest --hypothesis-profile=$(HYPOTHESIS_PROFILE)
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf $(VENV) node_modules .tox .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,77 @@
+"""``create_app(settings)``: the route table, middleware order and error rendering.
+
+Layers, outermost first: ``RequestContextMiddleware`` (request id, access log, last-resort
+500) → Starlette's exception middleware (renders ``EigenMockError`` and maps Starlette's own
+404/405 onto the contract's error shape) → the routes. Handlers live in ``endpoints.py`` and
+``control.py``; the rules they call know nothing of HTTP.
+"""
+
+from __future__ import annotations
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from .context import RequestContextMiddleware, request_id_of
+from .control import control_routes
+from .endpoints import HANDLERS
+from .errors import EigenMockError, InternalError, MethodNotAllowed, NotFound
+from .responses import error_response
+from .runtime import Runtime
+from .settings import Settings
+from .spec import OPERATION_PATH, Spec
+
+
+class ResolverError(LookupError):
+    """The spec names an operationId that has no handler (raised at start-up)."""
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    """Build the mock server.
+
+    Parameters:
+        settings: configuration; ``None`` reads ``EIGEN_MOCK_*`` from the environment.
+    """
+    settings = Settings.from_env() if settings is None else settings
+    runtime = Runtime.build(settings)
+    app = Starlette(
+        routes=_routes(runtime.spec, settings.control_enabled),
+        middleware=[Middleware(RequestContextMiddleware, access_log=settings.access_log)],
+        exception_handlers={EigenMockError: _render, HTTPException: _render_http},
+    )
+    app.state.runtime = runtime
+    return app
+
+
+def create_app_from_env() -> Starlette:
+    """Factory for ``uvicorn --factory`` (worker processes rebuild settings from the environment)."""
+    return create_app(Settings.from_env())
+
+
+def _routes(spec: Spec, control: bool) -> list[BaseRoute]:
+    missing = sorted(spec.operation_ids - set(HANDLERS))
+    if missing:
+        raise ResolverError(f"the spec names operations without a handler: {missing}")
+    routes: list[BaseRoute] = [Route(OPERATION_PATH, HANDLERS["generate"], methods=["POST"])]
+    return routes + (control_routes() if control else [])
+
+
+async def _render(request: Request, exc: Exception) -> Response:
+    error = exc if isinstance(exc, EigenMockError) else InternalError("internal error")
+    return error_response(error, request_id_of(request.scope))
+
+
+async def _render_http(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    error: EigenMockError
+    if exc.status_code == 404:
+        error = NotFound(f"no such path: {request.url.path[:200]}")
+    elif exc.status_code == 405:
+        allow = (exc.headers or {}).get("Allow", "POST")
+        error = MethodNotAllowed(f"{request.method} is not allowed here; use {allow}", headers={"Allow": allow})
+    else:
+        error = InternalError("internal error")
+    return error_response(error, request_id_of(request.scope))

@@ -1,0 +1,119 @@
+"""The generator: turns a ``Plan`` into an image, reads sources and writes S3 output.
+
+Blocking work (image synthesis, S3, fetching ``image_path``) happens here, called from a
+worker thread by the HTTP layer. No Starlette imports: the rules live apart from HTTP.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from .datatypes import RenderedImage, RenderSpec
+from .errors import StorageError
+from .imaging import Renderer, decode_source
+from .rng import SeedSource
+from .rules import Plan, Source, extra_fields, processing_seconds
+from .sources import SourceResolver
+from .storage import S3Storage
+
+
+@dataclass(frozen=True, slots=True)
+class Generation:
+    """The outcome of one successful request: everything the response needs."""
+
+    request_id: str
+    plan: Plan
+    seed: int
+    image: RenderedImage = field(repr=False)
+    processing_time_seconds: float
+    created: int
+    extra: dict[str, Any]
+
+    def to_json(self) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "request_id": self.request_id,
+            "model": self.plan.model_id,
+            "mode": self.plan.mode,
+            "seed": self.seed,
+            "width": self.image.width,
+            "height": self.image.height,
+            "output_format": self.image.output_format,
+        }
+        encoded = self.image.base64()
+        body["image_base64"] = encoded
+        body[self.plan.response_field] = encoded
+        body["image_sha256"] = self.image.sha256
+        if self.plan.s3_output is not None:
+            body["s3_output_path"] = str(self.plan.s3_output)
+        body.update(self.extra)
+        body["processing_time_seconds"] = self.processing_time_seconds
+        body["created"] = self.created
+        return body
+
+
+class Generator:
+    """Everything that needs resources: the renderer (and its cache), sources, S3, seeds."""
+
+    def __init__(
+        self,
+        renderer: Renderer,
+        resolver: SourceResolver,
+        storage: S3Storage | None,
+        seeds: SeedSource,
+        defaults: dict[str, Any],
+        max_source_pixels: int,
+    ) -> None:
+        self.renderer = renderer
+        self.resolver = resolver
+        self.storage = storage
+        self.seeds = seeds
+        self._defaults = defaults
+        self._max_source_pixels = max_source_pixels
+
+    def generate(self, plan: Plan, request_id: str) -> Generation:
+        seed = plan.params.get("seed")
+        seed = self.seeds.next_seed() if seed is None else seed
+        image = self.renderer.render(self.render_spec(plan, seed, self._load_sources(plan.sources)))
+        if plan.s3_output is not None:
+            self._store(plan, image)
+        return Generation(
+            request_id=request_id,
+            plan=plan,
+            seed=seed,
+            image=image,
+            processing_time_seconds=processing_seconds(plan.model, plan.params, image.width, image.height),
+            created=int(time.time()),
+            extra=extra_fields(plan.model, plan.params),
+        )
+
+    def render_spec(self, plan: Plan, seed: int, sources: tuple[bytes, ...]) -> RenderSpec:
+        params = plan.params
+        editing = plan.mode == "image-editing"
+        return RenderSpec(
+            model=plan.model.alias_of or plan.model.id,
+            mode=plan.mode,
+            prompt=params["prompt"],
+            seed=seed,
+            width=0 if editing else params.get("width", self._defaults["width"]),
+            height=0 if editing else params.get("height", self._defaults["height"]),
+            output_format=plan.output_format,
+            negative_prompt=params.get("negative_prompt", ""),
+            knobs=plan.knobs(self._defaults),
+            sources=sources,
+            downsizing_mp=params.get("downsizing_mp"),
+        )
+
+    def _load_sources(self, sources: tuple[Source, ...]) -> tuple[bytes, ...]:
+        loaded = []
+        for source in sources:
+            data = source.data if source.data is not None else self.resolver.resolve(source.path or "")
+            decode_source(data, max_pixels=self._max_source_pixels, param=source.param)
+            loaded.append(data)
+        return tuple(loaded)
+
+    def _store(self, plan: Plan, image: RenderedImage) -> None:
+        if self.storage is None or plan.s3_output is None:
+            raise StorageError("this server has no S3 endpoint configured", param="s3_output_path")
+        self.storage.put(plan.s3_output, image.data, image.media_type)

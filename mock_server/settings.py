@@ -1,0 +1,136 @@
+"""The mock's configuration: one frozen object, made from arguments or from the environment.
+
+``Settings.from_env`` is the only place in the package that reads ``os.environ``; everything
+else receives a ``Settings``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+DEFAULT_API_KEY = "eigen-mock-key"
+DEFAULT_BUCKET = "eigen-mock"
+MIB = 1024 * 1024
+
+ENV_PREFIX = "EIGEN_MOCK_"
+
+
+class SettingsError(ValueError):
+    """An environment variable or argument has a value the mock cannot use."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything ``create_app`` needs.
+
+    Parameters:
+        api_keys: accepted bearer keys; empty turns authentication off.
+        models_path: a model library YAML file; ``None`` uses the shipped one.
+        max_body_bytes: request bodies above this are ``413``.
+        max_source_pixels: editing sources with more pixels are rejected as ``invalid_image``
+            (decompression-bomb guard), checked before decoding.
+        s3_endpoint_url: S3 endpoint for ``s3_output_path`` and ``s3://`` sources; ``None`` means
+            no S3 (such requests get ``502 storage_error`` / ``400 source_unavailable``).
+        s3_region, s3_access_key_id, s3_secret_access_key: S3 client configuration.
+        allowed_source_hosts: hosts ``image_path`` may fetch over http(s); empty means none.
+        source_root: local directory ``image_path`` may read from; ``None`` means none.
+        control_enabled: serve the ``/_mock/`` control plane.
+        control_token: if set, the control plane requires ``Authorization: Bearer <token>``.
+        random_seed: seeds the RNG that picks seeds for requests without one (reproducible runs).
+        render_cache_size: encoded images kept per process, keyed by the full request.
+        access_log: write one log line per request.
+    """
+
+    api_keys: tuple[str, ...] = (DEFAULT_API_KEY,)
+    models_path: Path | None = None
+    max_body_bytes: int = 25 * MIB
+    max_source_pixels: int = 40_000_000
+    s3_endpoint_url: str | None = None
+    s3_region: str = "us-east-1"
+    s3_access_key_id: str = "testing"
+    s3_secret_access_key: str = field(default="testing", repr=False)
+    allowed_source_hosts: frozenset[str] = frozenset()
+    source_root: Path | None = None
+    control_enabled: bool = True
+    control_token: str | None = field(default=None, repr=False)
+    random_seed: int | None = None
+    render_cache_size: int = 256
+    access_log: bool = True
+
+    def __post_init__(self) -> None:
+        if self.max_body_bytes < 1 or self.max_source_pixels < 1 or self.render_cache_size < 0:
+            raise SettingsError("limits must be positive")
+        if any(not key for key in self.api_keys):
+            raise SettingsError("an API key must not be empty")
+
+    def replace(self, **changes: Any) -> Settings:
+        return replace(self, **changes)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Build settings from ``EIGEN_MOCK_*`` variables (``os.environ`` when none is given)."""
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for name, (attr, parse) in _ENV_FIELDS.items():
+            raw = env.get(ENV_PREFIX + name)
+            if raw is None:
+                continue
+            try:
+                values[attr] = parse(raw)
+            except ValueError as exc:
+                raise SettingsError(f"{ENV_PREFIX}{name}={raw!r}: {exc}") from exc
+        return cls(**values)
+
+    def to_env(self) -> dict[str, str]:
+        """The ``EIGEN_MOCK_*`` variables that rebuild these settings (for worker processes)."""
+        env: dict[str, str] = {}
+        for name, (attr, _) in _ENV_FIELDS.items():
+            value = getattr(self, attr)
+            if value is None:
+                continue
+            env[ENV_PREFIX + name] = _format(value)
+        return env
+
+
+def _split(raw: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in raw.split(",") if part.strip())
+
+
+def _bool(raw: str) -> bool:
+    lowered = raw.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise ValueError("expected true or false")
+
+
+def _format(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, tuple | frozenset):
+        return ",".join(sorted(value) if isinstance(value, frozenset) else value)
+    return str(value)
+
+
+_ENV_FIELDS: dict[str, tuple[str, Any]] = {
+    "API_KEYS": ("api_keys", _split),
+    "MODELS": ("models_path", Path),
+    "MAX_BODY_BYTES": ("max_body_bytes", int),
+    "MAX_SOURCE_PIXELS": ("max_source_pixels", int),
+    "S3_ENDPOINT_URL": ("s3_endpoint_url", str),
+    "S3_REGION": ("s3_region", str),
+    "S3_ACCESS_KEY_ID": ("s3_access_key_id", str),
+    "S3_SECRET_ACCESS_KEY": ("s3_secret_access_key", str),
+    "ALLOW_SOURCE_HOSTS": ("allowed_source_hosts", lambda raw: frozenset(h.lower() for h in _split(raw))),
+    "SOURCE_ROOT": ("source_root", Path),
+    "CONTROL": ("control_enabled", _bool),
+    "CONTROL_TOKEN": ("control_token", str),
+    "RANDOM_SEED": ("random_seed", int),
+    "RENDER_CACHE_SIZE": ("render_cache_size", int),
+    "ACCESS_LOG": ("access_log", _bool),
+}
