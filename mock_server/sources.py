@@ -186,10 +186,13 @@ class SourceResolver:
 
 
 def _decode_base64(payload: str) -> bytes:
+    """Standard base64, whitespace and missing padding tolerated, anything else refused."""
     text = "".join(unquote(payload).split())
-    text += "=" * (-len(text) % 4)
+    body = text.rstrip("=")
+    if len(text) - len(body) > 2 or "=" in body or len(body) % 4 == 1:
+        raise _invalid("image_path data URL is not valid base64")
     try:
-        return base64.b64decode(text, validate=True)
+        return base64.b64decode(body + "=" * (-len(body) % 4), validate=True)
     except (binascii.Error, ValueError) as exc:
         raise _invalid("image_path data URL is not valid base64") from exc
 
@@ -239,13 +242,16 @@ def _read_regular_file(path: Path, shown: str, max_bytes: int) -> bytes:
         raise _unavailable(f"image_path '{shown}' does not exist under --source-root") from exc
     except OSError as exc:
         raise _unavailable(f"image_path '{shown}' cannot be opened ({exc.strerror})") from exc
-    with os.fdopen(fd, "rb") as handle:
-        info = os.fstat(handle.fileno())
+    try:
+        info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             raise _unavailable(f"image_path '{shown}' is not a regular file")
         if info.st_size > max_bytes:
             raise _unavailable(f"image_path '{shown}' is {info.st_size} bytes, over the limit of {max_bytes}")
-        data = handle.read(max_bytes + 1)
+        with os.fdopen(os.dup(fd), "rb") as handle:
+            data = handle.read(max_bytes + 1)
+    finally:
+        os.close(fd)
     if len(data) > max_bytes:
         raise _unavailable(f"image_path '{shown}' is over the limit of {max_bytes} bytes")
     return data

@@ -7,7 +7,8 @@ onto exactly those two errors in one place. Timeouts and retries are short so th
 endpoint answers quickly instead of hanging a request. Error messages are written here, never
 copied from botocore, so they cannot carry credentials. The calls block; the server runs them
 in a worker thread. One client is created lazily and shared, which is safe: boto3 clients are
-thread-safe (sessions are not, so each ``S3Storage`` makes its own session).
+thread-safe (sessions are not, so each ``S3Storage`` makes its own session). A second,
+single-attempt client is made only if a write ever needs cleaning up after an ambiguous failure.
 """
 
 from __future__ import annotations
@@ -67,7 +68,7 @@ class S3Config:
         return f"{parts.scheme}://{host}:{parts.port}" if parts.port else f"{parts.scheme}://{host}"
 
 
-def _make_client(config: S3Config) -> S3Client:
+def _make_client(config: S3Config, attempts: int) -> S3Client:
     session = boto3.session.Session(
         aws_access_key_id=config.access_key_id,
         aws_secret_access_key=config.secret_access_key,
@@ -76,7 +77,7 @@ def _make_client(config: S3Config) -> S3Client:
     botocore_config = Config(
         connect_timeout=config.connect_timeout,
         read_timeout=config.read_timeout,
-        retries={"max_attempts": config.max_attempts, "mode": "standard"},
+        retries={"total_max_attempts": attempts, "mode": "standard"},
         s3={"addressing_style": "path"},
     )
     return session.client("s3", endpoint_url=config.endpoint_url, config=botocore_config)
@@ -139,6 +140,7 @@ class S3Storage:
     def __init__(self, config: S3Config) -> None:
         self.config = config
         self._client: S3Client | None = None
+        self._cleanup_client: S3Client | None = None
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -148,8 +150,15 @@ class S3Storage:
         """The one shared boto3 client, created on first use."""
         with self._lock:
             if self._client is None:
-                self._client = _make_client(self.config)
+                self._client = _make_client(self.config, self.config.max_attempts)
             return self._client
+
+    def _cleaner(self) -> S3Client:
+        """A single-attempt client for clean-up, so a hung endpoint does not double the wait."""
+        with self._lock:
+            if self._cleanup_client is None:
+                self._cleanup_client = _make_client(self.config, 1)
+            return self._cleanup_client
 
     def put(self, location: S3Location, data: bytes, content_type: str) -> None:
         """Store ``data`` whole at ``location`` or raise ``StorageError`` leaving nothing there."""
@@ -222,7 +231,7 @@ class S3Storage:
     def _discard(self, location: S3Location) -> None:
         """Best-effort delete after a write that may have landed; failures are only logged."""
         try:
-            self.client().delete_object(Bucket=location.bucket, Key=location.key)
+            self._cleaner().delete_object(Bucket=location.bucket, Key=location.key)
         except (BotoCoreError, ClientError) as exc:
             log.warning("could not remove %s after a failed write: %s", location, type(exc).__name__)
 
