@@ -1,0 +1,1 @@
+"""pytest plugin of the contract suite (placeholder until the suite lands)."""
