@@ -1,0 +1,95 @@
+"""A tiny palette-PNG writer that reuses a precompressed prefix of rows.
+
+A text-to-image canvas is the same for every request of one size and pattern; only the
+palette (PLTE) and a band of rows at the bottom (the caption) change. So the rows above the
+band are filtered and deflated once (``make_prefix``), the deflate stream is ended at a
+full-flush point, and each request only deflates its own band and joins the two streams
+(``finish``): the zlib Adler-32 of the whole is combined from the two parts without reading
+the prefix again, and the IDAT chunk's CRC-32 is continued from a stored value.
+"""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from dataclasses import dataclass
+
+from PIL import Image, ImageChops
+
+SIGNATURE = b"\x89PNG\r\n\x1a\n"
+_ADLER_BASE = 65521
+_FILTER_NONE = 0
+_FILTER_SUB = 1
+
+
+def chunk(tag: bytes, data: bytes) -> bytes:
+    """One PNG chunk: length, tag, data and the CRC-32 of tag and data."""
+    return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(data, zlib.crc32(tag)))
+
+
+IEND = chunk(b"IEND", b"")
+
+
+def adler32_combine(adler1: int, adler2: int, len2: int) -> int:
+    """Adler-32 of A+B from adler32(A), adler32(B) and len(B) (zlib's adler32_combine)."""
+    rem = len2 % _ADLER_BASE
+    sum1 = adler1 & 0xFFFF
+    sum2 = (rem * sum1) % _ADLER_BASE
+    sum1 = (sum1 + (adler2 & 0xFFFF) + _ADLER_BASE - 1) % _ADLER_BASE
+    sum2 = (sum2 + (adler1 >> 16) + (adler2 >> 16) + _ADLER_BASE - rem) % _ADLER_BASE
+    return sum1 | (sum2 << 16)
+
+
+def _with_filter_bytes(pixels: Image.Image, filter_type: int) -> bytes:
+    """The rows of an "L" image, each preceded by the PNG filter-type byte."""
+    width, height = pixels.size
+    framed = Image.new("L", (width + 1, height), filter_type)
+    framed.paste(pixels, (1, 0))
+    return framed.tobytes()
+
+
+def sub_filtered_rows(indices: Image.Image) -> bytes:
+    """PNG scanlines of an 8-bit "L" image with the Sub filter (computed by Pillow, in C)."""
+    shifted = ImageChops.offset(indices, 1, 0)
+    shifted.paste(0, (0, 0, 1, indices.height))
+    return _with_filter_bytes(ImageChops.subtract_modulo(indices, shifted), _FILTER_SUB)
+
+
+def plain_rows(indices: Image.Image) -> bytes:
+    """PNG scanlines of an 8-bit "L" image with no filter."""
+    return _with_filter_bytes(indices, _FILTER_NONE)
+
+
+@dataclass(frozen=True, slots=True)
+class PalettePngPrefix:
+    """Everything of an 8-bit palette PNG that does not change between requests."""
+
+    head: bytes  #: signature and IHDR chunk
+    zprefix: bytes  #: zlib header and the deflated fixed rows, ended at a full-flush point
+    adler: int  #: Adler-32 of the fixed rows' scanline bytes
+    idat_crc: int  #: CRC-32 of b"IDAT" + zprefix
+
+
+def make_prefix(width: int, height: int, raw_rows: bytes, level: int = 6) -> PalettePngPrefix:
+    """Deflate the fixed top rows (scanline bytes with filter bytes) of a width x height image."""
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 3, 0, 0, 0)
+    compressor = zlib.compressobj(level, zlib.DEFLATED, 15)
+    zprefix = compressor.compress(raw_rows) + compressor.flush(zlib.Z_FULL_FLUSH)
+    return PalettePngPrefix(
+        head=SIGNATURE + chunk(b"IHDR", ihdr),
+        zprefix=zprefix,
+        adler=zlib.adler32(raw_rows),
+        idat_crc=zlib.crc32(zprefix, zlib.crc32(b"IDAT")),
+    )
+
+
+def finish(prefix: PalettePngPrefix, palette: bytes, raw_tail: bytes, level: int = 1) -> bytes:
+    """The complete PNG: the prefix, this request's palette, and its deflated tail rows."""
+    compressor = zlib.compressobj(level, zlib.DEFLATED, -15)
+    ztail = compressor.compress(raw_tail) + compressor.flush(zlib.Z_FINISH)
+    adler = adler32_combine(prefix.adler, zlib.adler32(raw_tail), len(raw_tail))
+    trailer = ztail + struct.pack(">I", adler)
+    crc = zlib.crc32(trailer, prefix.idat_crc)
+    idat_len = struct.pack(">I", len(prefix.zprefix) + len(trailer))
+    parts = (prefix.head, chunk(b"PLTE", palette), idat_len, b"IDAT", prefix.zprefix, trailer)
+    return b"".join((*parts, struct.pack(">I", crc), IEND))

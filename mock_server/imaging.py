@@ -1,0 +1,299 @@
+"""Deterministic image synthesis: text-to-image canvases and edits of source images.
+
+The image is a pure function of the ``RenderSpec``: every choice (pattern, colours, tint) comes
+from a SHA-256 of a canonical encoding of the spec, never from ``hash()``, time or a global RNG.
+A caption band at the bottom shows the model, the seed, the size and the start of the prompt.
+
+Text-to-image output is an 8-bit palette image: the index pattern of each size is made and
+deflated once (``_png_prefix``); a request only picks the palette and deflates its caption
+rows (see ``_png``). Edits blend the resized sources and tint them through a per-spec lookup
+table. ``Renderer`` adds a thread-safe LRU cache of encoded results.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import math
+import threading
+from array import array
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from PIL import Image, ImageFile, ImageOps
+from PIL.JpegImagePlugin import JpegImageFile
+from PIL.PngImagePlugin import PngImageFile
+from PIL.WebPImagePlugin import WebPImageFile
+
+from . import _caption, _png
+from .datatypes import OutputFormat, RenderedImage, RenderSpec
+from .errors import InvalidImage
+
+_VERSION = "eigen-mock-imaging/1"  # part of every digest: bump it when the pictures change
+_MASTER = 2048  # side of the pattern plane; a canvas shows its centre
+_GRID = 129  # the pattern is sampled on a _GRID-square grid and enlarged smoothly
+_COLORS = 240  # palette entries of the pattern; the 16 after them are the caption's grey ramp
+_BAND_BG, _BAND_INK = (14, 14, 18), (255, 255, 255)
+
+
+@dataclass(frozen=True, slots=True)
+class SourceImage:
+    """A decoded, validated editing source (RGB; alpha is composited over white)."""
+
+    image: Image.Image
+    sha256: str  #: of the original bytes
+    width: int
+    height: int
+
+
+def _image_class(data: bytes) -> type[ImageFile.ImageFile] | None:
+    """The Pillow plugin for the real format of ``data`` (by magic bytes), if it is allowed."""
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return PngImageFile
+    if data.startswith(b"\xff\xd8\xff"):
+        return JpegImageFile
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return WebPImageFile
+    return None
+
+
+def _to_rgb(image: Image.Image) -> Image.Image:
+    if image.mode in ("RGBA", "LA", "PA", "La", "RGBa") or "transparency" in image.info:
+        white = Image.new("RGBA", image.size, (255, 255, 255, 255))
+        white.alpha_composite(image.convert("RGBA"))
+        return white.convert("RGB")
+    return image.convert("RGB")
+
+
+def decode_source(data: bytes, *, max_pixels: int, param: str = "image_file") -> SourceImage:
+    """Decode an editing source, refusing anything but a sound PNG, JPEG or WebP of at most
+    ``max_pixels`` pixels. The size is read from the header before any pixel is decoded."""
+    if not data:
+        raise InvalidImage(f"{param} is empty", param=param)
+    plugin = _image_class(data)
+    if plugin is None:
+        raise InvalidImage(f"{param} is not a PNG, JPEG or WebP image", param=param)
+    try:
+        # The plugin class itself, not Image.open: the size check below replaces Pillow's
+        # bomb check, which would warn (an error under strict warning filters) or raise.
+        with plugin(io.BytesIO(data)) as opened:
+            width, height = opened.size
+            if width * height > max_pixels or width < 1 or height < 1:
+                raise InvalidImage(
+                    f"{param} is {width}x{height} pixels, more than the limit of {max_pixels}", param=param
+                )
+            opened.load()
+            image = _to_rgb(opened)
+    except InvalidImage:
+        raise
+    except Exception as exc:  # Pillow raises OSError, SyntaxError, ValueError, struct.error, ...
+        raise InvalidImage(f"{param} could not be decoded as a PNG, JPEG or WebP image", param=param) from exc
+    return SourceImage(image, hashlib.sha256(data).hexdigest(), image.width, image.height)
+
+
+def output_size_for_edit(width: int, height: int, downsizing_mp: float | None) -> tuple[int, int]:
+    """The edit output size: the source's, scaled down (never up) to ``downsizing_mp`` megapixels."""
+    if downsizing_mp is None or width * height <= downsizing_mp * 1_000_000:
+        return width, height
+    limit = max(1, math.floor(downsizing_mp * 1_000_000 + 1e-6))
+    scale = math.sqrt(limit / (width * height))
+    new_w, new_h = max(1, math.floor(width * scale)), max(1, math.floor(height * scale))
+    new_w, new_h = min(new_w, max(1, limit // new_h)), min(new_h, max(1, limit // new_w))
+    return new_w, new_h
+
+
+def _spec_digest(spec: RenderSpec, source_hashes: Sequence[str], *, with_format: bool) -> bytes:
+    """SHA-256 of a canonical (JSON, ASCII) encoding of everything the image depends on."""
+    mp = None if spec.downsizing_mp is None else repr(float(spec.downsizing_mp))
+    fields = [
+        _VERSION, spec.model, spec.mode, spec.prompt, spec.negative_prompt, spec.seed, spec.width, spec.height,
+        [list(knob) for knob in spec.knobs], list(source_hashes), mp, spec.output_format if with_format else None,
+    ]  # fmt: skip
+    return hashlib.sha256(json.dumps(fields, ensure_ascii=True, separators=(",", ":")).encode()).digest()
+
+
+def _byte(value: float) -> int:
+    return min(255, max(0, round(value)))
+
+
+def _mix(a: Sequence[int], b: Sequence[int], t: float) -> tuple[int, ...]:
+    return tuple(_byte(x + (y - x) * t) for x, y in zip(a, b, strict=True))
+
+
+_RAMP16 = bytes(c for k in range(16) for c in _mix(_BAND_BG, _BAND_INK, k / 15))
+_RAMP256 = bytes(c for k in range(256) for c in _mix(_BAND_BG, _BAND_INK, k / 255))
+_BAND_LUT = [_COLORS + (v * 15 + 127) // 255 for v in range(256)]
+
+
+@lru_cache(maxsize=3 * _COLORS)
+def _wave(cycles: int, phase: int) -> Image.Image:
+    """cos(2 pi (cycles * i + phase) / _COLORS) for i in range(_COLORS), as a 1-row "F" image."""
+    values = array("f", (math.cos(math.tau * (cycles * i + phase) / _COLORS) for i in range(_COLORS)))
+    return Image.frombytes("F", (_COLORS, 1), values.tobytes())
+
+
+def _palette(digest: bytes) -> bytes:
+    """A cyclic cosine palette of ``_COLORS`` entries chosen by the digest, then the caption ramp."""
+    cycles, channels = 1 + digest[1] % 3, []
+    for c in range(3):
+        base, amp = 255 * (0.3 + 0.35 * digest[2 + c] / 255), 255 * (0.3 + 0.25 * digest[5 + c] / 255)
+        wave = _wave(cycles, digest[8 + c] * _COLORS // 256)
+        channels.append(wave.point(lambda v, a=amp, b=base: v * a + b).convert("L"))
+    return Image.merge("RGB", channels).tobytes() + _RAMP16
+
+
+def _tint_lut(digest: bytes) -> list[int]:
+    """A per-channel lookup table (768 entries) that recolours an edit's sources."""
+    lut: list[int] = []
+    for c in range(3):
+        phase, amount = digest[8 + c] / 255, 0.4 + 0.3 * digest[11 + c] / 255
+        curve = (127.5 + 127.5 * math.cos(math.tau * (v / 255 + phase)) for v in range(256))
+        lut.extend(_byte(v * (1 - amount) + k * amount) for v, k in zip(range(256), curve, strict=True))
+    return lut
+
+
+# Index patterns, as smooth functions of (x, y) on the master canvas; values wrap modulo _COLORS.
+def _rings(x: float, y: float) -> float:
+    return 1.2 * math.hypot(x - 800, y - 900) + 20 * math.sin(x / 97)
+
+
+def _waves(x: float, y: float) -> float:
+    return 45 * (math.sin(x / 170) + math.sin(y / 130) + math.sin((x + y) / 210) + math.sin(math.hypot(x, y) / 90))
+
+
+def _interference(x: float, y: float) -> float:
+    return 0.9 * (math.hypot(x - 700, y - 1200) - math.hypot(x - 1400, y - 800))
+
+
+def _ripples(x: float, y: float) -> float:
+    return 0.55 * (x + 0.6 * y) + 70 * math.sin(x / 150) * math.cos(y / 190)
+
+
+_PATTERNS: tuple[Callable[[float, float], float], ...] = (_rings, _waves, _interference, _ripples)
+
+
+@lru_cache(maxsize=len(_PATTERNS))
+def _grid(variant: int) -> Image.Image:
+    """The pattern sampled on a coarse "F" grid spanning the ``_MASTER``-square plane."""
+    step, fn = _MASTER / (_GRID - 1), _PATTERNS[variant]
+    values = (round(fn(i * step, j * step) * 16) / 16 + 9000 for j in range(_GRID) for i in range(_GRID))
+    return Image.frombytes("F", (_GRID, _GRID), array("f", values).tobytes())
+
+
+@lru_cache(maxsize=1)
+def _wrap_lut() -> list[int]:
+    """Maps the pattern's 32-bit values (all in 0..65535) to palette indices."""
+    return [v % _COLORS for v in range(65536)]
+
+
+@lru_cache(maxsize=8)
+def _index_canvas(variant: int, width: int, height: int) -> Image.Image:
+    """The pattern's palette indices for one size: the plane's centre, enlarged from the grid."""
+    step = _MASTER / (_GRID - 1)
+    left, top = (_MASTER - width) / 2 / step + 0.5, (_MASTER - height) / 2 / step + 0.5
+    box = (left, top, left + width / step, top + height / step)
+    smooth = _grid(variant).resize((width, height), Image.Resampling.BILINEAR, box=box)
+    return smooth.convert("I").point(_wrap_lut(), "L")
+
+
+@lru_cache(maxsize=32)
+def _png_prefix(variant: int, width: int, height: int) -> _png.PalettePngPrefix:
+    """The deflated rows above the caption band, shared by every request of this size and pattern."""
+    rows = _index_canvas(variant, width, height).crop((0, 0, width, height - _caption.band_height(width, height)))
+    return _png.make_prefix(width, height, _png.sub_filtered_rows(rows), level=1)
+
+
+def _caption_lines(spec: RenderSpec, width: int, height: int) -> tuple[str, str]:
+    head = f"{_caption.printable(spec.model[:60])}  ·  seed {spec.seed}  ·  {width}x{height}"
+    if spec.mode == "image-editing":
+        head += f"  ·  edit of {len(spec.sources)}" if len(spec.sources) > 1 else "  ·  edit"
+    prompt = _caption.printable(spec.prompt[:40]).strip() + ("…" if len(spec.prompt) > 40 else "")
+    return head, f"“{prompt}”"
+
+
+def _encode(image: Image.Image, output_format: OutputFormat) -> bytes:
+    buffer = io.BytesIO()
+    if output_format == "png":
+        image.save(buffer, "PNG", compress_level=1)
+    else:
+        image.save(buffer, "JPEG", quality=90)
+    return buffer.getvalue()
+
+
+def _render_text_to_image(spec: RenderSpec, digest: bytes) -> bytes:
+    width, height, variant = spec.width, spec.height, digest[0] % len(_PATTERNS)
+    palette = _palette(digest)
+    caption = _caption.render_caption(width, height, _caption_lines(spec, width, height))
+    band = None if caption is None else caption.point(_BAND_LUT)
+    if spec.output_format == "png":
+        tail = b"" if band is None else _png.plain_rows(band)
+        return _png.finish(_png_prefix(variant, width, height), palette, tail)
+    canvas = _index_canvas(variant, width, height).copy()
+    if band is not None:
+        canvas.paste(band, (0, height - band.height))
+    canvas.putpalette(palette)
+    return _encode(canvas.convert("RGB"), spec.output_format)
+
+
+def _resized(image: Image.Image, size: tuple[int, int]) -> Image.Image:
+    return image if image.size == size else image.resize(size, Image.Resampling.BILINEAR, reducing_gap=2.0)
+
+
+def _render_edit(spec: RenderSpec, digest: bytes, sources: Sequence[SourceImage]) -> Image.Image:
+    """The sources blended (equal weights, each fitted to the first's scaled size) and tinted."""
+    size = output_size_for_edit(sources[0].width, sources[0].height, spec.downsizing_mp)
+    merged = _resized(sources[0].image, size)
+    for count, source in enumerate(sources[1:], start=2):
+        merged = Image.blend(merged, ImageOps.fit(source.image, size, Image.Resampling.BILINEAR), 1 / count)
+    tinted = merged.point(_tint_lut(digest))
+    caption = _caption.render_caption(*size, _caption_lines(spec, *size))
+    if caption is not None:
+        shade = caption.copy()
+        shade.putpalette(_RAMP256)
+        tinted.paste(shade.convert("RGB"), (0, size[1] - caption.height))
+    return tinted
+
+
+class Renderer:
+    """Renders specs to encoded images, with an LRU cache of results (safe across threads)."""
+
+    def __init__(self, *, cache_size: int = 256, max_source_pixels: int = 40_000_000) -> None:
+        self.cache_size = cache_size
+        self.max_source_pixels = max_source_pixels
+        self._cache: OrderedDict[bytes, RenderedImage] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def render(self, spec: RenderSpec) -> RenderedImage:
+        hashes = [hashlib.sha256(source).hexdigest() for source in spec.sources]
+        key = _spec_digest(spec, hashes, with_format=True)
+        with self._lock:
+            cached = self._cache.get(key)
+            if cached is not None:
+                self._cache.move_to_end(key)
+                return cached
+        result = self._render(spec, _spec_digest(spec, hashes, with_format=False))
+        self._remember(key, result)
+        return result
+
+    def _render(self, spec: RenderSpec, digest: bytes) -> RenderedImage:
+        if spec.mode == "text-to-image":
+            data, size = _render_text_to_image(spec, digest), (spec.width, spec.height)
+        else:
+            if not spec.sources:
+                raise ValueError("an image-editing spec needs at least one source")
+            sources = [decode_source(s, max_pixels=self.max_source_pixels) for s in spec.sources]
+            image = _render_edit(spec, digest, sources)
+            data, size = _encode(image, spec.output_format), image.size
+        return RenderedImage(data, size[0], size[1], spec.output_format, hashlib.sha256(data).hexdigest())
+
+    def _remember(self, key: bytes, result: RenderedImage) -> None:
+        if self.cache_size <= 0:
+            return
+        with self._lock:
+            self._cache[key] = result
+            self._cache.move_to_end(key)
+            while len(self._cache) > self.cache_size:
+                self._cache.popitem(last=False)
