@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from python_multipart.multipart import parse_options_header
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.types import Message
@@ -69,15 +70,26 @@ def _reject_constant(name: str) -> Any:
 
 
 async def parse_multipart(request: Request, body: bytes, max_part_bytes: int) -> RawRequest:
+    _check_complete(request.headers.get("content-type", ""), body)
     replay = Request(request.scope, _replay(body))
     try:
         form = await replay.form(max_files=_MAX_PARTS, max_fields=_MAX_PARTS, max_part_size=max_part_bytes)
-    except Exception as exc:  # noqa: BLE001 - any parser failure is the client's malformed body
+    except Exception as exc:  # any parser failure is the client's malformed body
         raise InvalidMultipart(f"the multipart body cannot be parsed: {_detail(exc)}") from None
     try:
         return await _collect(form.multi_items())
     finally:
         await form.close()
+
+
+def _check_complete(content_type: str, body: bytes) -> None:
+    """python-multipart silently drops a truncated last part; a body must end with its closing delimiter."""
+    _, options = parse_options_header(content_type)
+    boundary = options.get(b"boundary")
+    if not boundary:
+        raise InvalidMultipart("the multipart Content-Type has no boundary parameter")
+    if b"--" + boundary + b"--" not in body:
+        raise InvalidMultipart("the multipart body is truncated: its closing boundary is missing")
 
 
 def _detail(exc: Exception) -> str:
