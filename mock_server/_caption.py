@@ -34,8 +34,8 @@ def printable(text: str) -> str:
 
 
 def font_px(width: int, height: int) -> int:
-    """The caption's font size for an image: it scales with the shorter side."""
-    return max(MIN_FONT, min(width, height) // 28)
+    """The caption's font size for an image: it scales with the width, within a 1/16 of the height."""
+    return max(MIN_FONT, min(width // 28, height // 16))
 
 
 def band_height(width: int, height: int) -> int:

@@ -79,14 +79,12 @@ def decode_source(data: bytes, *, max_pixels: int, param: str = "image_file") ->
     try:
         # The plugin class itself, not Image.open: the size check below replaces Pillow's
         # bomb check, which would warn (an error under strict warning filters) or raise.
-        with plugin(io.BytesIO(data)) as opened:
-            width, height = opened.size
-            if width * height > max_pixels or width < 1 or height < 1:
-                raise InvalidImage(
-                    f"{param} is {width}x{height} pixels, more than the limit of {max_pixels}", param=param
-                )
-            opened.load()
-            image = _to_rgb(opened)
+        opened = plugin(io.BytesIO(data))
+        width, height = opened.size
+        if width * height > max_pixels or width < 1 or height < 1:
+            raise InvalidImage(f"{param} is {width}x{height} pixels, more than the limit of {max_pixels}", param=param)
+        opened.load()
+        image = opened if opened.mode == "RGB" and "transparency" not in opened.info else _to_rgb(opened)
     except InvalidImage:
         raise
     except Exception as exc:  # Pillow raises OSError, SyntaxError, ValueError, struct.error, ...
@@ -215,11 +213,10 @@ def _caption_lines(spec: RenderSpec, width: int, height: int) -> tuple[str, str]
 
 
 def _encode(image: Image.Image, output_format: OutputFormat) -> bytes:
-    buffer = io.BytesIO()
     if output_format == "png":
-        image.save(buffer, "PNG", compress_level=1)
-    else:
-        image.save(buffer, "JPEG", quality=90)
+        return _png.encode_rgb(image)
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=90)
     return buffer.getvalue()
 
 
@@ -258,12 +255,20 @@ def _render_edit(spec: RenderSpec, digest: bytes, sources: Sequence[SourceImage]
 
 
 class Renderer:
-    """Renders specs to encoded images, with an LRU cache of results (safe across threads)."""
+    """Renders specs to encoded images, with an LRU cache of results (safe across threads).
 
-    def __init__(self, *, cache_size: int = 256, max_source_pixels: int = 40_000_000) -> None:
+    The cache holds at most ``cache_size`` results and ``cache_bytes`` bytes of image data
+    (``cache_size=0`` turns it off); its key covers the whole spec, source bytes included.
+    """
+
+    def __init__(
+        self, *, cache_size: int = 256, max_source_pixels: int = 40_000_000, cache_bytes: int = 256 * 2**20
+    ) -> None:
         self.cache_size = cache_size
+        self.cache_bytes = cache_bytes
         self.max_source_pixels = max_source_pixels
         self._cache: OrderedDict[bytes, RenderedImage] = OrderedDict()
+        self._cached_bytes = 0
         self._lock = threading.Lock()
 
     def render(self, spec: RenderSpec) -> RenderedImage:
@@ -290,10 +295,12 @@ class Renderer:
         return RenderedImage(data, size[0], size[1], spec.output_format, hashlib.sha256(data).hexdigest())
 
     def _remember(self, key: bytes, result: RenderedImage) -> None:
-        if self.cache_size <= 0:
+        if self.cache_size <= 0 or len(result.data) > self.cache_bytes:
             return
         with self._lock:
-            self._cache[key] = result
+            if key not in self._cache:
+                self._cache[key] = result
+                self._cached_bytes += len(result.data)
             self._cache.move_to_end(key)
-            while len(self._cache) > self.cache_size:
-                self._cache.popitem(last=False)
+            while len(self._cache) > self.cache_size or self._cached_bytes > self.cache_bytes:
+                self._cached_bytes -= len(self._cache.popitem(last=False)[1].data)
