@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 from base64 import b64encode
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 OutputFormat = Literal["png", "jpg"]
@@ -17,7 +18,7 @@ class Upload:
     field: str
     filename: str | None
     content_type: str | None
-    data: bytes = field(repr=False)
+    data: bytes = dataclasses.field(repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,14 +45,14 @@ class RenderSpec:
     #: Other parameters that change the output, as sorted (name, canonical text) pairs.
     knobs: tuple[tuple[str, str], ...] = ()
     #: Source image bytes for editing, in request order; empty for text-to-image.
-    sources: tuple[bytes, ...] = field(default=(), repr=False)
+    sources: tuple[bytes, ...] = dataclasses.field(default=(), repr=False)
     #: Editing only: scale the source down to at most this many megapixels.
     downsizing_mp: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class RenderedImage:
-    data: bytes = field(repr=False)
+    data: bytes = dataclasses.field(repr=False)
     width: int
     height: int
     output_format: OutputFormat

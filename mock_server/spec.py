@@ -42,8 +42,9 @@ class Spec:
 
     @cached_property
     def registry(self) -> Registry[Any]:
-        resource = Resource.from_contents(dict(self.document), default_specification=DRAFT202012)
-        return Registry().with_resource(SPEC_URI, resource)
+        resource: Resource[Any] = Resource.from_contents(dict(self.document), default_specification=DRAFT202012)
+        registry: Registry[Any] = Registry().with_resource(SPEC_URI, resource)
+        return registry
 
     def schema(self, name: str) -> dict[str, Any]:
         """A component schema with its own ``$ref`` resolved (one level)."""
@@ -75,7 +76,7 @@ class Spec:
 
     @cached_property
     def operation_ids(self) -> frozenset[str]:
-        ids = set()
+        ids: set[str] = set()
         for item in self.document["paths"].values():
             ids.update(op["operationId"] for op in item.values() if isinstance(op, dict) and "operationId" in op)
         return frozenset(ids)

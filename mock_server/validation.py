@@ -13,7 +13,7 @@ from typing import Any
 from jsonschema import ValidationError
 
 from .datatypes import RawRequest
-from .errors import InvalidJson, InvalidParameter, MissingParameter, UnsupportedParameter
+from .errors import EigenMockError, InvalidJson, InvalidParameter, MissingParameter, UnsupportedParameter
 from .spec import FILE_PARAMETERS, MediaKind, Spec
 
 _FILE_PLACEHOLDER = "<file>"
@@ -56,7 +56,7 @@ class RequestValidator:
     def _coerce(self, params: dict[str, Any], properties: dict[str, Any]) -> dict[str, Any]:
         return {name: _parse_text(name, value, properties[name]) for name, value in params.items()}
 
-    def _first(self, errors: Iterable[ValidationError], instance: dict[str, Any], media: MediaKind) -> Exception:
+    def _first(self, errors: Iterable[ValidationError], instance: dict[str, Any], media: MediaKind) -> EigenMockError:
         problems = [_to_problem(error, instance, self._properties[media]) for error in errors]
         problems.sort(key=lambda item: (item[0], self._order.get(item[1].param or "", -1)))
         return problems[0][1]
@@ -95,10 +95,12 @@ def _parse_text(name: str, value: Any, schema: dict[str, Any]) -> Any:
     return value
 
 
-def _to_problem(error: ValidationError, instance: dict[str, Any], props: dict[str, Any]) -> tuple[int, Exception]:
+def _to_problem(
+    error: ValidationError, instance: dict[str, Any], props: dict[str, Any]
+) -> tuple[int, EigenMockError]:
     """(priority, error) for one schema violation; lower priority numbers win."""
     if error.validator == "required":
-        missing = [name for name in error.validator_value if name not in instance]
+        missing = [name for name in _listed(error.validator_value) if name not in instance]
         name = missing[0] if missing else None
         return 0, MissingParameter(f"{name} is required", param=name)
     if error.validator == "additionalProperties":
@@ -116,7 +118,8 @@ def _message(param: str, error: ValidationError) -> str:
         low, high = schema.get("minimum", schema.get("exclusiveMinimum")), schema.get("maximum")
         return f"{param} must be between {low} and {high}, got {_quote(error.instance)}"
     if keyword == "enum":
-        return f"{param} must be one of {', '.join(map(str, error.validator_value))}, got {_quote(error.instance)}"
+        allowed = ", ".join(map(str, _listed(error.validator_value)))
+        return f"{param} must be one of {allowed}, got {_quote(error.instance)}"
     if keyword == "type":
         return f"{param} must be {_a(str(error.validator_value))}, got {_json_type(error.instance)}"
     if keyword == "minLength":
@@ -126,6 +129,10 @@ def _message(param: str, error: ValidationError) -> str:
     if keyword in ("maxItems", "minItems"):
         return f"{param} must have between {schema.get('minItems', 0)} and {schema.get('maxItems')} items"
     return f"{param} is invalid: {error.message[:200]}"
+
+
+def _listed(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, list | tuple) else []
 
 
 def _a(kind: str | None) -> str:

@@ -40,7 +40,8 @@ def data_url(data: bytes, media_type: str = "image/png") -> str:
 
 def assert_schema(document: Any, schema_name: str) -> None:
     """``document`` matches ``#/components/schemas/<schema_name>`` of the spec."""
-    validator = Draft202012Validator({"$ref": f"{SPEC_URI}#/components/schemas/{schema_name}"}, registry=spec().registry)
+    reference = {"$ref": f"{SPEC_URI}#/components/schemas/{schema_name}"}
+    validator = Draft202012Validator(reference, registry=spec().registry)
     errors = [error.message for error in validator.iter_errors(document)]
     assert not errors, errors
 

@@ -22,8 +22,9 @@ EDIT = {"model": "eigen-image", "prompt": "winter", "mode": "image-editing"}
 Uploads = list[tuple[str, bytes]]
 
 
-def send(client: InProcessClient, media: str, params: dict[str, Any], uploads: Uploads = ()) -> httpx.Response:  # type: ignore[assignment]
+def send(client: InProcessClient, media: str, params: dict[str, Any], uploads: Uploads | None = None) -> httpx.Response:
     """The same request as JSON (files as base64) or as multipart (scalars as text parts)."""
+    uploads = uploads or []
     if media == "json":
         body = dict(params)
         for field, data in uploads:
@@ -86,8 +87,8 @@ BOTH: list[tuple[str, dict[str, Any], Uploads, str, str | None]] = [
     ("two-source-fields", {**EDIT, "image_path": data_url(source_png())}, [("image_file", source_png())],
      "conflicting_source_images", "image_path"),
     ("too-many-images", EDIT, [("images", source_png())] * 2, "conflicting_source_images", "images"),
-    ("ten-images", {**EDIT, "model": "qwen-image-edit-2511"}, [("images", source_png())] * 10, "conflicting_source_images",
-     "images"),
+    ("ten-images", {**EDIT, "model": "qwen-image-edit-2511"}, [("images", source_png())] * 10,
+     "conflicting_source_images", "images"),
     ("garbage-image", EDIT, [("image_file", b"not an image at all")], "invalid_image", "image_file"),
     ("gif-image", EDIT, [("image", gif_bytes())], "invalid_image", "image"),
     ("truncated-png", EDIT, [("image_file", source_png()[:200])], "invalid_image", "image_file"),
@@ -136,8 +137,9 @@ MULTIPART_ONLY: list[tuple[str, Callable[[InProcessClient], httpx.Response], str
      "invalid_multipart", None),
     ("garbage-body", lambda c: c.generate(content=b"--b\r\nbad header\r\n\r\nx\r\n--b--\r\n", headers={
         **c.headers, "Content-Type": "multipart/form-data; boundary=b"}), "invalid_multipart", None),
-    ("truncated", lambda c: c.generate(content=b'--b\r\nContent-Disposition: form-data; name="model"\r\n\r\nx', headers={
-        **c.headers, "Content-Type": "multipart/form-data; boundary=b"}), "invalid_multipart", None),
+    ("truncated", lambda c: c.generate(content=b'--b\r\nContent-Disposition: form-data; name="model"\r\n\r\nx',
+                                       headers={**c.headers, "Content-Type": "multipart/form-data; boundary=b"}),
+     "invalid_multipart", None),
     ("seed-not-a-number", lambda c: c.generate(files=[("model", (None, "eigen-image")), ("prompt", (None, "p")),
                                                       ("seed", (None, "forty-two"))]), "invalid_parameter", "seed"),
     ("bool-not-a-bool", lambda c: c.generate(files=[("model", (None, "eigen-image")), ("prompt", (None, "p")),
@@ -197,7 +199,8 @@ def test_other_methods_are_405_with_allow(client: InProcessClient, method: str) 
 def test_body_over_the_limit_is_413(app_factory: AppFactory) -> None:
     client = InProcessClient(app_factory(max_body_bytes=2048))
     assert_error(client.generate(json={**T2I, "prompt": "x" * 4000}), 413, "payload_too_large", None)
-    big = [("model", (None, "eigen-image")), ("prompt", (None, "p")), ("image_file", ("a.png", b"0" * 4096, "image/png"))]
+    big = [("model", (None, "eigen-image")), ("prompt", (None, "p")),
+           ("image_file", ("a.png", b"0" * 4096, "image/png"))]
     assert_error(client.generate(files=big), 413, "payload_too_large", None)
 
 

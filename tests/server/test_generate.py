@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from tests.fixtures.app import InProcessClient
-from tests.support import IMAGES, assert_schema, form, catalog, data_url, image_of, models_with, sha256, source_png
+from tests.support import IMAGES, assert_schema, catalog, data_url, form, image_of, models_with, sha256, source_png
 
 T2I_MODELS = models_with("text-to-image")
 EDIT_MODELS = models_with("image-editing")

@@ -21,7 +21,9 @@ small_sides = st.integers(min_value=512, max_value=640)
 
 
 @st.composite
-def t2i_requests(draw: st.DrawFn, *, with_seed: bool = True, side: st.SearchStrategy[int] = small_sides) -> dict[str, Any]:
+def t2i_requests(
+    draw: st.DrawFn, *, with_seed: bool = True, side: st.SearchStrategy[int] = small_sides
+) -> dict[str, Any]:
     body: dict[str, Any] = {
         "model": draw(st.sampled_from(models_with("text-to-image"))),
         "prompt": draw(prompts),
