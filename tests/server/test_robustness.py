@@ -1,0 +1,58 @@
+"""No input reaches a 500: arbitrary JSON, arbitrary bytes, arbitrary multipart parts."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tests.fixtures.app import InProcessClient
+from tests.support import assert_error, spec
+
+NAMES = sorted(spec().parameter_names) + ["size", "colour", ""]
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=30),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    max_leaves=8,
+)
+#: Mostly well-formed requests with a few wrong values, so the deeper rules get exercised too.
+bodies = st.fixed_dictionaries(
+    {"model": st.sampled_from(["eigen-image", "qwen-image-edit-2511", "wan-image", "nope"]),
+     "prompt": st.text(max_size=20)},
+) | st.dictionaries(st.sampled_from(NAMES), json_values, max_size=6)
+
+
+def assert_client_error_or_success(response: Any) -> None:
+    assert response.status_code < 500 or response.status_code == 502, response.text
+    if response.status_code >= 400:
+        assert_error(response, response.status_code, response.json()["error"]["code"])
+
+
+@given(body=bodies, extra=st.dictionaries(st.sampled_from(NAMES), json_values, max_size=3))
+def test_any_json_object_gets_a_contract_answer(
+    client: InProcessClient, body: dict[str, Any], extra: dict[str, Any]
+) -> None:
+    assert_client_error_or_success(client.generate(json={**body, **extra}))
+
+
+@given(raw=st.binary(max_size=300), media=st.sampled_from(["application/json", "multipart/form-data; boundary=x"]))
+def test_any_bytes_get_a_4xx(client: InProcessClient, raw: bytes, media: str) -> None:
+    response = client.generate(content=raw, headers={**client.headers, "Content-Type": media})
+    assert 400 <= response.status_code < 500, response.text
+
+
+@given(parts=st.lists(st.tuples(st.sampled_from(NAMES), st.text(max_size=20), st.booleans()), max_size=6))
+def test_any_multipart_parts_get_a_contract_answer(client: InProcessClient, parts: list[tuple[str, str, bool]]) -> None:
+    files = [(name, (f"{name}.bin", value.encode(), "application/octet-stream") if as_file else (None, value))
+             for name, value, as_file in parts]
+    assert_client_error_or_success(client.generate(files=files or [("model", (None, "eigen-image"))]))
+
+
+def test_json_text_with_every_parameter_at_its_bounds(client: InProcessClient) -> None:
+    body = {"model": "eigen-image", "prompt": "x" * 10_000, "seed": 2**32 - 1, "width": 2048, "height": 512,
+            "guidance_scale": 20, "num_inference_steps": 100, "negative_prompt": "y" * 10_000, "real_time": True}
+    response = client.generate(content=json.dumps(body).encode(), headers={**client.headers,
+                                                                             "Content-Type": "application/json"})
+    assert response.status_code == 200, response.text
