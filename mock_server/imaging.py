@@ -81,8 +81,10 @@ def decode_source(data: bytes, *, max_pixels: int, param: str = "image_file") ->
         # bomb check, which would warn (an error under strict warning filters) or raise.
         opened = plugin(io.BytesIO(data))
         width, height = opened.size
-        if width * height > max_pixels or width < 1 or height < 1:
+        if width * height > max_pixels:
             raise InvalidImage(f"{param} is {width}x{height} pixels, more than the limit of {max_pixels}", param=param)
+        if width < 1 or height < 1:
+            raise InvalidImage(f"{param} has no pixels ({width}x{height})", param=param)
         opened.load()
         image = opened if opened.mode == "RGB" and "transparency" not in opened.info else _to_rgb(opened)
     except InvalidImage:
@@ -189,10 +191,13 @@ def _wrap_lut() -> list[int]:
 
 @lru_cache(maxsize=8)
 def _index_canvas(variant: int, width: int, height: int) -> Image.Image:
-    """The pattern's palette indices for one size: the plane's centre, enlarged from the grid."""
+    """The pattern's palette indices for one size: the plane's centre, enlarged from the grid.
+
+    A canvas larger than the plane shows all of it, stretched."""
     step = _MASTER / (_GRID - 1)
-    left, top = (_MASTER - width) / 2 / step + 0.5, (_MASTER - height) / 2 / step + 0.5
-    box = (left, top, left + width / step, top + height / step)
+    scale = step * max(1.0, width / _MASTER, height / _MASTER)  # canvas pixels per grid cell
+    left, top = (_MASTER / step - width / scale) / 2 + 0.5, (_MASTER / step - height / scale) / 2 + 0.5
+    box = (left, top, left + width / scale, top + height / scale)
     smooth = _grid(variant).resize((width, height), Image.Resampling.BILINEAR, box=box)
     return smooth.convert("I").point(_wrap_lut(), "L")
 

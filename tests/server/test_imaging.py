@@ -154,6 +154,11 @@ def test_text_to_image_large_sizes(renderer: Renderer, width: int, height: int, 
     check_t2i_output(renderer, t2i(width=width, height=height, output_format=fmt))
 
 
+@pytest.mark.parametrize(("width", "height"), [(1, 1), (30, 20), (3000, 40), (40, 2500)])
+def test_text_to_image_outside_the_contract_sizes_still_works(renderer: Renderer, width: int, height: int) -> None:
+    check_t2i_output(renderer, t2i(width=width, height=height))
+
+
 def check_t2i_output(renderer: Renderer, spec: RenderSpec) -> None:
     result = renderer.render(spec)
     assert (result.width, result.height, result.output_format) == (spec.width, spec.height, spec.output_format)
