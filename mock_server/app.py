@@ -1,9 +1,11 @@
 """``create_app(settings)``: the route table, middleware order and error rendering.
 
-Layers, outermost first: ``RequestContextMiddleware`` (request id, access log, last-resort
-500) → Starlette's exception middleware (renders ``EigenMockError`` and maps Starlette's own
-404/405 onto the contract's error shape) → the routes. Handlers live in ``endpoints.py`` and
-``control.py``; the rules they call know nothing of HTTP.
+Layers, outermost first: ``MockApp`` (hands uvicorn's transport to fault injection) →
+``RequestContextMiddleware`` (request id, access log, last-resort 500) → ``JournalMiddleware``
+(one journal record per public request) → Starlette's exception middleware (renders
+``EigenMockError`` and maps Starlette's own 404/405 onto the contract's error shape) → the
+routes. Handlers live in ``endpoints.py`` and ``control.py`` (or ``proxy.py`` when forwarding
+to another server); the rules they call know nothing of HTTP.
 """
 
 from __future__ import annotations
@@ -14,11 +16,15 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
+from starlette.types import Receive, Scope, Send
 
 from .context import RequestContextMiddleware, request_id_of
 from .control import control_routes
 from .endpoints import HANDLERS
 from .errors import EigenMockError, InternalError, MethodNotAllowed, NotFound
+from .fault_responses import TRANSPORT_KEY, transport_from_send
+from .proxy import proxy_routes
+from .recording import JournalMiddleware
 from .responses import error_response
 from .runtime import Runtime
 from .settings import Settings
@@ -29,6 +35,22 @@ class ResolverError(LookupError):
     """The spec names an operationId that has no handler (raised at start-up)."""
 
 
+class MockApp(Starlette):
+    """The Starlette app, plus one thing only the outermost layer can see.
+
+    uvicorn's ``send`` is a method of its per-request cycle, which holds the connection's
+    transport; every middleware wraps ``send``, so only here can the transport be found. Fault
+    injection needs it to reset or close a connection for real (``fault_responses.py``).
+    """
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            transport = transport_from_send(send)
+            if transport is not None:
+                scope[TRANSPORT_KEY] = transport
+        await super().__call__(scope, receive, send)
+
+
 def create_app(settings: Settings | None = None) -> Starlette:
     """Build the mock server.
 
@@ -37,9 +59,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
     """
     settings = Settings.from_env() if settings is None else settings
     runtime = Runtime.build(settings)
-    app = Starlette(
-        routes=_routes(runtime.spec, settings.control_enabled),
-        middleware=[Middleware(RequestContextMiddleware, access_log=settings.access_log)],
+    app = MockApp(
+        routes=_routes(runtime.spec, settings),
+        middleware=[
+            Middleware(RequestContextMiddleware, access_log=settings.access_log),
+            Middleware(JournalMiddleware, journal=runtime.journal),
+        ],
         exception_handlers={EigenMockError: _render, HTTPException: _render_http},
     )
     app.state.runtime = runtime
@@ -51,12 +76,14 @@ def create_app_from_env() -> Starlette:
     return create_app(Settings.from_env())
 
 
-def _routes(spec: Spec, control: bool) -> list[BaseRoute]:
+def _routes(spec: Spec, settings: Settings) -> list[BaseRoute]:
     missing = sorted(spec.operation_ids - set(HANDLERS))
     if missing:
         raise ResolverError(f"the spec names operations without a handler: {missing}")
-    routes: list[BaseRoute] = [Route(OPERATION_PATH, HANDLERS["generate"], methods=["POST"])]
-    return routes + (control_routes() if control else [])
+    control = control_routes() if settings.control_enabled else []
+    if settings.proxy_target is not None:
+        return control + proxy_routes()  # the control plane first: the proxy takes every other path
+    return [Route(OPERATION_PATH, HANDLERS["generate"], methods=["POST"]), *control]
 
 
 async def _render(request: Request, exc: Exception) -> Response:

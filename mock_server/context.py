@@ -13,6 +13,7 @@ import time
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .errors import InternalError, render_error
+from .fault_responses import SimulatedNetworkFault
 from .rng import new_request_id
 
 REQUEST_ID_KEY = "eigen_mock.request_id"
@@ -50,6 +51,8 @@ class RequestContextMiddleware:
 
         try:
             await self.app(scope, receive, send_with_id)
+        except SimulatedNetworkFault:
+            raise  # an injected broken connection: no 500 may paper over it
         except Exception:
             error_logger.exception("unhandled error in request %s", request_id)
             if not response_started:

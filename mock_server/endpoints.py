@@ -1,9 +1,16 @@
-"""One handler per ``operationId`` of the public spec: parse, validate, plan, generate, respond."""
+"""One handler per ``operationId`` of the public spec: parse, validate, plan, generate, respond.
+
+``generate`` in order: the API key → the rate limiter → the body (a parse error is kept, not yet
+raised, so that a queued fault still applies to a malformed request) → the fault for this request
+(``X-Mock-Fault`` or the queue) → a recorded answer when replaying → a synthetic one.
+"""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Awaitable, Callable
 
+import anyio
 from anyio import to_thread
 from starlette.requests import Request
 from starlette.responses import Response
@@ -12,28 +19,124 @@ from . import faults, parsing, rules
 from .auth import check_bearer
 from .context import request_id_of
 from .datatypes import RawRequest
-from .responses import generation_response
+from .errors import EigenMockError, NotFound, RateLimited
+from .fault_queue import AppliedFault, header_fault
+from .fault_responses import FaultyResponse
+from .forwarding import passthrough_response
+from .recording import draft_of
+from .replay import matching_key
+from .responses import error_response, generation_response
 from .runtime import Runtime, runtime_of
+from .spec import MediaKind
+from .summaries import summarize
 
 
 async def generate(request: Request) -> Response:
     runtime = runtime_of(request)
     check_bearer(request.headers.get("authorization"), runtime.settings.api_keys)
-    faults.apply_header(request.headers.get(faults.FAULT_HEADER))
-    raw = await read_request(request, runtime)
-    params = runtime.validator.validate(raw)
-    plan = rules.plan(params, raw.uploads, runtime.catalog)
-    generation = await to_thread.run_sync(runtime.generator.generate, plan, request_id_of(request.scope))
-    return generation_response(generation)
+    check_rate_limit(request, runtime)
+    raw, problem = await _read(request, runtime)
+    facts = _facts(request, raw)
+    header = request.headers.get(faults.FAULT_HEADER)
+    applied = header_fault(faults.from_header(header)) if header is not None else runtime.faults.take(facts)
+    if applied is None:
+        return await _answer(request, runtime, raw, problem)
+    return await _answer_with_fault(request, runtime, applied, raw, problem)
 
 
 async def read_request(request: Request, runtime: Runtime) -> RawRequest:
     kind = parsing.media_kind(request.headers.get("content-type"))
     limit = runtime.settings.max_body_bytes
-    body = await parsing.read_body(request, limit)
+    return await parse_body(request, kind, await parsing.read_body(request, limit), limit)
+
+
+async def parse_body(request: Request, kind: MediaKind, body: bytes, limit: int) -> RawRequest:
     if kind == "json":
         return parsing.parse_json(body)
     return await parsing.parse_multipart(request, body, max_part_bytes=limit)
+
+
+def check_rate_limit(request: Request, runtime: Runtime) -> None:
+    """Count the request against its key's window; ``429`` with ``Retry-After`` past the limit."""
+    retry = runtime.rate_limiter.hit(client_key(request))
+    if retry is not None:
+        raise RateLimited(f"too many requests; retry after {retry} s", headers={"Retry-After": str(retry)})
+
+
+def client_key(request: Request) -> str:
+    """Whose requests are counted together: one API key (by hash: never the key) or one client address."""
+    header = request.headers.get("authorization")
+    if header:
+        return "key:" + hashlib.sha256(header.strip().encode()).hexdigest()[:16]
+    return "addr:" + (request.client.host if request.client else "unknown")
+
+
+async def _read(request: Request, runtime: Runtime) -> tuple[RawRequest | None, EigenMockError | None]:
+    try:
+        return await read_request(request, runtime), None
+    except EigenMockError as exc:
+        return None, exc
+
+
+def _facts(request: Request, raw: RawRequest | None) -> faults.RequestFacts:
+    headers = {name.lower(): value for name, value in request.headers.items()}
+    if raw is None:
+        return faults.RequestFacts(headers=headers)
+    summary = summarize(raw)
+    draft_of(request.scope).note_request(summary)
+    return faults.RequestFacts(summary.model, summary.mode, headers)
+
+
+async def _answer_with_fault(
+    request: Request, runtime: Runtime, applied: AppliedFault, raw: RawRequest | None, problem: EigenMockError | None
+) -> Response:
+    fault = applied.fault
+    draft_of(request.scope).fault = applied.to_json()
+    if applied.delay_seconds > 0:
+        await anyio.sleep(applied.delay_seconds)  # asynchronous: other requests are served meanwhile
+    shaped = fault.fault is not None or fault.dribble is not None
+    if fault.fault in faults.BREAKS_BEFORE_RESPONSE:
+        return FaultyResponse(Response(b""), fault)
+    try:
+        error = fault.exception()
+        if error is not None:
+            raise error
+        response = await _answer(request, runtime, raw, problem)
+    except EigenMockError as exc:
+        if not shaped:
+            raise
+        response = error_response(exc, request_id_of(request.scope))
+    return FaultyResponse(response, fault) if shaped else response
+
+
+async def _answer(request: Request, runtime: Runtime, raw: RawRequest | None, problem: EigenMockError | None
+                  ) -> Response:
+    if problem is not None or raw is None:
+        raise problem or NotFound("no request")
+    if runtime.replayer is not None:
+        replayed = await _replayed(request, runtime, raw)
+        if replayed is not None:
+            return replayed
+    params = runtime.validator.validate(raw)
+    plan = rules.plan(params, raw.uploads, runtime.catalog)
+    generation = await to_thread.run_sync(runtime.generate, plan, request_id_of(request.scope))
+    draft = draft_of(request.scope)
+    draft.mode, draft.image_sha256 = plan.mode, generation.image.sha256
+    return generation_response(generation)
+
+
+async def _replayed(request: Request, runtime: Runtime, raw: RawRequest) -> Response | None:
+    assert runtime.replayer is not None
+    recorded = runtime.replayer.answer(matching_key(request.method, request.url.path, raw, runtime.validator))
+    if recorded is None:
+        if runtime.settings.replay_strict:
+            raise NotFound("no recorded exchange matches this request (the mock replays strictly)")
+        return None
+    content_type = next((value for name, value in recorded.headers if name.lower() == "content-type"), None)
+    draft = draft_of(request.scope)
+    draft.source = "replay"
+    draft.image_sha256 = await to_thread.run_sync(runtime.thumbnails.add_answer, content_type, recorded.body)
+    return passthrough_response(recorded.status, recorded.headers, recorded.body)
 
 
 #: operationId → handler; ``create_app`` refuses to start if the spec names one that is missing.

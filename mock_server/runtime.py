@@ -1,25 +1,43 @@
 """Everything one app instance holds, built from ``Settings`` (no module globals).
 
 Created by ``create_app`` and kept on ``app.state.runtime``; handlers reach it through
-``runtime_of(request)``.
+``runtime_of(request)``. The state a client can observe (journal, faults, rate-limit counters,
+the model library, gallery thumbnails, replay cursors) lives in one ``StateStore``: in memory for
+one process, in SQLite under ``Settings.state_dir`` when worker processes must share it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-from starlette.requests import Request
+from typing import TYPE_CHECKING
 
 from . import resources
-from .backend import Generator
-from .catalog import Catalog, CatalogError
+from .backend import Generation, Generator
+from .cassette import Cassette
+from .catalog import Catalog
+from .conformance import ResponseChecker
+from .fault_queue import FaultQueue
 from .imaging import Renderer
+from .journal import Journal
+from .model_library import ModelLibrary, check_against_spec
+from .ratelimit import RateLimit, RateLimiter
+from .replay import Replayer
 from .rng import SeedSource
+from .rules import Plan
 from .settings import Settings
 from .sources import SourcePolicy, SourceResolver
 from .spec import Spec
 from .storage import S3Config, S3Storage
+from .store import MemoryStore, StateStore
+from .thumbnails import ThumbnailCache
 from .validation import RequestValidator
+
+if TYPE_CHECKING:
+    from starlette.requests import Request
+
+    from .forwarding import Forwarder
+
+STATE_FILE = "state.sqlite3"
 
 
 @dataclass
@@ -27,39 +45,98 @@ class Runtime:
     settings: Settings
     spec: Spec
     validator: RequestValidator
-    catalog: Catalog
+    models: ModelLibrary
     generator: Generator
+    store: StateStore
+    journal: Journal
+    faults: FaultQueue
+    rate_limiter: RateLimiter
+    thumbnails: ThumbnailCache
+    checker: ResponseChecker
+    replayer: Replayer | None = None
+    #: Proxy mode only: where requests go, and the cassette exchanges are recorded into.
+    forwarder: Forwarder | None = None
+    cassette: Cassette | None = None
 
     @classmethod
     def build(cls, settings: Settings) -> Runtime:
         spec = Spec.load()
-        catalog = load_catalog(settings, spec)
-        storage = _storage(settings)
-        policy = SourcePolicy(
-            allowed_hosts=settings.allowed_source_hosts,
-            local_root=settings.source_root,
-            max_bytes=settings.max_body_bytes,
+        store = open_store(settings)
+        limit = None if settings.rate_limit is None else RateLimit(settings.rate_limit, settings.rate_limit_window)
+        return cls(
+            settings=settings,
+            spec=spec,
+            validator=RequestValidator(spec),
+            models=ModelLibrary(store, spec, load_catalog(settings, spec)),
+            generator=_generator(settings, spec),
+            store=store,
+            journal=Journal(store, settings.journal_size),
+            faults=FaultQueue(store, settings.random_seed),
+            rate_limiter=RateLimiter(store, limit),
+            thumbnails=ThumbnailCache(store, settings.thumbnails),
+            checker=ResponseChecker(spec),
+            replayer=None if settings.replay_dir is None else Replayer.load(settings.replay_dir, store),
+            forwarder=_forwarder(settings),
+            cassette=None if settings.record_dir is None else Cassette(settings.record_dir),
         )
-        generator = Generator(
-            renderer=Renderer(cache_size=settings.render_cache_size, max_source_pixels=settings.max_source_pixels),
-            resolver=SourceResolver(policy, storage),
-            storage=storage,
-            seeds=SeedSource(settings.random_seed),
-            defaults=spec.defaults,
-            max_source_pixels=settings.max_source_pixels,
-        )
-        return cls(settings, spec, RequestValidator(spec), catalog, generator)
+
+    @property
+    def catalog(self) -> Catalog:
+        """The model library in force now (it can be replaced through the control plane)."""
+        return self.models.current()
+
+    def generate(self, plan: Plan, request_id: str) -> Generation:
+        """Generate (blocking: call from a worker thread) and keep a thumbnail for the gallery."""
+        generation = self.generator.generate(plan, request_id)
+        self.thumbnails.add(generation.image.sha256, generation.image.data)
+        return generation
+
+    def reset(self) -> None:
+        """Back to the start: journal, faults, counters, model library, thumbnails and the seed RNG."""
+        for part in (self.journal, self.faults, self.rate_limiter, self.models, self.thumbnails):
+            part.reset()
+        if self.replayer is not None:
+            self.replayer.reset()
+        self.generator.seeds.reseed(self.settings.random_seed)
+
+
+def open_store(settings: Settings) -> StateStore:
+    if settings.state_dir is None:
+        return MemoryStore()
+    from .sqlite_store import SqliteStore
+
+    settings.state_dir.mkdir(parents=True, exist_ok=True)
+    return SqliteStore(settings.state_dir / STATE_FILE)
+
+
+def _forwarder(settings: Settings) -> Forwarder | None:
+    if settings.proxy_target is None:
+        return None
+    from .forwarding import Forwarder  # an HTTP client: only the proxy needs it
+
+    return Forwarder(settings.proxy_target)
 
 
 def load_catalog(settings: Settings, spec: Spec) -> Catalog:
-    """The model library, refusing one that names parameters the spec does not have."""
-    catalog = Catalog.load(settings.models_path or resources.models_path())
-    for model in catalog.models.values():
-        for mode, mode_spec in model.modes.items():
-            unknown = sorted(mode_spec.parameters - spec.parameter_names)
-            if unknown:
-                raise CatalogError(f"model {model.id!r} ({mode}) lists parameters the spec lacks: {unknown}")
-    return catalog
+    """The configured model library, refusing one that names parameters the spec does not have."""
+    return check_against_spec(Catalog.load(settings.models_path or resources.models_path()), spec)
+
+
+def _generator(settings: Settings, spec: Spec) -> Generator:
+    storage = _storage(settings)
+    policy = SourcePolicy(
+        allowed_hosts=settings.allowed_source_hosts,
+        local_root=settings.source_root,
+        max_bytes=settings.max_body_bytes,
+    )
+    return Generator(
+        renderer=Renderer(cache_size=settings.render_cache_size, max_source_pixels=settings.max_source_pixels),
+        resolver=SourceResolver(policy, storage),
+        storage=storage,
+        seeds=SeedSource(settings.random_seed),
+        defaults=spec.defaults,
+        max_source_pixels=settings.max_source_pixels,
+    )
 
 
 def _storage(settings: Settings) -> S3Storage | None:

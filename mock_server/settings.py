@@ -43,6 +43,19 @@ class Settings:
         random_seed: seeds the RNG that picks seeds for requests without one (reproducible runs).
         render_cache_size: encoded images kept per process, keyed by the full request.
         access_log: write one log line per request.
+        journal_size: requests kept in the journal (``GET /_mock/requests``); the oldest are dropped.
+        thumbnails: thumbnails of recent images kept for the gallery (``/_mock/ui``); 0 for none.
+        state_dir: keep the shared state (journal, faults, rate-limit counters, model library) in a
+            SQLite file in this directory, so that several worker processes share it; ``None`` keeps
+            it in memory (one process).
+        rate_limit: requests allowed per key and window (429 with ``Retry-After`` beyond); ``None`` is off.
+        rate_limit_window: the window of ``rate_limit``, in seconds.
+        replay_dir: a cassette directory; recorded requests are answered as recorded.
+        replay_strict: with ``replay_dir``, answer requests not in the cassette with ``404 not_found``
+            instead of a synthetic image.
+        proxy_target: forward every public request to this base URL instead of answering it
+            (``eigen-mock proxy`` / ``record``), reporting spec violations.
+        record_dir: with ``proxy_target``, store each exchange in this cassette directory.
     """
 
     api_keys: tuple[str, ...] = (DEFAULT_API_KEY,)
@@ -60,12 +73,27 @@ class Settings:
     random_seed: int | None = None
     render_cache_size: int = 256
     access_log: bool = True
+    journal_size: int = 1000
+    thumbnails: int = 48
+    state_dir: Path | None = None
+    rate_limit: int | None = None
+    rate_limit_window: float = 60.0
+    replay_dir: Path | None = None
+    replay_strict: bool = False
+    proxy_target: str | None = None
+    record_dir: Path | None = None
 
     def __post_init__(self) -> None:
         if self.max_body_bytes < 1 or self.max_source_pixels < 1 or self.render_cache_size < 0:
             raise SettingsError("limits must be positive")
         if any(not key for key in self.api_keys):
             raise SettingsError("an API key must not be empty")
+        if self.journal_size < 0 or self.thumbnails < 0:
+            raise SettingsError("journal_size and thumbnails must not be negative")
+        if (self.rate_limit is not None and self.rate_limit < 1) or not 0 < self.rate_limit_window <= 86_400:
+            raise SettingsError("rate_limit must be at least 1 and rate_limit_window within (0, 86400] seconds")
+        if self.record_dir is not None and self.proxy_target is None:
+            raise SettingsError("record_dir needs proxy_target (the server to record)")
 
     def replace(self, **changes: Any) -> Settings:
         return replace(self, **changes)
@@ -133,4 +161,13 @@ _ENV_FIELDS: dict[str, tuple[str, Any]] = {
     "RANDOM_SEED": ("random_seed", int),
     "RENDER_CACHE_SIZE": ("render_cache_size", int),
     "ACCESS_LOG": ("access_log", _bool),
+    "JOURNAL_SIZE": ("journal_size", int),
+    "THUMBNAILS": ("thumbnails", int),
+    "STATE_DIR": ("state_dir", Path),
+    "RATE_LIMIT": ("rate_limit", int),
+    "RATE_LIMIT_WINDOW": ("rate_limit_window", float),
+    "REPLAY": ("replay_dir", Path),
+    "REPLAY_STRICT": ("replay_strict", _bool),
+    "PROXY_TARGET": ("proxy_target", str),
+    "RECORD": ("record_dir", Path),
 }
