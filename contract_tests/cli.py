@@ -1,0 +1,83 @@
+"""``eigen-mock check``: run the contract suite against a server, from one command.
+
+Argument parsing, a reachability check that answers in plain words, and ``pytest.main`` on the
+shipped suite with the plugin. Exit status 0 only when every check that ran passed; 1 when a
+check failed; 2 when the target cannot be reached or the arguments are wrong.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import sys
+from collections.abc import Sequence
+from urllib.parse import urlsplit
+
+import pytest
+
+from .resources import PACKAGE_DIR, SUITE_DIR
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="eigen-mock check",
+        description="Check a server against the POST /api/v1/generate contract, behaviour by behaviour.",
+    )
+    parser.add_argument("--base-url", required=True, help="URL of the server, e.g. http://127.0.0.1:8000")
+    parser.add_argument("--api-key", default=os.environ.get("EIGEN_API_KEY"),
+                        help="a valid API key (default: $EIGEN_API_KEY); never printed")
+    parser.add_argument("--s3-endpoint-url", help="S3 endpoint the server writes s3_output_path objects to")
+    parser.add_argument("--s3-bucket", help="bucket the server can write and this suite can read")
+    parser.add_argument("--profile", help="profile file, or a shipped profile name: mock (default), live")
+    parser.add_argument("--max-requests", type=int, help="hard cap on requests to the server (default: the profile's)")
+    parser.add_argument("--check", action="append", metavar="ID", help="run only this check (repeatable)")
+    parser.add_argument("--junitxml", metavar="FILE", help="write JUnit XML for CI")
+    parser.add_argument("--report", metavar="FILE", help="write a conformance report (.md or .json)")
+    parser.add_argument("--repro-dir", metavar="DIR", help="where bodies of failing requests are saved for curl")
+    parser.add_argument("-v", "--verbose", action="store_true", help="show pytest's own output too")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(list(sys.argv[1:] if argv is None else argv))
+    if not args.api_key:
+        print("eigen-mock check: no API key: pass --api-key or set EIGEN_API_KEY", file=sys.stderr)  # noqa: T201
+        return EXIT_USAGE
+    problem = unreachable(args.base_url)
+    if problem:
+        print(f"eigen-mock check: cannot reach {args.base_url}: {problem}", file=sys.stderr)  # noqa: T201
+        return EXIT_USAGE
+    code = pytest.main(pytest_args(args))
+    return EXIT_OK if code == pytest.ExitCode.OK else EXIT_USAGE if code == pytest.ExitCode.USAGE_ERROR else EXIT_FAILED
+
+
+def pytest_args(args: argparse.Namespace) -> list[str]:
+    """The pytest command line that runs the shipped suite with the plugin, isolated from the cwd's config."""
+    argv = [str(SUITE_DIR), "-c", str(PACKAGE_DIR / "contract.ini"), "--rootdir", str(PACKAGE_DIR.parent),
+            "-p", "no:eigen_contract", "-p", "contract_tests.plugin"]
+    argv += ["-v", "--tb=short"] if args.verbose else ["-q", "--tb=no", "--no-header", "-p", "no:warnings"]
+    options = {"--base-url": args.base_url, "--api-key": args.api_key, "--s3-endpoint-url": args.s3_endpoint_url,
+               "--s3-bucket": args.s3_bucket, "--profile": args.profile, "--max-requests": args.max_requests,
+               "--junitxml": args.junitxml, "--report": args.report, "--repro-dir": args.repro_dir}
+    for flag, value in options.items():
+        if value is not None:
+            argv += [flag, str(value)]
+    for check_id in args.check or []:
+        argv += ["--check", check_id]
+    return argv
+
+
+def unreachable(base_url: str, timeout: float = 5.0) -> str | None:
+    """Why a TCP connection to ``base_url`` fails, or ``None`` (no HTTP request is sent: it would cost budget)."""
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "the base URL must look like http://host:port"
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        with socket.create_connection((parts.hostname, port), timeout=timeout):
+            return None
+    except OSError as exc:
+        return f"{type(exc).__name__}: {exc.strerror or exc}"

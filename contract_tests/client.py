@@ -1,0 +1,43 @@
+"""The suite's own HTTP client: ``Call`` in, recorded ``Exchange`` out."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from .calls import USE_KEY, Auth, Call
+from .exchange import Exchange
+from .target import OPERATION_PATH, Target
+from .transport import RecordingSession
+
+
+class ContractClient:
+    def __init__(self, session: RecordingSession, target: Target) -> None:
+        self.session = session
+        self.target = target
+
+    def generate(self, call: Call) -> Exchange:
+        kwargs = call.encode()
+        headers = {**kwargs.pop("headers", {}), **self._auth(call.auth)}
+        return self._send("POST", OPERATION_PATH, headers=headers, **kwargs)
+
+    def send(
+        self,
+        method: str,
+        path: str = OPERATION_PATH,
+        *,
+        content: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+        auth: Auth = USE_KEY,
+    ) -> Exchange:
+        """A raw request, for the inputs a ``Call`` cannot express (bad JSON, other media types)."""
+        return self._send(method, path, headers={**(headers or {}), **self._auth(auth)}, data=content)
+
+    def _send(self, method: str, path: str, **kwargs: object) -> Exchange:
+        self.session.request(method, self.target.base_url + path, allow_redirects=False, **kwargs)  # type: ignore[arg-type]
+        assert self.session.last is not None
+        return self.session.last
+
+    def _auth(self, auth: Auth) -> dict[str, str]:
+        if auth is USE_KEY:
+            return {"Authorization": f"Bearer {self.target.api_key}"}
+        return {} if auth is None else {"Authorization": str(auth)}

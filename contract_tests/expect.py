@@ -1,0 +1,57 @@
+"""Assertions the checks share; each failure names the exchange that shows it."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from .exchange import Exchange
+from .violations import Findings, fail
+
+ANY_PARAM = object()
+
+
+def describe_error(exchange: Exchange) -> str:
+    body = exchange.received.json
+    error = body.get("error") if isinstance(body, dict) else None
+    if isinstance(error, dict):
+        return f"HTTP {exchange.received.status} {error.get('code')}: {str(error.get('message'))[:160]}"
+    return f"HTTP {exchange.received.status} {exchange.received.content[:160]!r}"
+
+
+def error_code(exchange: Exchange) -> object:
+    body = exchange.received.json
+    error = body.get("error") if isinstance(body, dict) else None
+    return error.get("code") if isinstance(error, dict) else None
+
+
+def error_param(exchange: Exchange) -> object:
+    body = exchange.received.json
+    error = body.get("error") if isinstance(body, dict) else None
+    return error.get("param", ANY_PARAM) if isinstance(error, dict) else ANY_PARAM
+
+
+def image(check: str, exchange: Exchange, what: str = "a valid request") -> bytes:
+    """The image of a response that must be a success."""
+    received = exchange.received
+    if not received.ok:
+        raise fail(check, f"{what} was refused: {describe_error(exchange)}", exchange)
+    if received.image is None:
+        raise fail(check, f"{what} succeeded without an image (no image_base64, no image body)", exchange)
+    return received.image
+
+
+def rejected(
+    findings: Findings,
+    exchange: Exchange,
+    what: str,
+    status: int,
+    codes: Collection[str],
+    param: object = ANY_PARAM,
+) -> None:
+    """Record unless ``exchange`` is an error ``status`` with one of ``codes`` (and that ``param``)."""
+    code = error_code(exchange)
+    wanted = f"{status} {'/'.join(sorted(codes))}"
+    if exchange.received.status != status or code not in codes:
+        findings.add(f"{what}: expected {wanted}, got {describe_error(exchange)}", exchange)
+    elif param is not ANY_PARAM and error_param(exchange) != param:
+        findings.add(f"{what}: error.param must be {param!r}, got {error_param(exchange)!r}", exchange)

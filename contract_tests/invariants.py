@@ -1,0 +1,289 @@
+"""Rules every single response must obey, whichever check's request produced it.
+
+The session applies every rule to every exchange of the run (the suite's own requests and
+Schemathesis's alike), and the invariant checks of the suite report what they found. Each rule
+is a function ``(exchange, context) -> messages``; an empty list means the response is fine.
+Messages never contain the API key.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from .exchange import Exchange
+from .images import MEDIA_TYPES, sha256
+from .library import ModelLibrary
+from .spec import ContractSpec
+from .view import RequestView
+
+_SEED_MAX = 2**32 - 1
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_MIN_SECRET = 6
+
+
+@dataclass
+class RuleContext:
+    spec: ContractSpec
+    library: ModelLibrary
+    api_key: str
+    #: request ids seen so far (the request_id rule keeps them to find duplicates)
+    request_ids: dict[str, str] = field(default_factory=dict)
+
+
+Rule = Callable[[Exchange, RuleContext], list[str]]
+RULES: dict[str, Rule] = {}
+
+
+def rule(check_id: str) -> Callable[[Callable[[Exchange, RuleContext], Iterator[str]]], Rule]:
+    """Register a rule under the check that reports it; the rule yields its messages."""
+
+    def register(func: Callable[[Exchange, RuleContext], Iterator[str]]) -> Rule:
+        def run(exchange: Exchange, context: RuleContext) -> list[str]:
+            return list(func(exchange, context))
+
+        run.__name__ = check_id
+        RULES[check_id] = run
+        return run
+
+    return register
+
+
+@rule("server_errors")
+def _server_errors(exchange: Exchange, context: RuleContext) -> Iterator[str]:
+    received = exchange.received
+    if received.status < 500:
+        return
+    view = RequestView(exchange, context.spec)
+    if received.status == 502 and _error_code(exchange) == "storage_error" and "s3_output_path" in view.params:
+        return  # the contract's answer to an S3 write that failed
+    yield f"HTTP {received.status}: no input may produce a 5xx (500 is a bug; 503/504 only under fault injection)"
+
+
+@rule("error_shape")
+def _error_shape(exchange: Exchange, context: RuleContext) -> Iterator[str]:
+    received = exchange.received
+    if received.status < 400:
+        return
+    if received.media != "json":
+        yield f"an error must be application/json, got Content-Type {received.header('content-type')!r}"
+        return
+    body = received.json
+    error = body.get("error") if isinstance(body, dict) else None
+    if not isinstance(body, dict) or set(body) != {"error"} or not isinstance(error, dict):
+        yield f'an error body must be exactly {{"error": {{...}}}}, got {_sketch(body)}'
+        return
+    yield from _error_fields(error, received.status, context)
+    yield from _error_headers(exchange)
+
+
+def _error_fields(error: dict[str, object], status: int, context: RuleContext) -> Iterator[str]:
+    if set(error) != {"code", "message", "param", "request_id"}:
+        yield f"error must have exactly code, message, param and request_id, got {sorted(error)}"
+    allowed = context.spec.error_codes.get(status)
+    if allowed is None:
+        yield f"HTTP {status} is not a status of the contract"
+    elif error.get("code") not in allowed:
+        yield f"error code {error.get('code')!r} is not one of the contract's codes for {status}: {sorted(allowed)}"
+    if not isinstance(error.get("message"), str) or not error.get("message"):
+        yield "error.message must be a non-empty string"
+    if error.get("param") is not None and not isinstance(error.get("param"), str):
+        yield f"error.param must be a string or null, got {_sketch(error.get('param'))}"
+
+
+def _error_headers(exchange: Exchange) -> Iterator[str]:
+    received = exchange.received
+    if received.status == 401 and (received.header("www-authenticate") or "").split(" ")[0].lower() != "bearer":
+        yield "a 401 must carry WWW-Authenticate: Bearer"
+    if received.status == 405 and "POST" not in (received.header("allow") or ""):
+        yield "a 405 must carry Allow: POST"
+    if received.status == 429 and not (received.header("retry-after") or "").isdigit():
+        yield "a 429 must carry Retry-After in whole seconds"
+
+
+@rule("request_id")
+def _request_id(exchange: Exchange, context: RuleContext) -> Iterator[str]:
+    received = exchange.received
+    header = received.header("x-request-id")
+    if header is None:
+        yield f"HTTP {received.status} response without X-Request-Id (every response must carry it)"
+        return
+    if not context.spec.request_id_pattern.match(header):
+        yield f"X-Request-Id {header!r} does not match {context.spec.request_id_pattern.pattern}"
+    body = received.json if received.media == "json" else None
+    in_body = body.get("request_id") if isinstance(body, dict) else None
+    if isinstance(body, dict) and isinstance(body.get("error"), dict):
+        in_body = body["error"].get("request_id")
+    if in_body is not None and in_body != header:
+        yield f"the body's request_id {in_body!r} differs from X-Request-Id {header!r}"
+    first = context.request_ids.get(header)
+    if first is not None:
+        yield f"X-Request-Id {header!r} was already used by an earlier response ({first})"
+    context.request_ids[header] = exchange.describe()
+
+
+@rule("image_format")
+def _image_format(exchange: Exchange, context: RuleContext) -> Iterator[str]:
+    decoded, view = exchange.received.decoded, RequestView(exchange, context.spec)
+    expected = view.output_format
+    if decoded is None or expected is None:
+        return
+    if decoded.problem:
+        yield f"the returned image is not a sound {expected.upper()}: {decoded.problem}"
+    elif decoded.format != expected:
+        yield f"output_format {expected} was asked for, the image is {(decoded.format or 'unknown').upper()}"
+    body = exchange.received.json if not exchange.received.binary else None
+    if isinstance(body, dict) and body.get("output_format") != expected:
+        yield f"output_format is reported as {body.get('output_format')!r}, expected {expected!r}"
+    if exchange.received.binary and exchange.received.media != MEDIA_TYPES[expected]:
+        yield f"Content-Type is {exchange.received.header('content-type')!r}, expected {MEDIA_TYPES[expected]!r}"
+
+
+@rule("image_size")
+def _image_size(exchange: Exchange, context: RuleContext) -> Iterator[str]:
+    decoded, view = exchange.received.decoded, RequestView(exchange, context.spec)
+    if decoded is None or decoded.problem:
+        return
+    body = exchange.received.json if not exchange.received.binary else None
+    if isinstance(body, dict) and (body.get("width"), body.get("height")) != (decoded.width, decoded.height):
+        yield (f"width/height are reported as {body.get('width')}x{body.get('height')}, "
+               f"the image is {decoded.width}x{decoded.height}")
+    if view.mode != "text-to-image":
+        return
+    width, height = view.value("width", int), view.value("height", int)
+    if isinstance(width, int) and isinstance(height, int) and (decoded.width, decoded.height) != (width, height):
+        yield f"text-to-image asked for {width}x{height}, the image is {decoded.width}x{decoded.height}"
+
+
+@rule("editing_downsizing")
+def _editing_size(exchange: Exchange, context: RuleContext) -> Iterator[str]:
+    decoded, view = exchange.received.decoded, RequestView(exchange, context.spec)
+    if decoded is None or decoded.problem or view.mode != "image-editing":
+        return
+    source = view.source_size()
+    if source is None:
+        return
+    expected = expected_edit_size(*source, view.get("downsizing_mp", (int, float)))
+    got = (decoded.width, decoded.height)
+    if not _close(got, expected):
+        limit = view.get("downsizing_mp", (int, float))
+        asked = f" with downsizing_mp={limit}" if limit is not None else ""
+        yield (f"an edit of a {source[0]}x{source[1]} source{asked} must be about {expected[0]}x{expected[1]}, "
+               f"the image is {got[0]}x{got[1]}")
+
+
+def expected_edit_size(width: int, height: int, megapixels: float | None) -> tuple[int, int]:
+    """The source's size, scaled down (never up, aspect kept) to ``megapixels`` when given."""
+    if megapixels is None or width * height <= megapixels * 1_000_000:
+        return width, height
+    scale = math.sqrt(megapixels * 1_000_000 / (width * height))
+    return round(width * scale), round(height * scale)
+
+
+def _close(got: tuple[int, int], expected: tuple[int, int]) -> bool:
+    """Equal, or within the 2 pixels that rounding a scaled size may take."""
+    return all(abs(a - b) <= 2 for a, b in zip(got, expected, strict=True))
+
+
+@rule("image_sha256")
+def _image_sha256(exchange: Exchange, context: RuleContext) -> Iterator[str]:
+    received = exchange.received
+    if received.image is None:
+        return
+    actual = sha256(received.image)
+    if received.binary:
+        claimed, where = received.header("x-image-sha256"), "X-Image-Sha256"
+    else:
+        claimed, where = received.json.get("image_sha256"), "image_sha256"
+    if claimed != actual:
+        yield f"{where} is {claimed!r}, the SHA-256 of the returned image bytes is {actual}"
+
+
+@rule("alias_field")
+def _alias_field(exchange: Exchange, context: RuleContext) -> Iterator[str]:
+    received, view = exchange.received, RequestView(exchange, context.spec)
+    if not received.ok or received.binary or not isinstance(received.json, dict):
+        return
+    body = received.json
+    offering = context.library.get(view.model or "", view.mode)  # type: ignore[arg-type]
+    if offering is not None and offering.response_field not in body:
+        yield f"{offering.model} ({offering.mode}) must return its image in {offering.response_field} as well"
+    for name, value in body.items():
+        if name.endswith("_base64") and name != "image_base64" and value != body.get("image_base64"):
+            yield f"{name} must carry the same base64 text as image_base64"
+
+
+@rule("binary_headers")
+def _binary_headers(exchange: Exchange, context: RuleContext) -> Iterator[str]:
+    received, view = exchange.received, RequestView(exchange, context.spec)
+    if not received.binary:
+        return
+    seed = received.header("x-seed")
+    if seed is None or not seed.isdigit() or int(seed) > _SEED_MAX:
+        yield f"X-Seed must be the seed used (0..2^32-1), got {seed!r}"
+    elif view.seed is not None and int(seed) != view.seed:
+        yield f"seed {view.seed} was sent, X-Seed says {seed}"
+    if not _SHA256.match(received.header("x-image-sha256") or ""):
+        yield "X-Image-Sha256 must be the hex SHA-256 of the body"
+    if not _non_negative_number(received.header("x-processing-time-seconds")):
+        yield f"X-Processing-Time-Seconds must be a number >= 0, got {received.header('x-processing-time-seconds')!r}"
+    extension = {"image/png": "png", "image/jpeg": "jpg"}.get(received.media, "?")
+    wanted = f'inline; filename="{received.header("x-request-id")}.{extension}"'
+    if received.header("content-disposition") != wanted:
+        yield f"Content-Disposition must be {wanted!r}, got {received.header('content-disposition')!r}"
+
+
+@rule("reported_fields")
+def _reported_fields(exchange: Exchange, context: RuleContext) -> Iterator[str]:
+    received, view = exchange.received, RequestView(exchange, context.spec)
+    body = received.json
+    if not received.ok or received.binary or not isinstance(body, dict):
+        return
+    expected = {"model": view.model, "mode": view.mode, "seed": view.seed, "s3_output_path": view.get("s3_output_path", str)}
+    for name, value in expected.items():
+        if value is not None and body.get(name) != value:
+            yield f"{name} {value!r} was sent (or implied), the response reports {body.get(name)!r}"
+    if view.seed is None and not (isinstance(body.get("seed"), int) and 0 <= body["seed"] <= _SEED_MAX):
+        yield f"without a seed the response must report the one it picked (0..2^32-1), got {body.get('seed')!r}"
+    if "s3_output_path" not in view.params and "s3_output_path" in body:
+        yield "s3_output_path is reported although the request did not ask for it"
+    offering = context.library.get(view.model or "", view.mode)  # type: ignore[arg-type]
+    if offering is not None and "use_lightning" in offering.extra_fields:
+        lightning = view.value("weight", str) == "lightning"
+        if body.get("use_lightning") is not lightning:
+            yield f"use_lightning must be {str(lightning).lower()} for weight {view.value('weight', str)!r}"
+
+
+@rule("api_key_not_echoed")
+def _api_key_not_echoed(exchange: Exchange, context: RuleContext) -> Iterator[str]:
+    sent, received = exchange.sent, exchange.received
+    token = (sent.header("authorization") or "").partition(" ")[2].strip()
+    secrets = {("the API key", context.api_key), ("the key sent in Authorization", token)}
+    for label, secret in sorted(secrets):
+        if len(secret) < _MIN_SECRET or secret.encode() in sent.body or secret in sent.url:
+            continue  # too short to search for, or the client itself put it in the body or URL
+        if secret.encode() in received.content:
+            yield f"{label} appears in the response body (HTTP {received.status})"
+        leaking = sorted(name for name, value in received.headers.items() if secret in value)
+        if leaking:
+            yield f"{label} appears in response header(s) {', '.join(leaking)}"
+
+
+def _error_code(exchange: Exchange) -> object:
+    body = exchange.received.json
+    error = body.get("error") if isinstance(body, dict) else None
+    return error.get("code") if isinstance(error, dict) else None
+
+
+def _non_negative_number(text: str | None) -> bool:
+    try:
+        return text is not None and float(text) >= 0 and math.isfinite(float(text))
+    except ValueError:
+        return False
+
+
+def _sketch(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 120 else text[:117] + "..."

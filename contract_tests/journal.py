@@ -1,0 +1,50 @@
+"""Every exchange of the run, judged by the invariant rules as it is recorded.
+
+Bodies are not kept (a run sees hundreds of megabytes of images): only what the rules found,
+with the offending exchanges, and counts of what kinds of responses were seen, so an invariant
+check can tell "nothing wrong" from "nothing observed".
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+
+from .exchange import Exchange
+from .invariants import RULES, RuleContext
+from .violations import Violation
+
+#: Offending exchanges kept per rule; the rest are only counted.
+KEEP_PER_RULE = 20
+
+
+class Journal:
+    def __init__(self, context: RuleContext) -> None:
+        self.context = context
+        self.current_check = "(setup)"
+        self.total = 0
+        self.kinds: Counter[str] = Counter()
+        self.findings: dict[str, list[Violation]] = {name: [] for name in RULES}
+        self.counts: Counter[str] = Counter()
+        self.listeners: list[Callable[[Exchange], None]] = []
+
+    def record(self, exchange: Exchange) -> None:
+        self.total += 1
+        self.kinds.update(_kinds(exchange))
+        for name, judge in RULES.items():
+            for message in judge(exchange, self.context):
+                self.counts[name] += 1
+                if len(self.findings[name]) < KEEP_PER_RULE:
+                    self.findings[name].append(Violation(name, f"{message} [sent by {exchange.check}]", exchange))
+        for listener in self.listeners:
+            listener(exchange)
+
+
+def _kinds(exchange: Exchange) -> list[str]:
+    received = exchange.received
+    if not received.ok:
+        return ["response", "error"]
+    kinds = ["response", "success", "binary" if received.binary else "json-success"]
+    if exchange.sent.sources():
+        kinds.append("edit")
+    return kinds

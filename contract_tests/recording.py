@@ -1,0 +1,55 @@
+"""Turning pytest's report of a suite test into the check's result."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from .results import CheckResult, Outcome
+from .run import ContractRun
+from .transport import TargetUnreachable
+from .violations import ContractViolation, Violation
+
+
+def record_outcome(
+    run: ContractRun, check_id: str, item: pytest.Item, call: pytest.CallInfo[None], report: pytest.TestReport
+) -> None:
+    if report.when == "teardown":
+        if check_id in run.results.checks:
+            run.results.checks[check_id].requests = run.budget.spent_by_check.get(check_id, 0)
+        return
+    if report.when == "setup" and report.passed:
+        return
+    result = CheckResult(check_id, _outcome(report), seconds=report.duration)
+    if report.skipped:
+        result.reason = _skip_reason(report)
+    elif report.failed and call.excinfo is not None:
+        result.violations = list(_violations(check_id, call.excinfo.value))
+        result.reason = result.violations[0].message.splitlines()[0] if result.violations else "failed"
+        if call.excinfo.errisinstance(TargetUnreachable):
+            run.results.errors.append(f"the target is unreachable: {call.excinfo.value}")
+            item.session.shouldstop = "the target is unreachable"
+    run.results.add(result)
+
+
+def _outcome(report: pytest.TestReport) -> Outcome:
+    return "passed" if report.passed else "failed" if report.failed else "skipped"
+
+
+def _skip_reason(report: pytest.TestReport) -> str:
+    longrepr = report.longrepr
+    reason = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
+    return str(reason).removeprefix("Skipped: ")
+
+
+def _violations(check_id: str, error: BaseException) -> Iterator[Violation]:
+    """The violations an exception carries, looking inside Hypothesis's and Python's exception groups."""
+    if isinstance(error, ContractViolation):
+        yield from error.violations
+    elif isinstance(error, BaseExceptionGroup):
+        for inner in error.exceptions:
+            yield from _violations(check_id, inner)
+    else:
+        first_line = (str(error) or type(error).__name__).splitlines()[0]
+        yield Violation(check_id, f"{type(error).__name__}: {first_line}")

@@ -1,0 +1,78 @@
+"""What the suite reads from the OpenAPI document: parameter domains, error codes, id formats.
+
+The spec is the single source of truth: ranges, enums, defaults and the error codes allowed for
+each status come from here, so a change to the contract changes the checks with it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .resources import spec_path
+
+_REQUEST_SCHEMAS = {"json": "GenerateJsonRequest", "multipart": "GenerateMultipartRequest"}
+
+
+@dataclass(frozen=True)
+class ContractSpec:
+    document: Mapping[str, Any]
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> ContractSpec:
+        return cls(yaml.safe_load((path or spec_path()).read_text(encoding="utf-8")))
+
+    def resolve(self, schema: Mapping[str, Any]) -> dict[str, Any]:
+        """Follow local ``$ref`` chains (``#/components/...``) until a concrete schema."""
+        seen = 0
+        while "$ref" in schema and seen < 32:
+            node: Any = self.document
+            for part in str(schema["$ref"]).removeprefix("#/").split("/"):
+                node = node[part]
+            schema, seen = node, seen + 1
+        return dict(schema)
+
+    def properties(self, media: str = "json") -> dict[str, dict[str, Any]]:
+        """Every request parameter of ``media`` (``json`` or ``multipart``) with its resolved schema."""
+        raw = self.document["components"]["schemas"][_REQUEST_SCHEMAS[media]]["properties"]
+        return {name: self.resolve(schema) for name, schema in raw.items()}
+
+    @cached_property
+    def parameters(self) -> dict[str, dict[str, Any]]:
+        return self.properties("json")
+
+    @cached_property
+    def required(self) -> tuple[str, ...]:
+        return tuple(self.document["components"]["schemas"][_REQUEST_SCHEMAS["json"]]["required"])
+
+    def default(self, name: str) -> Any:
+        return self.parameters[name].get("default")
+
+    @cached_property
+    def request_id_pattern(self) -> re.Pattern[str]:
+        return re.compile(self.document["components"]["schemas"]["RequestId"]["pattern"])
+
+    @cached_property
+    def error_codes(self) -> dict[int, frozenset[str]]:
+        """The contract's error codes allowed for each documented status of the operation."""
+        responses = self.document["paths"]["/api/v1/generate"]["post"]["responses"]
+        codes: dict[int, frozenset[str]] = {}
+        for status, response in responses.items():
+            if str(status).startswith(("4", "5")):
+                schema = self.resolve(self.resolve(response)["content"]["application/json"]["schema"])
+                codes[int(status)] = frozenset(self._codes(schema))
+        codes[404] = frozenset({"not_found"})  # any other path: described in info, not under the operation
+        return codes
+
+    def _codes(self, schema: Mapping[str, Any]) -> Iterator[str]:
+        for part in schema.get("allOf", []):
+            code = self.resolve(part).get("properties", {}).get("error", {}).get("properties", {}).get("code", {})
+            yield from code.get("enum", [])
+            if "const" in code:
+                yield code["const"]

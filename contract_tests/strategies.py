@@ -1,0 +1,60 @@
+"""Hypothesis strategies for valid requests of a profile, drawn from the spec's domains."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import strategies as st
+
+from .builders import Builders
+from .calls import MEDIA, Call
+from .images import source_image
+from .library import Offering
+
+SEEDS = st.integers(min_value=0, max_value=2**32 - 1)
+PROMPTS = st.text(
+    alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=40
+).filter(lambda text: text.strip() != "")
+OUTPUT_FORMATS = st.sampled_from(["png", "jpg", "jpeg"])
+
+
+def sizes(builders: Builders, name: str) -> st.SearchStrategy[int]:
+    """A width or height: the spec's bounds first (edges break servers), then anything between."""
+    schema = builders.spec.parameters[name]
+    low, high = int(schema["minimum"]), int(schema["maximum"])
+    return st.one_of(st.sampled_from([low, high]), st.integers(low, high))
+
+
+@st.composite
+def t2i_calls(draw: st.DrawFn, builders: Builders, *, binary: bool | None = None) -> Call:
+    """A valid text-to-image request with random size, seed, prompt, format and media type."""
+    offering: Offering = draw(st.sampled_from(builders.offerings("text-to-image")))
+    params: dict[str, Any] = {"prompt": draw(PROMPTS), "seed": draw(SEEDS), "output_format": draw(OUTPUT_FORMATS)}
+    for name in ("width", "height"):
+        if offering.accepts(name) and draw(st.booleans()):
+            params[name] = draw(sizes(builders, name))
+    params["binary_response"] = draw(st.booleans()) if binary is None else binary
+    return builders.t2i(offering, media=draw(st.sampled_from(MEDIA)), **params)
+
+
+@st.composite
+def edit_calls(draw: st.DrawFn, builders: Builders, *, binary: bool | None = None) -> Call:
+    """A valid editing request: any model that edits, any accepted source field, a small source."""
+    offering: Offering = draw(st.sampled_from(builders.offerings("image-editing")))
+    media, field = draw(st.sampled_from(list(builders.source_forms())))
+    source = source_image(draw(st.integers(48, 160)), draw(st.integers(48, 160)), draw(st.integers(0, 5)), draw(
+        st.sampled_from(["png", "jpeg"])
+    ))
+    params: dict[str, Any] = {"prompt": draw(PROMPTS), "seed": draw(SEEDS), "output_format": draw(OUTPUT_FORMATS)}
+    params["binary_response"] = draw(st.booleans()) if binary is None else binary
+    return builders.edit(offering, source, field, media, **params)
+
+
+def any_calls(builders: Builders, *, binary: bool | None = None) -> st.SearchStrategy[Call]:
+    """A valid request of either mode the profile offers."""
+    choices = []
+    if builders.offerings("text-to-image"):
+        choices.append(t2i_calls(builders, binary=binary))
+    if builders.offerings("image-editing"):
+        choices.append(edit_calls(builders, binary=binary))
+    return st.one_of(choices)

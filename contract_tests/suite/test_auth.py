@@ -1,0 +1,52 @@
+"""Authentication: every way of not presenting the right key is a 401, on both media types."""
+
+from __future__ import annotations
+
+import base64
+
+from contract_tests.calls import JSON, MULTIPART, Auth, Call
+from contract_tests.expect import rejected
+from contract_tests.registry import contract_check
+from contract_tests.run import CheckRun
+from contract_tests.violations import Findings
+
+MISSING, INVALID = {"missing_api_key"}, {"invalid_api_key"}
+EITHER = MISSING | INVALID
+
+
+def auth_faults(key: str) -> list[tuple[str, Auth, set[str]]]:
+    """(what, Authorization header, codes allowed): most telling first, so a small budget tests those."""
+    basic = base64.b64encode(f"user:{key}".encode()).decode()
+    return [
+        ("no Authorization header", None, MISSING),
+        ("a wrong key", "Bearer wrong-key-0123456789", INVALID),
+        ("the key without 'Bearer '", key, EITHER),
+        ("Basic credentials", f"Basic {basic}", EITHER),
+        ("the key with a character more", f"Bearer {key}x", INVALID),
+        ("a prefix of the key", f"Bearer {key[:-1]}", EITHER),
+        ("'Bearer' and no key", "Bearer ", EITHER),
+    ]
+
+
+def valid_call(check: CheckRun) -> Call:
+    builders = check.builders
+    t2i = builders.first("text-to-image")
+    if t2i is not None:
+        return builders.t2i(t2i)
+    edit = builders.first("image-editing")
+    assert edit is not None, "the profile's library has no model"
+    return builders.edit(edit)
+
+
+@contract_check("auth_required")
+def test_auth_required(eigen_check: CheckRun) -> None:
+    faults = auth_faults(eigen_check.run.target.api_key)
+    rows = [(media, fault) for fault in faults for media in (JSON, MULTIPART)]
+    findings = Findings(eigen_check.id)
+    base = valid_call(eigen_check)
+    for media, (what, header, codes) in rows[: eigen_check.units(len(rows))]:
+        exchange = eigen_check.client.generate(base.as_media(media).with_auth(header))
+        rejected(findings, exchange, f"{media} request with {what}", 401, codes)
+        if (exchange.received.header("www-authenticate") or "").split(" ")[0].lower() != "bearer":
+            findings.add(f"{media} request with {what}: a 401 must carry WWW-Authenticate: Bearer", exchange)
+    findings.raise_if_any()
