@@ -1,19 +1,20 @@
 """``eigen-mock``: the command line. Argument parsing only; the work is elsewhere.
 
-``eigen-mock serve`` runs the mock (with an embedded S3 unless told otherwise); other
-sub-commands belong to the packages that implement them and are dispatched by name.
+``eigen-mock serve`` runs the mock (with an embedded S3 unless told otherwise; ``--replay DIR``
+answers from a cassette), ``eigen-mock record`` forwards to a real server and records a cassette,
+``eigen-mock proxy`` forwards and reports spec violations. Running is ``launcher.run``'s job;
+other sub-commands belong to the packages that implement them and are dispatched by name.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import importlib
-import logging
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
+from .cassette import CassetteError
 from .settings import DEFAULT_API_KEY, DEFAULT_BUCKET, Settings, SettingsError
 
 #: Sub-commands implemented elsewhere: name → (module, help). Each module has ``main(argv) -> int``.
@@ -22,12 +23,39 @@ DELEGATED = {
 }
 
 
+def _server_options() -> argparse.ArgumentParser:
+    """Options every server command takes: where to listen, the control plane, the journal."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--host", default="127.0.0.1")
+    common.add_argument("--port", type=int, default=8000)
+    common.add_argument("--workers", type=int, default=1)
+    common.add_argument("--max-body-bytes", type=int)
+    common.add_argument("--control-token", help="require this bearer token on /_mock/")
+    common.add_argument("--no-control", action="store_true", help="disable the /_mock/ control plane")
+    common.add_argument("--journal-size", type=int, help="requests kept in the journal (default 1000)")
+    common.add_argument("--thumbnails", type=int, help="gallery thumbnails kept (default 48; 0 for none)")
+    common.add_argument("--state-dir", type=Path, help="share state between workers in a SQLite file here")
+    common.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    return common
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="eigen-mock", description="Offline mock of Eigen AI's image API.")
     commands = parser.add_subparsers(dest="command", required=True)
-    serve = commands.add_parser("serve", help="run the mock server")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
+    common = _server_options()
+    _add_serve(commands.add_parser("serve", parents=[common], help="run the mock server"))
+    for name, help_text in (("proxy", "forward to a server and report what breaks the spec"),
+                            ("record", "forward to a server and record every exchange in a cassette")):
+        forwarding = commands.add_parser(name, parents=[common], help=help_text)
+        forwarding.add_argument("--target", required=True, help="base URL of the server to forward to")
+        if name == "record":
+            forwarding.add_argument("--cassette", type=Path, required=True, help="directory to record into")
+    for name, (_, help_text) in DELEGATED.items():
+        commands.add_parser(name, help=help_text, add_help=False)
+    return parser
+
+
+def _add_serve(serve: argparse.ArgumentParser) -> None:
     serve.add_argument("--api-key", action="append", dest="api_keys", metavar="KEY",
                        help=f"accepted bearer key (repeatable; default {DEFAULT_API_KEY})")
     serve.add_argument("--no-auth", action="store_true", help="accept requests without an API key")
@@ -35,34 +63,37 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--no-s3", action="store_true", help="run without S3 (s3_output_path answers 502)")
     serve.add_argument("--s3-bucket", default=DEFAULT_BUCKET, help="bucket created in the embedded S3")
     serve.add_argument("--models", type=Path, help="model library YAML (default: the shipped one)")
-    serve.add_argument("--workers", type=int, default=1)
-    serve.add_argument("--max-body-bytes", type=int)
     serve.add_argument("--allow-source-host", action="append", default=[], metavar="HOST",
                        help="host that image_path may fetch over http(s) (repeatable)")
     serve.add_argument("--source-root", type=Path, help="local directory that image_path may read")
-    serve.add_argument("--control-token", help="require this bearer token on /_mock/")
-    serve.add_argument("--no-control", action="store_true", help="disable the /_mock/ control plane")
     serve.add_argument("--random-seed", type=int, help="seed the RNG that picks missing seeds")
-    serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
-    for name, (_, help_text) in DELEGATED.items():
-        commands.add_parser(name, help=help_text, add_help=False)
-    return parser
+    serve.add_argument("--rate-limit", type=int, metavar="N", help="allow N requests per key per window (429 beyond)")
+    serve.add_argument("--rate-limit-window", type=float, metavar="SECONDS", help="the rate limit's window (60)")
+    serve.add_argument("--replay", type=Path, metavar="DIR", help="answer requests recorded in this cassette")
+    serve.add_argument("--replay-strict", action="store_true", help="404 for requests not in the cassette")
 
 
 def settings_from_args(args: argparse.Namespace, base: Settings) -> Settings:
     changes: dict[str, object] = {}
-    if args.no_auth:
+    if getattr(args, "no_auth", False):
         changes["api_keys"] = ()
-    elif args.api_keys:
+    elif getattr(args, "api_keys", None):
         changes["api_keys"] = tuple(args.api_keys)
-    optional = {"models_path": args.models, "max_body_bytes": args.max_body_bytes,
-                "source_root": args.source_root, "control_token": args.control_token,
-                "random_seed": args.random_seed, "s3_endpoint_url": args.s3_endpoint_url}
-    changes.update({key: value for key, value in optional.items() if value is not None})
-    if args.allow_source_host:
+    optional = {
+        "models_path": "models", "max_body_bytes": "max_body_bytes", "source_root": "source_root",
+        "control_token": "control_token", "random_seed": "random_seed", "s3_endpoint_url": "s3_endpoint_url",
+        "journal_size": "journal_size", "thumbnails": "thumbnails", "state_dir": "state_dir",
+        "rate_limit": "rate_limit", "rate_limit_window": "rate_limit_window", "replay_dir": "replay",
+        "proxy_target": "target", "record_dir": "cassette",
+    }
+    changes.update({field: getattr(args, name) for field, name in optional.items()
+                    if getattr(args, name, None) is not None})
+    if getattr(args, "allow_source_host", None):
         changes["allowed_source_hosts"] = frozenset(host.lower() for host in args.allow_source_host)
     if args.no_control:
         changes["control_enabled"] = False
+    if getattr(args, "replay_strict", False):
+        changes["replay_strict"] = True
     return base.replace(**changes)
 
 
@@ -78,51 +109,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"eigen-mock: {exc}", file=sys.stderr)  # noqa: T201
         return 2
-    return serve(args, settings)
+    from .launcher import Launch, run
 
-
-def serve(args: argparse.Namespace, settings: Settings) -> int:
-    import uvicorn
-
-    from .serving import configure_logging
-
-    configure_logging(args.log_level)
-    with _s3(args, settings) as settings:
-        _announce(args, settings)
-        if args.workers > 1:
-            import os
-
-            os.environ.update(settings.to_env())
-            uvicorn.run("mock_server.app:create_app_from_env", factory=True, host=args.host, port=args.port,
-                        workers=args.workers, access_log=False, log_level=args.log_level)
-        else:
-            from .app import create_app
-
-            uvicorn.run(create_app(settings), host=args.host, port=args.port, access_log=False,
-                        log_level=args.log_level)
-    return 0
-
-
-@contextlib.contextmanager
-def _s3(args: argparse.Namespace, settings: Settings) -> Iterator[Settings]:
-    if args.no_s3:
-        yield settings.replace(s3_endpoint_url=None)
-        return
-    if settings.s3_endpoint_url is not None:
-        yield settings
-        return
-    from .embedded_s3 import EmbeddedS3
-
-    with EmbeddedS3(bucket=args.s3_bucket) as s3:
-        yield settings.replace(s3_endpoint_url=s3.endpoint_url)
-
-
-def _announce(args: argparse.Namespace, settings: Settings) -> None:
-    log = logging.getLogger("eigen_mock")
-    log.info("eigen-mock listening on http://%s:%d (POST /api/v1/generate)", args.host, args.port)
-    if settings.api_keys:
-        log.info("API key: %s", settings.api_keys[0] if len(settings.api_keys) == 1 else "(several configured)")
-    else:
-        log.info("authentication is off")
-    if settings.s3_endpoint_url:
-        log.info("S3 endpoint: %s (bucket %s)", settings.s3_endpoint_url, args.s3_bucket)
+    serving = args.command == "serve"
+    if serving and args.no_s3:
+        settings = settings.replace(s3_endpoint_url=None)
+    bucket = args.s3_bucket if serving and not args.no_s3 else None
+    try:
+        return run(settings, Launch(args.host, args.port, args.workers, args.log_level, bucket))
+    except CassetteError as exc:
+        print(f"eigen-mock: {exc}", file=sys.stderr)  # noqa: T201
+        return 2

@@ -1,8 +1,10 @@
-"""``MockServer``: the mock on a real uvicorn socket in a background thread.
+"""Testing helpers: ``MockServer`` (a real socket) and ``transport()`` (no socket at all).
 
-For end-to-end tests and for users' own test suites: binds 127.0.0.1 on a free port, waits
-(bounded) until it answers, and stops cleanly. With ``s3=True`` an embedded moto S3 comes with
-it and the server is configured to use it.
+``MockServer`` runs the mock on uvicorn in a background thread, for end-to-end tests and for
+users' own test suites, whatever their client is written in: it binds 127.0.0.1 on a free port,
+waits (bounded) until it answers, and stops cleanly. With ``s3=True`` an embedded moto S3 comes
+with it and the server is configured to use it. Both offer the control API of
+``controls.MockControls`` (``requests``, ``fail``, ``reset`` …).
 """
 
 from __future__ import annotations
@@ -16,8 +18,23 @@ from typing import Any
 import uvicorn
 
 from .app import create_app
+from .controls import MockControls
 from .embedded_s3 import EmbeddedS3
+from .runtime import Runtime
 from .settings import DEFAULT_BUCKET, Settings
+from .transport import AsyncMockTransport, MockTransport
+
+__all__ = ["AsyncMockTransport", "MockServer", "MockTransport", "ServerStartError", "async_transport", "transport"]
+
+
+def transport(settings: Settings | None = None) -> MockTransport:
+    """An ``httpx`` transport over a fresh mock, in process: ``httpx.Client(transport=transport())``."""
+    return MockTransport(settings)
+
+
+def async_transport(settings: Settings | None = None) -> AsyncMockTransport:
+    """The same for ``httpx.AsyncClient``."""
+    return AsyncMockTransport(settings)
 
 
 class ServerStartError(RuntimeError):
@@ -29,7 +46,7 @@ class _ThreadedUvicorn(uvicorn.Server):
         """Signals belong to the main thread's owner, not to a server in a thread."""
 
 
-class MockServer:
+class MockServer(MockControls):
     """Run the mock on ``127.0.0.1`` in this process.
 
     Parameters:
@@ -64,6 +81,21 @@ class MockServer:
     @property
     def api_key(self) -> str:
         return self.settings.api_keys[0] if self.settings.api_keys else ""
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """``Authorization: Bearer <api_key>`` (empty when authentication is off)."""
+        return {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
+
+    @property
+    def bucket(self) -> str | None:
+        """The embedded S3's bucket (``None`` without ``s3=True``)."""
+        return None if self._s3 is None else self._s3.bucket
+
+    @property
+    def runtime(self) -> Runtime:
+        runtime: Runtime = self.app.state.runtime
+        return runtime
 
     @property
     def s3_endpoint_url(self) -> str | None:
