@@ -40,7 +40,14 @@ class RequestValidator:
         errors = list(self._validators[raw.media_type].iter_errors(instance))
         if errors:
             raise self._first(errors, instance, raw.media_type)
-        return params
+        return self._integers(params, properties)
+
+    def _integers(self, params: dict[str, Any], properties: dict[str, Any]) -> dict[str, Any]:
+        """JSON Schema counts 42.0 as an integer; make it one, so 42.0 and 42 are the same request."""
+        return {
+            name: int(value) if isinstance(value, float) and properties[name].get("type") == "integer" else value
+            for name, value in params.items()
+        }
 
     def _reject_unknown(self, names: set[str], properties: dict[str, Any]) -> None:
         unknown = sorted(names - set(properties))

@@ -56,3 +56,16 @@ def test_json_text_with_every_parameter_at_its_bounds(client: InProcessClient) -
     response = client.generate(content=json.dumps(body).encode(), headers={**client.headers,
                                                                              "Content-Type": "application/json"})
     assert response.status_code == 200, response.text
+
+
+INTEGER_PARAMS = {"seed": st.integers(0, 2**32 - 1), "width": st.integers(512, 2048), "height": st.integers(512, 2048),
+                  "num_inference_steps": st.integers(1, 100)}
+
+
+@given(values=st.fixed_dictionaries({}, optional=INTEGER_PARAMS))
+def test_integral_floats_are_the_same_request_as_integers(client: InProcessClient, values: dict[str, int]) -> None:
+    base = {"model": "eigen-image", "prompt": "p", "seed": 1, "width": 512, "height": 512}
+    as_ints = client.generate(json={**base, **values}).json()
+    as_floats = client.generate(json={**base, **{k: float(v) for k, v in values.items()}}).json()
+    assert as_floats["image_sha256"] == as_ints["image_sha256"]
+    assert isinstance(as_floats["seed"], int) and isinstance(as_floats["width"], int)
