@@ -42,7 +42,12 @@ class Builders:
         return Call({"model": offering.model, "prompt": PROMPT, "seed": 7, **params}, media=media)
 
     def edit(
-        self, offering: Offering, source: SourceImage | None = None, field: str | None = None, media: str = JSON, **params: Any
+        self,
+        offering: Offering,
+        source: SourceImage | None = None,
+        field: str | None = None,
+        media: str = JSON,
+        **params: Any,
     ) -> Call:
         """An edit of ``source`` sent in ``field`` (the first source field the profile accepts by default)."""
         image = source or source_image()

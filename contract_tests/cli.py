@@ -27,8 +27,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="Check a server against the POST /api/v1/generate contract, behaviour by behaviour.",
     )
     parser.add_argument("--base-url", required=True, help="URL of the server, e.g. http://127.0.0.1:8000")
-    parser.add_argument("--api-key", default=os.environ.get("EIGEN_API_KEY"),
-                        help="a valid API key (default: $EIGEN_API_KEY); never printed")
+    parser.add_argument(
+        "--api-key",
+        default=os.environ.get("EIGEN_API_KEY"),
+        help="a valid API key (default: $EIGEN_API_KEY); never printed",
+    )
     parser.add_argument("--s3-endpoint-url", help="S3 endpoint the server writes s3_output_path objects to")
     parser.add_argument("--s3-bucket", help="bucket the server can write and this suite can read")
     parser.add_argument("--profile", help="profile file, or a shipped profile name: mock (default), live")
@@ -56,12 +59,29 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def pytest_args(args: argparse.Namespace) -> list[str]:
     """The pytest command line that runs the shipped suite with the plugin, isolated from the cwd's config."""
-    argv = [str(SUITE_DIR), "-c", str(PACKAGE_DIR / "contract.ini"), "--rootdir", str(PACKAGE_DIR.parent),
-            "-p", "no:eigen_contract", "-p", "contract_tests.plugin"]
+    argv = [
+        str(SUITE_DIR),
+        "-c",
+        str(PACKAGE_DIR / "contract.ini"),
+        "--rootdir",
+        str(PACKAGE_DIR.parent),
+        "-p",
+        "no:eigen_contract",
+        "-p",
+        "contract_tests.plugin",
+    ]
     argv += ["-v", "--tb=short"] if args.verbose else ["-q", "--tb=no", "--no-header", "-p", "no:warnings"]
-    options = {"--base-url": args.base_url, "--api-key": args.api_key, "--s3-endpoint-url": args.s3_endpoint_url,
-               "--s3-bucket": args.s3_bucket, "--profile": args.profile, "--max-requests": args.max_requests,
-               "--junitxml": args.junitxml, "--report": args.report, "--repro-dir": args.repro_dir}
+    options = {
+        "--base-url": args.base_url,
+        "--api-key": args.api_key,
+        "--s3-endpoint-url": args.s3_endpoint_url,
+        "--s3-bucket": args.s3_bucket,
+        "--profile": args.profile,
+        "--max-requests": args.max_requests,
+        "--junitxml": args.junitxml,
+        "--report": args.report,
+        "--repro-dir": args.repro_dir,
+    }
     for flag, value in options.items():
         if value is not None:
             argv += [flag, str(value)]

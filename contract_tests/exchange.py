@@ -61,7 +61,7 @@ class SentRequest:
             return None
         try:
             document = json.loads(self.body)
-        except ValueError:
+        except (ValueError, RecursionError):
             return None
         return document if isinstance(document, dict) else None
 
@@ -73,7 +73,7 @@ class SentRequest:
         message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(head + self.body)
         if not message.is_multipart():
             return ()
-        return tuple(_part(item) for item in message.iter_parts())  # type: ignore[attr-defined]
+        return tuple(_part(item) for item in message.iter_parts())
 
     def params(self, types: Mapping[str, str]) -> dict[str, Any]:
         """Scalar parameters as the server should read them (``INVALID`` where a text part does not parse)."""
@@ -81,7 +81,11 @@ class SentRequest:
             return {k: v for k, v in self.json.items() if k not in ("image_file", "image", "images")}
         found: dict[str, Any] = {}
         for part in self.parts:
-            if part.filename is None and isinstance(part.value, str) and part.name not in ("image_file", "image", "images"):
+            if (
+                part.filename is None
+                and isinstance(part.value, str)
+                and part.name not in ("image_file", "image", "images")
+            ):
                 found[part.name] = INVALID if part.name in found else _typed(part.value, types.get(part.name))
         return found
 
@@ -157,7 +161,7 @@ class Received:
     def json(self) -> Any:
         try:
             return json.loads(self.content)
-        except ValueError:
+        except (ValueError, RecursionError):
             return None
 
     @property

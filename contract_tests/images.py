@@ -84,13 +84,24 @@ def decode(data: bytes) -> DecodedImage:
             with Image.open(io.BytesIO(data)) as image:
                 image.load()  # decodes every pixel: truncated or corrupt data fails here
                 size, pil_format = image.size, _PIL_FORMATS.get(image.format or "")
-    except Exception as exc:  # noqa: BLE001 - Pillow raises many types for bad data; all mean "corrupt"
+    except Exception as exc:
         return DecodedImage(fmt, problem=f"Pillow cannot decode it ({type(exc).__name__}: {str(exc)[:120]})")
     if fmt is None or pil_format != fmt:
         shown = pil_format or "a format that is neither PNG nor JPEG"
-        return DecodedImage(fmt, *size, problem=f"its magic bytes say {fmt or 'neither PNG nor JPEG'}, Pillow reads {shown}")
+        return DecodedImage(
+            fmt, *size, problem=f"its magic bytes say {fmt or 'neither PNG nor JPEG'}, Pillow reads {shown}"
+        )
     return DecodedImage(fmt, *size)
 
 
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def difference(first: bytes, second: bytes) -> float:
+    """How different two images look: mean absolute difference (0..255) of 64x64 RGB thumbnails."""
+    with Image.open(io.BytesIO(first)) as a, Image.open(io.BytesIO(second)) as b:
+        small_a = a.convert("RGB").resize((64, 64))
+        small_b = b.convert("RGB").resize((64, 64))
+    pairs = zip(small_a.tobytes(), small_b.tobytes(), strict=True)
+    return sum(abs(x - y) for x, y in pairs) / (64 * 64 * 3)

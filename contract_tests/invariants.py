@@ -148,8 +148,10 @@ def _image_size(exchange: Exchange, context: RuleContext) -> Iterator[str]:
         return
     body = exchange.received.json if not exchange.received.binary else None
     if isinstance(body, dict) and (body.get("width"), body.get("height")) != (decoded.width, decoded.height):
-        yield (f"width/height are reported as {body.get('width')}x{body.get('height')}, "
-               f"the image is {decoded.width}x{decoded.height}")
+        yield (
+            f"width/height are reported as {body.get('width')}x{body.get('height')}, "
+            f"the image is {decoded.width}x{decoded.height}"
+        )
     if view.mode != "text-to-image":
         return
     width, height = view.value("width", int), view.value("height", int)
@@ -170,8 +172,10 @@ def _editing_size(exchange: Exchange, context: RuleContext) -> Iterator[str]:
     if not _close(got, expected):
         limit = view.get("downsizing_mp", (int, float))
         asked = f" with downsizing_mp={limit}" if limit is not None else ""
-        yield (f"an edit of a {source[0]}x{source[1]} source{asked} must be about {expected[0]}x{expected[1]}, "
-               f"the image is {got[0]}x{got[1]}")
+        yield (
+            f"an edit of a {source[0]}x{source[1]} source{asked} must be about {expected[0]}x{expected[1]}, "
+            f"the image is {got[0]}x{got[1]}"
+        )
 
 
 def expected_edit_size(width: int, height: int, megapixels: float | None) -> tuple[int, int]:
@@ -241,7 +245,12 @@ def _reported_fields(exchange: Exchange, context: RuleContext) -> Iterator[str]:
     body = received.json
     if not received.ok or received.binary or not isinstance(body, dict):
         return
-    expected = {"model": view.model, "mode": view.mode, "seed": view.seed, "s3_output_path": view.get("s3_output_path", str)}
+    expected = {
+        "model": view.model,
+        "mode": view.mode,
+        "seed": view.seed,
+        "s3_output_path": view.get("s3_output_path", str),
+    }
     for name, value in expected.items():
         if value is not None and body.get(name) != value:
             yield f"{name} {value!r} was sent (or implied), the response reports {body.get(name)!r}"

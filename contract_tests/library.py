@@ -41,8 +41,10 @@ class Offering:
         return self.mode == "image-editing"
 
     def accepts(self, parameter: str) -> bool:
-        return parameter in COMMON_PARAMETERS or parameter in self.parameters or (
-            self.editing and parameter in SOURCE_FIELDS
+        return (
+            parameter in COMMON_PARAMETERS
+            or parameter in self.parameters
+            or (self.editing and parameter in SOURCE_FIELDS)
         )
 
 

@@ -28,10 +28,22 @@ _OPTIONS = (
     ("--s3-bucket", {"help": "bucket the server can write and the suite can read"}),
     ("--profile", {"help": "profile file (or shipped profile name: mock, live); default: mock"}),
     ("--max-requests", {"type": int, "help": "hard cap on requests to the server (default: the profile's)"}),
-    ("--check", {"action": "append", "dest": "eigen_checks", "metavar": "ID", "help": "run only this check (repeatable)"}),
-    ("--report", {"dest": "eigen_report", "metavar": "FILE", "help": "write a conformance report (.md, .html or .json)"}),
-    ("--repro-dir", {"dest": "eigen_repro_dir", "metavar": "DIR",
-                     "help": "where request bodies of failures are saved for curl (default: next to --report)"}),
+    (
+        "--check",
+        {"action": "append", "dest": "eigen_checks", "metavar": "ID", "help": "run only this check (repeatable)"},
+    ),
+    (
+        "--report",
+        {"dest": "eigen_report", "metavar": "FILE", "help": "write a conformance report (.md, .html or .json)"},
+    ),
+    (
+        "--repro-dir",
+        {
+            "dest": "eigen_repro_dir",
+            "metavar": "DIR",
+            "help": "where request bodies of failures are saved for curl (default: next to --report)",
+        },
+    ),
 )
 
 
@@ -39,7 +51,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("eigen-contract", "eigen-mock contract suite")
     for name, attrs in _OPTIONS:
         try:
-            group.addoption(name, **attrs)  # type: ignore[arg-type]
+            group.addoption(name, **attrs)
         except ValueError:
             pass  # another plugin (pytest-base-url) owns --base-url already: share its value
 
@@ -51,7 +63,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
-    contract = {item: _check_id(item) for item in items if _check_id(item)}
+    contract = {item: check_id for item in items if (check_id := _check_id(item)) is not None}
     if not contract:
         return
     wanted = set(config.getoption("eigen_checks") or [])
@@ -82,12 +94,24 @@ def _create_run(config: pytest.Config, check_ids: list[str]) -> ContractRun | No
 
     profile = Profile.load(config.getoption("profile", None))
     api_key = config.getoption("api_key", None) or os.environ.get("EIGEN_API_KEY", "")
-    target = Target(str(base_url), api_key, config.getoption("s3_endpoint_url", None),
-                    config.getoption("s3_bucket", None), profile.request_timeout)
+    target = Target(
+        str(base_url),
+        api_key,
+        config.getoption("s3_endpoint_url", None),
+        config.getoption("s3_bucket", None),
+        profile.request_timeout,
+    )
     report = config.getoption("eigen_report", None)
-    repro = config.getoption("eigen_repro_dir", None) or (Path(report).parent / "eigen-contract-repro" if report else None)
-    return ContractRun.create(target, profile, check_ids, max_requests=config.getoption("max_requests", None),
-                              repro_dir=Path(repro) if repro else None)
+    repro = config.getoption("eigen_repro_dir", None) or (
+        Path(report).parent / "eigen-contract-repro" if report else None
+    )
+    return ContractRun.create(
+        target,
+        profile,
+        check_ids,
+        max_requests=config.getoption("max_requests", None),
+        repro_dir=Path(repro) if repro else None,
+    )
 
 
 @pytest.fixture(scope="session")
@@ -116,7 +140,9 @@ def eigen_check(request: pytest.FixtureRequest, eigen_run: ContractRun) -> Itera
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
     run, check_id = item.config.stash.get(_RUN, None), _check_id(item)
     if run is None or check_id is None:

@@ -31,8 +31,20 @@ from .resources import BUNDLED_PREFIX, bundled, profile_path
 
 DEFAULT_PROFILE = "mock"
 _KNOWN_KEYS = frozenset(
-    {"version", "name", "description", "model_library", "models", "s3", "request_timeout", "max_requests",
-     "max_examples", "sources", "strict_json_types", "skip"}
+    {
+        "version",
+        "name",
+        "description",
+        "model_library",
+        "models",
+        "s3",
+        "request_timeout",
+        "max_requests",
+        "max_examples",
+        "sources",
+        "strict_json_types",
+        "skip",
+    }
 )
 
 

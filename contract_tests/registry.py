@@ -35,6 +35,8 @@ class CheckSpec:
     #: Hypothesis properties replay a failing example once: keep one example's cost in reserve.
     replays: bool = False
     needs: frozenset[str] = frozenset()
+    #: Hypothesis examples per property, as a multiple of the profile's max_examples
+    scale: int = 1
 
     @property
     def min_requests(self) -> int:
@@ -43,8 +45,16 @@ class CheckSpec:
         return self.cost * self.min_units + (self.cost if self.replays else 0)
 
 
-def _behaviour(id: str, priority: int, means: str, *, cost: int = 1, min_units: int = 1, replays: bool = False,
-               needs: frozenset[str] = frozenset()) -> CheckSpec:
+def _behaviour(
+    id: str,
+    priority: int,
+    means: str,
+    *,
+    cost: int = 1,
+    min_units: int = 1,
+    replays: bool = False,
+    needs: frozenset[str] = frozenset(),
+) -> CheckSpec:
     return CheckSpec(id, "behaviour", priority, means, cost, min_units, replays, needs)
 
 
@@ -54,7 +64,8 @@ def _property(id: str, priority: int, means: str, *, needs: frozenset[str] = fro
 
 
 def _conformance(id: str, priority: int, means: str, *, replays: bool = True) -> CheckSpec:
-    return CheckSpec(id, "conformance", priority, means, replays=replays)
+    """Schemathesis fuzzing: one request per example, and more examples than a behaviour property."""
+    return CheckSpec(id, "conformance", priority, means, replays=replays, scale=4)
 
 
 def _invariant(id: str, priority: int, means: str, *, needs: frozenset[str] = frozenset()) -> CheckSpec:
@@ -66,67 +77,175 @@ _EDIT, _S3 = frozenset({"editing"}), frozenset({"s3"})
 CHECKS: dict[str, CheckSpec] = {
     spec.id: spec
     for spec in [
-        _behaviour("auth_required", 10, "Missing, malformed and wrong API keys get 401 with the contract's code and "
-              "WWW-Authenticate: Bearer, on both media types; never a 2xx.", min_units=2),
-        _property("determinism", 11, "The same request twice gives byte-identical images, and JSON bodies that differ "
-              "only in request_id and created."),
+        _behaviour(
+            "auth_required",
+            10,
+            "Missing, malformed and wrong API keys get 401 with the contract's code and "
+            "WWW-Authenticate: Bearer, on both media types; never a 2xx.",
+            min_units=2,
+        ),
+        _property(
+            "determinism",
+            11,
+            "The same request twice gives byte-identical images, and JSON bodies that differ "
+            "only in request_id and created.",
+        ),
         _property("seed_sensitivity", 12, "Changing only the seed changes the image."),
-        _behaviour("errors_parameters", 13, "Missing, mistyped, out-of-range and out-of-enum parameters get 400 "
-              "missing_parameter / invalid_parameter naming the parameter; never a 5xx.", min_units=2),
-        _behaviour("errors_models", 14, "An unknown model gets 400 unknown_model; size and unknown parameter names get "
-              "400 unsupported_parameter."),
-        _property("binary_matches_json", 15, "binary_response returns exactly the bytes that the JSON response of the "
-              "same request carries as base64."),
-        _property("seed_round_trip", 16, "Without a seed the server reports the one it picked, and replaying the "
-              "request with it reproduces the image."),
-        _behaviour("editing_sources", 17, "Editing works with every source field the profile lists (image_file, image, "
-              "images, image_path) in both media types, and the mode is inferred from the source.", needs=_EDIT),
-        _property("editing_depends_on_source", 18, "Editing two different sources with the same prompt and seed gives "
-              "different images.", needs=_EDIT),
-        _behaviour("errors_sources", 19, "No source, two source fields, too many images, a source in text-to-image "
-              "mode and undecodable image bytes get 400 with the contract's code."),
-        _behaviour("errors_request_format", 20, "Unparseable JSON or multipart, other media types, other methods and "
-              "other paths get 400/415/405/404 in the error shape."),
+        _behaviour(
+            "errors_parameters",
+            13,
+            "Missing, mistyped, out-of-range and out-of-enum parameters get 400 "
+            "missing_parameter / invalid_parameter naming the parameter; never a 5xx.",
+            min_units=2,
+        ),
+        _behaviour(
+            "errors_models",
+            14,
+            "An unknown model gets 400 unknown_model; size and unknown parameter names get 400 unsupported_parameter.",
+        ),
+        _property(
+            "binary_matches_json",
+            15,
+            "binary_response returns exactly the bytes that the JSON response of the same request carries as base64.",
+        ),
+        _property(
+            "seed_round_trip",
+            16,
+            "Without a seed the server reports the one it picked, and replaying the "
+            "request with it reproduces the image.",
+        ),
+        _behaviour(
+            "editing_sources",
+            17,
+            "Editing works with every source field the profile lists (image_file, image, "
+            "images, image_path) in both media types, and the mode is inferred from the source.",
+            needs=_EDIT,
+        ),
+        _property(
+            "editing_depends_on_source",
+            18,
+            "Editing two different sources with the same prompt and seed gives different images.",
+            needs=_EDIT,
+        ),
+        _behaviour(
+            "errors_sources",
+            19,
+            "No source, two source fields, too many images, a source in text-to-image "
+            "mode and undecodable image bytes get 400 with the contract's code.",
+        ),
+        _behaviour(
+            "errors_request_format",
+            20,
+            "Unparseable JSON or multipart, other media types, other methods and "
+            "other paths get 400/415/405/404 in the error shape.",
+        ),
         _behaviour("errors_s3_path", 21, "A malformed s3_output_path gets 400 invalid_s3_path."),
-        _behaviour("accepts_declared_parameters", 22, "Each model accepts, in each of its modes, every parameter the "
-              "model library lists for it."),
-        _behaviour("unsupported_parameters", 23, "A parameter the model library does not list for a model and mode gets "
-              "400 unsupported_parameter naming it."),
-        _behaviour("s3_write", 24, "After a 2xx with s3_output_path, exactly that key holds the same bytes with the "
-              "image's Content-Type.", needs=_S3),
-        _behaviour("s3_no_object_on_failure", 25, "A request that fails leaves no object at its s3_output_path; a bucket "
-              "that does not exist gets 502 storage_error.", needs=_S3),
-        _conformance("schema_positive_json", 50, "Schemathesis: valid JSON requests (made contract-valid for the model "
-              "library) get 2xx, and every response conforms to the spec (all default checks)."),
-        _conformance("schema_positive_multipart", 51, "The same for multipart requests, with real PNG/JPEG/WebP file "
-              "parts."),
-        _conformance("schema_negative_json", 52, "Schemathesis: schema-invalid JSON requests are rejected with a 4xx "
-              "and every response conforms to the spec."),
+        _behaviour(
+            "accepts_declared_parameters",
+            22,
+            "Each model accepts, in each of its modes, every parameter the model library lists for it.",
+        ),
+        _behaviour(
+            "unsupported_parameters",
+            23,
+            "A parameter the model library does not list for a model and mode gets "
+            "400 unsupported_parameter naming it.",
+        ),
+        _behaviour(
+            "s3_write",
+            24,
+            "After a 2xx with s3_output_path, exactly that key holds the same bytes with the image's Content-Type.",
+            needs=_S3,
+        ),
+        _behaviour(
+            "s3_no_object_on_failure",
+            25,
+            "A request that fails leaves no object at its s3_output_path; a bucket "
+            "that does not exist gets 502 storage_error.",
+            needs=_S3,
+        ),
+        _conformance(
+            "schema_positive_json",
+            50,
+            "Schemathesis: valid JSON requests (made contract-valid for the model "
+            "library) get 2xx, and every response conforms to the spec (all default checks).",
+        ),
+        _conformance(
+            "schema_positive_multipart", 51, "The same for multipart requests, with real PNG/JPEG/WebP file parts."
+        ),
+        _conformance(
+            "schema_negative_json",
+            52,
+            "Schemathesis: schema-invalid JSON requests are rejected with a 4xx "
+            "and every response conforms to the spec.",
+        ),
         _conformance("schema_negative_multipart", 53, "The same for multipart requests."),
-        _conformance("schema_coverage", 54, "Schemathesis coverage phase: boundary values, missing fields, wrong types, "
-              "unexpected methods and media types, each judged by all default checks.",
-                     replays=False),
-        _invariant("server_errors", 30, "No response of the run is a 5xx (a 502 storage_error only for a failed S3 "
-              "write); probes send edge values."),
-        _invariant("error_shape", 31, "Every error of the run is application/json, exactly {error: {code, message, "
-              "param, request_id}}, with a code the contract allows for its status and the required headers."),
-        _invariant("image_size", 32, "Every text-to-image result has exactly the requested (or default 1024) width "
-              "and height, decoded with Pillow, and the reported width/height match the image."),
-        _invariant("image_format", 33, "Every result is a sound PNG or JPEG (magic bytes and a full Pillow decode) in "
-              "the requested output_format (jpeg = jpg), with the matching Content-Type."),
+        _conformance(
+            "schema_coverage",
+            54,
+            "Schemathesis coverage phase: boundary values, missing fields, wrong types, "
+            "unexpected methods and media types, each judged by all default checks.",
+            replays=False,
+        ),
+        _invariant(
+            "server_errors",
+            30,
+            "No response of the run is a 5xx (a 502 storage_error only for a failed S3 "
+            "write); probes send edge values.",
+        ),
+        _invariant(
+            "error_shape",
+            31,
+            "Every error of the run is application/json, exactly {error: {code, message, "
+            "param, request_id}}, with a code the contract allows for its status and the required headers.",
+        ),
+        _invariant(
+            "image_size",
+            32,
+            "Every text-to-image result has exactly the requested (or default 1024) width "
+            "and height, decoded with Pillow, and the reported width/height match the image.",
+        ),
+        _invariant(
+            "image_format",
+            33,
+            "Every result is a sound PNG or JPEG (magic bytes and a full Pillow decode) in "
+            "the requested output_format (jpeg = jpg), with the matching Content-Type.",
+        ),
         _invariant("image_sha256", 34, "image_sha256 / X-Image-Sha256 is the SHA-256 of the returned image bytes."),
-        _invariant("alias_field", 35, "JSON results carry the image in the model's own field (response_field) too, "
-              "equal to image_base64."),
-        _invariant("binary_headers", 36, "Binary results carry X-Seed, X-Image-Sha256, X-Processing-Time-Seconds and "
-              "Content-Disposition: inline; filename=\"<request_id>.<png|jpg>\"."),
-        _invariant("request_id", 37, "Every response carries a unique X-Request-Id (gen_ + 32 hex), equal to the "
-              "body's request_id."),
-        _invariant("reported_fields", 38, "JSON results report the model as sent, the mode (sent or inferred), the seed "
-              "(sent or picked), s3_output_path only when asked, and use_lightning where the model has it."),
-        _invariant("editing_downsizing", 39, "Every edit has its source's size, scaled down (aspect kept) to "
-              "downsizing_mp megapixels when that is smaller.", needs=_EDIT),
-        _invariant("api_key_not_echoed", 40, "No response of the run, success or error, contains the API key (or any "
-              "key sent in Authorization)."),
+        _invariant(
+            "alias_field",
+            35,
+            "JSON results carry the image in the model's own field (response_field) too, equal to image_base64.",
+        ),
+        _invariant(
+            "binary_headers",
+            36,
+            "Binary results carry X-Seed, X-Image-Sha256, X-Processing-Time-Seconds and "
+            'Content-Disposition: inline; filename="<request_id>.<png|jpg>".',
+        ),
+        _invariant(
+            "request_id",
+            37,
+            "Every response carries a unique X-Request-Id (gen_ + 32 hex), equal to the body's request_id.",
+        ),
+        _invariant(
+            "reported_fields",
+            38,
+            "JSON results report the model as sent, the mode (sent or inferred), the seed "
+            "(sent or picked), s3_output_path only when asked, and use_lightning where the model has it.",
+        ),
+        _invariant(
+            "editing_downsizing",
+            39,
+            "Every edit has its source's size, scaled down (aspect kept) to "
+            "downsizing_mp megapixels when that is smaller.",
+            needs=_EDIT,
+        ),
+        _invariant(
+            "api_key_not_echoed",
+            40,
+            "No response of the run, success or error, contains the API key (or any key sent in Authorization).",
+        ),
     ]
 }
 
@@ -137,7 +256,8 @@ def contract_check(check_id: str) -> Callable[[F], F]:
     """Mark a suite test as the implementation of ``check_id``."""
     if check_id not in CHECKS:
         raise KeyError(f"{check_id!r} is not a check of the registry")
-    return pytest.mark.eigen_contract(check_id)  # type: ignore[no-any-return]
+    marker: Callable[[F], F] = getattr(pytest.mark, MARKER)(check_id)
+    return marker
 
 
 def ordered(ids: list[str]) -> list[str]:

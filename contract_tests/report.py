@@ -91,8 +91,15 @@ def as_json(run: ContractRun) -> dict[str, Any]:
         "requests": {"spent": run.budget.spent, "cap": run.budget.cap, "by_check": dict(run.budget.spent_by_check)},
         "errors": run.results.errors,
         "checks": [
-            {"id": r.id, "outcome": r.outcome, "reason": r.reason, "requests": r.requests,
-             "violations": [{"message": v.message, "curl": _curl(run, v) if v.exchange else None} for v in r.violations]}
+            {
+                "id": r.id,
+                "outcome": r.outcome,
+                "reason": r.reason,
+                "requests": r.requests,
+                "violations": [
+                    {"message": v.message, "curl": _curl(run, v) if v.exchange else None} for v in r.violations
+                ],
+            }
             for r in _in_order(run)
         ],
         "false_positives": [vars(item) for item in run.results.false_positives],

@@ -44,7 +44,12 @@ class ContractRun:
 
     @classmethod
     def create(
-        cls, target: Target, profile: Profile, check_ids: list[str], *, max_requests: int | None = None,
+        cls,
+        target: Target,
+        profile: Profile,
+        check_ids: list[str],
+        *,
+        max_requests: int | None = None,
         repro_dir: Path | None = None,
     ) -> ContractRun:
         spec = ContractSpec.load()
@@ -52,8 +57,15 @@ class ContractRun:
         journal = Journal(RuleContext(spec, profile.library, target.api_key))
         s3 = S3Probe(target.s3_endpoint_url, target.s3_bucket) if target.has_s3 and profile.s3 else None  # type: ignore[arg-type]
         return cls(
-            target=target, profile=profile, spec=spec, budget=budget, plan=Plan(budget, check_ids), journal=journal,
-            session=RecordingSession(budget, journal, target.request_timeout), s3=s3, results=Results(),
+            target=target,
+            profile=profile,
+            spec=spec,
+            budget=budget,
+            plan=Plan(budget, check_ids),
+            journal=journal,
+            session=RecordingSession(budget, journal, target.request_timeout),
+            s3=s3,
+            results=Results(),
             repro_dir=repro_dir,
         )
 
@@ -104,7 +116,7 @@ class CheckRun:
         ``BudgetExhausted`` (a skip) when fewer than the check's minimum can be afforded.
         """
         spec = self.spec
-        maximum = self.run.profile.max_examples if available is None else available
+        maximum = self.run.profile.max_examples * spec.scale if available is None else available
         reserve = spec.cost if spec.replays else 0
         granted = self.run.plan.grant(spec.id, spec.cost * maximum + reserve)
         units = min(maximum, max(0, (granted - reserve) // spec.cost))
@@ -118,7 +130,7 @@ class CheckRun:
         examples = self.units()
 
         def decorate(test: Callable[..., None]) -> Callable[[], None]:
-            return settings(hypothesis_settings(examples))(given(*strategies)(test))  # type: ignore[no-any-return]
+            return settings(hypothesis_settings(examples))(given(*strategies)(test))
 
         return decorate
 

@@ -36,8 +36,12 @@ class S3Probe:
         credentials: dict[str, Any] = {}
         if session.get_credentials() is None:
             credentials = {"aws_access_key_id": "eigen-contract", "aws_secret_access_key": "eigen-contract"}
-        config = Config(connect_timeout=5, read_timeout=20, retries={"total_max_attempts": 2, "mode": "standard"},
-                        s3={"addressing_style": "path"})
+        config = Config(
+            connect_timeout=5,
+            read_timeout=20,
+            retries={"total_max_attempts": 2, "mode": "standard"},
+            s3={"addressing_style": "path"},
+        )
         self.client: S3Client = session.client("s3", endpoint_url=endpoint_url, config=config, **credentials)
         self._count = 0
 

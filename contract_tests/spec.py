@@ -14,10 +14,14 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
 
 from .resources import spec_path
 
 _REQUEST_SCHEMAS = {"json": "GenerateJsonRequest", "multipart": "GenerateMultipartRequest"}
+_URI = "urn:eigen-contract:openapi"
 
 
 @dataclass(frozen=True)
@@ -76,3 +80,22 @@ class ContractSpec:
             yield from code.get("enum", [])
             if "const" in code:
                 yield code["const"]
+
+    def request_is_valid(self, body: object, media: str) -> bool:
+        """Whether a request body (file parts as any string) is valid for the spec's request schema."""
+        registry: Registry[Any] = Registry().with_resource(
+            _URI, Resource.from_contents(dict(self.document), default_specification=DRAFT202012)
+        )
+        schema = {"$ref": f"{_URI}#/components/schemas/{_REQUEST_SCHEMAS[media]}"}
+        return bool(Draft202012Validator(schema, registry=registry).is_valid(_files_as_text(body)))
+
+
+def _files_as_text(value: object) -> object:
+    """Binary file parts stand in as text: the schema types them as (binary) strings."""
+    if isinstance(value, bytes | bytearray) or hasattr(value, "data") and isinstance(value, str):
+        return "<file>"
+    if isinstance(value, dict):
+        return {key: _files_as_text(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_files_as_text(item) for item in value]
+    return value

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from hypothesis import strategies as st
 
 from .builders import Builders
 from .calls import MEDIA, Call
-from .images import source_image
+from .images import SourceImage, source_image
 from .library import Offering
 
 SEEDS = st.integers(min_value=0, max_value=2**32 - 1)
@@ -37,17 +38,35 @@ def t2i_calls(draw: st.DrawFn, builders: Builders, *, binary: bool | None = None
     return builders.t2i(offering, media=draw(st.sampled_from(MEDIA)), **params)
 
 
+@dataclass(frozen=True)
+class EditCase:
+    """An editing request before encoding, so a check can resend it with another source."""
+
+    builders: Builders
+    offering: Offering
+    media: str
+    field: str
+    source: SourceImage
+    params: dict[str, Any]
+
+    def call(self, source: SourceImage | None = None) -> Call:
+        return self.builders.edit(self.offering, source or self.source, self.field, self.media, **self.params)
+
+
 @st.composite
-def edit_calls(draw: st.DrawFn, builders: Builders, *, binary: bool | None = None) -> Call:
+def edit_cases(draw: st.DrawFn, builders: Builders, *, binary: bool | None = None) -> EditCase:
     """A valid editing request: any model that edits, any accepted source field, a small source."""
     offering: Offering = draw(st.sampled_from(builders.offerings("image-editing")))
     media, field = draw(st.sampled_from(list(builders.source_forms())))
-    source = source_image(draw(st.integers(48, 160)), draw(st.integers(48, 160)), draw(st.integers(0, 5)), draw(
-        st.sampled_from(["png", "jpeg"])
-    ))
+    size = (draw(st.integers(48, 160)), draw(st.integers(48, 160)))
+    source = source_image(*size, draw(st.integers(0, 5)), draw(st.sampled_from(["png", "jpeg"])))
     params: dict[str, Any] = {"prompt": draw(PROMPTS), "seed": draw(SEEDS), "output_format": draw(OUTPUT_FORMATS)}
     params["binary_response"] = draw(st.booleans()) if binary is None else binary
-    return builders.edit(offering, source, field, media, **params)
+    return EditCase(builders, offering, media, field, source, params)
+
+
+def edit_calls(builders: Builders, *, binary: bool | None = None) -> st.SearchStrategy[Call]:
+    return edit_cases(builders, binary=binary).map(lambda case: case.call())
 
 
 def any_calls(builders: Builders, *, binary: bool | None = None) -> st.SearchStrategy[Call]:

@@ -32,12 +32,13 @@ class RecordingSession(requests.Session):
         self.trust_env = False  # no proxies or .netrc credentials sneaking into a contract run
         self.last: Exchange | None = None
 
-    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
         self.budget.charge()
         if kwargs.get("timeout") is None:
             kwargs["timeout"] = self.timeout
         started = time.monotonic()
-        sent = SentRequest(str(request.method), str(request.url), dict(request.headers), _body(request.body))
+        headers = {str(name): _text(value) for name, value in request.headers.items()}
+        sent = SentRequest(str(request.method), str(request.url), headers, _body(request.body))
         try:
             response = super().send(request, **kwargs)
         except requests.ConnectionError as exc:  # refused, DNS, TLS, connect timeout
@@ -64,3 +65,7 @@ def _body(body: object) -> bytes:
     if isinstance(body, bytes | bytearray):
         return bytes(body)
     raise TypeError(f"cannot record a streamed request body ({type(body).__name__})")
+
+
+def _text(value: str | bytes) -> str:
+    return value.decode("latin-1") if isinstance(value, bytes) else value

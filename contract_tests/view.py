@@ -72,5 +72,5 @@ class RequestView:
         try:
             with Image.open(io.BytesIO(data)) as image:
                 return image.size
-        except Exception:  # noqa: BLE001 - an undecodable source has no size to compare with
+        except Exception:  # an undecodable source has no size to compare with
             return None

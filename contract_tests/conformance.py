@@ -1,0 +1,163 @@
+"""Schemathesis 4 against the spec: generation, default checks, tuned expectations.
+
+``ConformanceRunner`` loads the spec with the target's key as OpenAPI bearer auth, registers
+real PNG/JPEG/WebP strategies for the file parts' media types, and sends every case through the
+run's recording session (so Schemathesis's requests, its auth probes included, draw from the same
+budget and are judged by the same invariant rules). Failures listed in ``false_positives.py``
+are recorded with their reason instead of failing the check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from functools import cached_property
+from typing import Any
+
+import schemathesis
+from hypothesis import strategies as st
+from schemathesis import AuthContext, GenerationMode
+from schemathesis.auths import set_on_generated_case
+from schemathesis.core.failures import Failure, FailureGroup
+from schemathesis.specs.openapi.checks import ignored_auth
+
+from .false_positives import Case, FalsePositives
+from .images import source_image
+from .repair import Repair, best_offering
+from .resources import spec_path
+from .run import CheckRun, ContractRun
+from .target import OPERATION_PATH
+from .violations import ContractViolation, Violation
+
+MEDIA_TYPES = {"json": "application/json", "multipart": "multipart/form-data"}
+#: What the contract answers to schema-valid (repaired) and schema-invalid data.
+POSITIVE_STATUSES = ["2xx"]
+NEGATIVE_STATUSES = ["400", "401", "404", "405", "413", "415"]
+_SOURCES = [
+    source_image(w, h, v, f)
+    for (w, h, v, f) in [(96, 64, 20, "png"), (64, 96, 21, "jpeg"), (80, 80, 22, "webp"), (120, 90, 23, "png")]
+]
+
+
+def register_media_types() -> None:
+    """Real image bytes for the file parts (``encoding.contentType`` of the multipart body)."""
+    for media in ("image/png", "image/jpeg", "image/webp"):
+        images = [image.data for image in _SOURCES if image.media_type == media]
+        schemathesis.openapi.media_type(media, st.sampled_from(images))
+
+
+class ConformanceRunner:
+    def __init__(self, run: ContractRun) -> None:
+        self.run = run
+        self.false_positives = FalsePositives(run.results, run.spec)
+        self._auth_probed: set[str] = set()
+        register_media_types()
+
+    @cached_property
+    def schema(self) -> Any:
+        config = schemathesis.Config.from_dict(
+            {
+                "auth": {"openapi": {"bearerAuth": {"bearer": self.run.target.api_key}}},
+                "checks": {
+                    "positive_data_acceptance": {"expected-statuses": POSITIVE_STATUSES},
+                    "negative_data_rejection": {"expected-statuses": NEGATIVE_STATUSES},
+                },
+            }
+        )
+        return schemathesis.openapi.from_path(spec_path(), config=config)
+
+    @property
+    def operation(self) -> Any:
+        return self.schema[OPERATION_PATH]["POST"]
+
+    def cases(self, check: CheckRun, mode: GenerationMode, media: str) -> st.SearchStrategy[Case]:
+        strategy = self.operation.as_strategy(generation_mode=mode).filter(
+            lambda case: case.media_type == MEDIA_TYPES[media]
+        )
+        if mode.is_positive:
+            strategy = strategy.flatmap(lambda case: self._repaired(check, case))
+        return strategy  # type: ignore[no-any-return]
+
+    @cached_property
+    def coverage_cases(self) -> list[Case]:
+        """The coverage phase's cases, made once: Schemathesis emits its unexpected-method cases once per schema."""
+        modes = [GenerationMode.POSITIVE, GenerationMode.NEGATIVE]
+        config = self.schema.config.generation_for(operation=self.operation, phase="coverage")
+        cases = list(self.schema.iter_coverage_cases(self.operation, generation_modes=modes, generation_config=config))
+        return _spread(cases)
+
+    def _repaired(self, check: CheckRun, case: Case) -> st.SearchStrategy[Case]:
+        @st.composite
+        def repair(draw: st.DrawFn) -> Case:
+            offering = draw(st.sampled_from(check.builders.offerings()))
+            field = draw(st.sampled_from(list(self.run.profile.sources)))
+            count = draw(st.integers(1, min(3, offering.max_source_images))) if field == "images" else 1
+            sources = tuple(draw(st.sampled_from(_SOURCES)) for _ in range(count))
+            self.apply(check, case, Repair(offering, field, sources))
+            return case
+
+        return repair()
+
+    def repair_coverage(self, check: CheckRun, case: Case) -> Case:
+        """Authenticate a coverage case (as Schemathesis's engine does) and repair it if positive."""
+        set_on_generated_case(case, AuthContext(operation=self.operation, app=None), None)
+        if case.meta is not None and case.meta.generation.mode.is_positive and isinstance(case.body, dict):
+            offering = best_offering(case.body, check.builders.offerings())
+            self.apply(check, case, Repair(offering, self.run.profile.sources[0], (_SOURCES[0],)))
+        return case
+
+    def apply(self, check: CheckRun, case: Case, repair: Repair) -> None:
+        """Repair ``case`` in place, as a ``map_body`` hook would.
+
+        In place on purpose: assigning ``case.body`` makes Schemathesis revalidate the body, and its
+        validator cannot judge binary file parts, so a valid multipart body would be relabelled
+        negative. The repair keeps every value within the schema by construction.
+        """
+        multipart, body = case.media_type == MEDIA_TYPES["multipart"], case.body
+        assert isinstance(body, dict), "positive bodies of this operation are objects"
+        fixed = repair.apply(body, multipart, self.run.s3, check.id)
+        body.clear()
+        body.update(fixed)
+        if multipart:
+            case.multipart_content_types = repair.content_types
+
+    def exercise(self, check: CheckRun, case: Case) -> None:
+        """Send ``case`` and judge the response with every default check; raise on a real failure.
+
+        ``ignored_auth`` re-sends a successful request without and with a wrong key: two paid
+        requests each time, so it runs on a check's first success only (``auth_required``
+        covers authentication in depth).
+        """
+        session, base_url = self.run.session, self.run.target.base_url
+        response = case.call(base_url=base_url, session=session)
+        exchange = session.last
+        probe_auth = 200 <= response.status_code < 300 and check.id not in self._auth_probed
+        if probe_auth:
+            self._auth_probed.add(check.id)
+        try:
+            case.validate_response(
+                response,
+                excluded_checks=[] if probe_auth else [ignored_auth],
+                transport_kwargs={"session": session, "base_url": base_url},
+            )
+        except FailureGroup as group:
+            real = [f for f in group.exceptions if not self.false_positives.explains(f, case)]
+            if real:
+                raise ContractViolation([Violation(check.id, _describe(f), exchange) for f in real]) from None
+
+
+def _describe(failure: Failure) -> str:
+    return f"{failure.title}: {' '.join(failure.message.split())}"[:400]
+
+
+def _spread(cases: list[Case]) -> list[Case]:
+    """Interleave the coverage scenarios so that a budget-cut prefix still samples each kind."""
+    groups: dict[tuple[str, str | None, str], list[Case]] = {}
+    for case in cases:
+        mode = case.meta.generation.mode.value if case.meta else "?"
+        groups.setdefault((mode, case.media_type, case.method), []).append(case)
+    return [case for batch in _round_robin(list(groups.values())) for case in batch]
+
+
+def _round_robin(groups: list[list[Case]]) -> Iterator[list[Case]]:
+    for index in range(max(len(group) for group in groups)):
+        yield [group[index] for group in groups if index < len(group)]

@@ -1,0 +1,71 @@
+"""Image editing: every source field works, and the result depends on the source."""
+
+from __future__ import annotations
+
+from hypothesis import strategies as st
+
+from contract_tests.calls import Call
+from contract_tests.expect import image
+from contract_tests.images import SourceImage, decode, difference, source_image
+from contract_tests.registry import contract_check
+from contract_tests.run import CheckRun
+from contract_tests.strategies import EditCase, edit_cases
+from contract_tests.violations import Findings, fail
+
+from .test_images import VISIBLY_DIFFERENT
+
+
+def source_rows(check: CheckRun) -> list[tuple[str, Call, SourceImage]]:
+    """(what, call, source): every accepted (media, field) pair, then other source formats and several images."""
+    builders = check.builders
+    editor = builders.first("image-editing")
+    assert editor is not None
+    rows: list[tuple[str, Call, SourceImage]] = []
+    for media, field in builders.source_forms():
+        source = source_image(120, 80, len(rows))
+        rows.append((f"{field} in {media}", builders.edit(editor, source, field, media), source))
+    for fmt in ("jpeg", "webp"):
+        source = source_image(90, 110, 7, fmt)
+        rows.append((f"a {fmt.upper()} source", builders.edit(editor, source, builders.profile.sources[0]), source))
+    multi = next((o for o in builders.offerings("image-editing") if o.max_source_images > 1), None)
+    if multi is not None and "images" in builders.profile.sources:
+        first, second = source_image(100, 70, 11), source_image(60, 60, 12)
+        call = builders.edit(multi, first, "images").with_sources(("images", first), ("images", second))
+        rows.append((f"two images for {multi.model}", call, first))
+    return rows
+
+
+@contract_check("editing_sources")
+def test_editing_sources(eigen_check: CheckRun) -> None:
+    findings = Findings(eigen_check.id)
+    rows = source_rows(eigen_check)
+    for what, call, source in rows[: eigen_check.units(len(rows))]:
+        exchange = eigen_check.client.generate(call)
+        if not exchange.received.ok:
+            findings.add(f"an edit with {what} (and no mode) was refused", exchange)
+            continue
+        body = exchange.received.json if not exchange.received.binary else {}
+        if body.get("mode", "image-editing") != "image-editing":
+            findings.add(f"an edit with {what} and no mode must be image-editing, got {body.get('mode')!r}", exchange)
+        result = decode(image(eigen_check.id, exchange))
+        if (result.width, result.height) != (source.width, source.height):
+            findings.add(
+                f"an edit of a {source.width}x{source.height} source ({what}) came back "
+                f"{result.width}x{result.height}; it must have the (first) source's size",
+                exchange,
+            )
+    findings.raise_if_any()
+
+
+@contract_check("editing_depends_on_source")
+def test_editing_depends_on_source(eigen_check: CheckRun) -> None:
+    @eigen_check.given(edit_cases(eigen_check.builders), st.integers(1, 1000))
+    def other_source_other_image(case: EditCase, step: int) -> None:
+        other = source_image(case.source.width, case.source.height, 1000 + step, case.source.format)
+        first, second = eigen_check.client.generate(case.call()), eigen_check.client.generate(case.call(other))
+        distance = difference(image(eigen_check.id, first), image(eigen_check.id, second))
+        if distance < VISIBLY_DIFFERENT:
+            message = f"two different sources gave the same edit (difference {distance:.2f}/255)"
+            raise fail(eigen_check.id, message, second)
+
+    other_source_other_image()

@@ -1,0 +1,266 @@
+"""Bad input of every class gets the contract's status and code, never a 5xx.
+
+Each check is a table of bad requests (the most telling first, so a small budget tests those);
+every row is sent, and all rows that fail are reported together. The error *shape* of every
+response is judged by the ``error_shape`` invariant; here it is the status, code and param.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Iterator
+from dataclasses import dataclass, field
+from itertools import chain, zip_longest
+
+from contract_tests.badvalues import bad_values
+from contract_tests.builders import Builders
+from contract_tests.calls import JSON, MULTIPART, Call
+from contract_tests.client import ContractClient
+from contract_tests.exchange import Exchange
+from contract_tests.expect import ANY_PARAM, rejected
+from contract_tests.images import SourceImage, source_image
+from contract_tests.library import Offering
+from contract_tests.registry import contract_check
+from contract_tests.run import CheckRun
+from contract_tests.violations import Findings
+
+INVALID = {"invalid_parameter"}
+#: Parameters with their own checks (sources, S3 paths) or whose bad values mean another code.
+_NOT_GENERIC = frozenset({"model", "image_path", "s3_output_path", "image_file", "image", "images"})
+
+
+@dataclass(frozen=True)
+class Bad:
+    what: str
+    send: Callable[[ContractClient], Exchange]
+    status: int = 400
+    codes: Collection[str] = field(default_factory=lambda: INVALID)
+    param: object = ANY_PARAM
+
+
+def bad_call(what: str, call: Call, codes: Collection[str] = INVALID, param: object = ANY_PARAM) -> Bad:
+    return Bad(what, lambda client: client.generate(call), 400, codes, param)
+
+
+def run_table(check: CheckRun, rows: list[Bad]) -> None:
+    findings = Findings(check.id)
+    for row in rows[: check.units(len(rows))]:
+        rejected(findings, row.send(check.client), row.what, row.status, row.codes, row.param)
+    findings.raise_if_any()
+
+
+def base_call(builders: Builders, offering: Offering, media: str = JSON) -> Call:
+    return builders.edit(offering, media=media) if offering.editing else builders.t2i(offering, media=media)
+
+
+def interleave(*groups: list[Bad]) -> list[Bad]:
+    """Round-robin over groups, so the first rows cover every group."""
+    return [row for row in chain.from_iterable(zip_longest(*groups)) if row is not None]
+
+
+def parameter_rows(builders: Builders, strict_json: bool) -> Iterator[list[Bad]]:
+    """Per parameter, its bad values (from the spec), sent to a model and mode that accept it."""
+    for name, schema in builders.spec.parameters.items():
+        offering = next((o for o in builders.offerings() if o.accepts(name)), None)
+        if name in _NOT_GENERIC or offering is None:
+            continue
+        base = base_call(builders, offering)
+        yield [
+            bad_call(f"{name} {why}", base.with_params(**{name: value}), param=name)
+            for why, value in bad_values(schema, strict_json)
+        ]
+
+
+def required_rows(builders: Builders, offering: Offering) -> list[Bad]:
+    base = base_call(builders, offering)
+    return [bad_call(f"no {name}", base.without(name), {"missing_parameter"}, name) for name in builders.spec.required]
+
+
+def multipart_rows(builders: Builders, offering: Offering) -> list[Bad]:
+    """Text parts that do not parse to their parameter's type."""
+    base = base_call(builders, offering, MULTIPART)
+    rows = [("seed", "12x"), ("seed", "-1"), ("output_format", "gif")]
+    rows += [(name, "abc") for name in ("width", "num_inference_steps") if offering.accepts(name)]
+    rows += [("binary_response", "maybe")]
+    return [bad_call(f"multipart {name}={text!r}", base.with_params(**{name: text}), param=name) for name, text in rows]
+
+
+@contract_check("errors_parameters")
+def test_errors_parameters(eigen_check: CheckRun) -> None:
+    builders = eigen_check.builders
+    offering = builders.offerings()[0]
+    generic = list(parameter_rows(builders, eigen_check.run.profile.strict_json_types))
+    run_table(eigen_check, interleave(required_rows(builders, offering), multipart_rows(builders, offering), *generic))
+
+
+@contract_check("errors_models")
+def test_errors_models(eigen_check: CheckRun) -> None:
+    builders = eigen_check.builders
+    base = base_call(builders, builders.offerings()[0])
+    rows = [
+        bad_call("an unknown model", base.with_params(model="no-such-model-0"), {"unknown_model"}, "model"),
+        bad_call("size (not a parameter)", base.with_params(size="1024x1024"), {"unsupported_parameter"}, "size"),
+        bad_call("an unknown parameter", base.with_params(colour="red"), {"unsupported_parameter"}, "colour"),
+        bad_call(
+            "an unknown model (multipart)",
+            base.as_media(MULTIPART).with_params(model="no-such-model-1"),
+            {"unknown_model"},
+            "model",
+        ),
+        bad_call(
+            "a model id in the wrong case",
+            base.with_params(model=str(base.params["model"]).upper()),
+            {"unknown_model"},
+            "model",
+        ),
+    ]
+    findings = Findings(eigen_check.id)
+    for row in rows[: eigen_check.units(len(rows))]:
+        exchange = row.send(eigen_check.client)
+        rejected(findings, exchange, row.what, row.status, row.codes, row.param)
+        if "unknown_model" in row.codes:
+            message = str(((exchange.received.json or {}).get("error") or {}).get("message", ""))
+            missing = [model for model in builders.library.models() if model not in message]
+            if exchange.received.status == 400 and missing:
+                findings.add(f"the unknown_model message must list the valid ids; it misses {missing}", exchange)
+    findings.raise_if_any()
+
+
+def source_rows(builders: Builders) -> Iterator[Bad]:
+    editor, t2i = builders.first("image-editing"), builders.first("text-to-image")
+    png = source_image()
+    if editor is not None:
+        base = base_call(builders, editor, MULTIPART).with_sources()
+        yield bad_call(
+            "image-editing without a source", base.with_params(mode="image-editing"), {"missing_source_image"}
+        )
+        yield bad_call(
+            "two different source fields",
+            base.with_sources(("image_file", png), ("image", png)),
+            {"conflicting_source_images"},
+        )
+        yield bad_call("undecodable image bytes", base.with_sources(("image_file", _not_an_image())), {"invalid_image"})
+        too_many = [("images", source_image(variant=v)) for v in range(editor.max_source_images + 1)]
+        yield bad_call(
+            f"{len(too_many)} images for a model that takes {editor.max_source_images}",
+            base.with_sources(*too_many),
+            {"conflicting_source_images", "invalid_parameter"},
+        )
+        json_base = base_call(builders, editor).with_sources()
+        yield bad_call(
+            "image_path that is not a URL, s3:// or data: reference",
+            json_base.with_params(image_path="ftp://example.com/a.png"),
+            {"invalid_parameter", "source_unavailable"},
+            "image_path",
+        )
+        yield bad_call(
+            "a truncated PNG as a data: URL", json_base.with_params(image_path=_truncated_data_url()), {"invalid_image"}
+        )
+        yield bad_call(
+            "an s3:// source that does not exist",
+            json_base.with_params(image_path="s3://eigen-contract-no-such-bucket/none.png"),
+            {"source_unavailable"},
+            "image_path",
+        )
+    if t2i is not None:
+        with_source = builders.t2i(t2i, MULTIPART, mode="text-to-image").with_sources(("image_file", png))
+        yield bad_call("a source image in text-to-image mode", with_source, builders.spec.error_codes[400])
+    edit_only = next(
+        (o for o in builders.offerings("image-editing") if builders.library.modes_of(o.model) == [o.mode]), None
+    )
+    if edit_only is not None:
+        yield bad_call(
+            f"{edit_only.model} (editing only) without a source and without mode",
+            Call({"model": edit_only.model, "prompt": "edit"}),
+            {"missing_source_image"},
+        )
+
+
+def _not_an_image() -> SourceImage:
+    return SourceImage(b"this is not an image at all", 1, 1, "png")
+
+
+def _truncated_data_url() -> str:
+    image = source_image(160, 120, 3)
+    return SourceImage(image.data[: len(image.data) // 2], 160, 120, "png").data_url()
+
+
+@contract_check("errors_sources")
+def test_errors_sources(eigen_check: CheckRun) -> None:
+    run_table(eigen_check, list(source_rows(eigen_check.builders)))
+
+
+def raw(
+    what: str,
+    status: int,
+    codes: set[str],
+    method: str = "POST",
+    path: str = "/api/v1/generate",
+    content: bytes | None = None,
+    content_type: str | None = None,
+) -> Bad:
+    headers = {"Content-Type": content_type} if content_type else {}
+    return Bad(what, lambda client: client.send(method, path, content=content, headers=headers), status, codes, None)
+
+
+@contract_check("errors_request_format")
+def test_errors_request_format(eigen_check: CheckRun) -> None:
+    json_type, form = "application/json", "multipart/form-data; boundary=eigen"
+    rows = [
+        raw("a body that is not JSON", 400, {"invalid_json"}, content=b'{"model": ', content_type=json_type),
+        raw("a text/plain body", 415, {"unsupported_media_type"}, content=b"model=x", content_type="text/plain"),
+        raw("GET on the operation", 405, {"method_not_allowed"}, method="GET"),
+        raw(
+            "a path that does not exist",
+            404,
+            {"not_found"},
+            path="/api/v1/no-such-path",
+            content=b"{}",
+            content_type=json_type,
+        ),
+        raw(
+            "a multipart body that does not parse",
+            400,
+            {"invalid_multipart"},
+            content=b"--eigen\r\nbroken",
+            content_type=form,
+        ),
+        raw(
+            "NaN in a JSON body",
+            400,
+            {"invalid_json"},
+            content=b'{"model": "x", "prompt": "y", "seed": NaN}',
+            content_type=json_type,
+        ),
+        raw("an empty JSON body", 400, {"invalid_json"}, content=b"", content_type=json_type),
+        raw(
+            "a form-urlencoded body",
+            415,
+            {"unsupported_media_type"},
+            content=b"model=x&prompt=y",
+            content_type="application/x-www-form-urlencoded",
+        ),
+        raw("a JSON array body", 400, {"invalid_json", "invalid_parameter"}, content=b"[]", content_type=json_type),
+        raw("DELETE on the operation", 405, {"method_not_allowed"}, method="DELETE"),
+    ]
+    run_table(eigen_check, rows)
+
+
+@contract_check("errors_s3_path")
+def test_errors_s3_path(eigen_check: CheckRun) -> None:
+    builders = eigen_check.builders
+    base = base_call(builders, builders.offerings()[0])
+    bucket = eigen_check.run.target.s3_bucket or "eigen-contract-bucket"
+    paths = [
+        ("not s3://", f"https://{bucket}/out.png"),
+        ("an empty key", f"s3://{bucket}/"),
+        ("an invalid bucket name", "s3://Not_A_Bucket/out.png"),
+        ("no bucket", "s3:///out.png"),
+        ("a bucket name too short", "s3://ab/out.png"),
+    ]
+    rows = [
+        bad_call(
+            f"s3_output_path with {why}", base.with_params(s3_output_path=path), {"invalid_s3_path"}, "s3_output_path"
+        )
+        for why, path in paths
+    ]
+    run_table(eigen_check, rows)

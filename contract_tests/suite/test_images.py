@@ -1,0 +1,92 @@
+"""Images as a function of the request: determinism, seeds, and binary versus JSON."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import strategies as st
+
+from contract_tests.calls import Call
+from contract_tests.exchange import Exchange
+from contract_tests.expect import image
+from contract_tests.images import difference
+from contract_tests.registry import contract_check
+from contract_tests.run import CheckRun
+from contract_tests.strategies import any_calls
+from contract_tests.violations import fail
+
+#: Mean thumbnail difference (0..255) below which two images count as "the same picture".
+VISIBLY_DIFFERENT = 2.0
+_VOLATILE = frozenset({"request_id", "created"})
+
+
+def reported_seed(exchange: Exchange) -> int | None:
+    received = exchange.received
+    raw: Any = received.header("x-seed") if received.binary else (received.json or {}).get("seed")
+    try:
+        return int(raw)
+    except (TypeError, ValueError):
+        return None
+
+
+@contract_check("determinism")
+def test_determinism(eigen_check: CheckRun) -> None:
+    @eigen_check.given(any_calls(eigen_check.builders))
+    def same_request_same_bytes(call: Call) -> None:
+        first, second = eigen_check.client.generate(call), eigen_check.client.generate(call)
+        if image(eigen_check.id, first) != image(eigen_check.id, second):
+            raise fail(eigen_check.id, "the same request (same seed) gave different image bytes", second)
+        if not first.received.binary:
+            stable = [{k: v for k, v in e.received.json.items() if k not in _VOLATILE} for e in (first, second)]
+            changed = sorted(k for k in stable[0].keys() | stable[1].keys() if stable[0].get(k) != stable[1].get(k))
+            if changed:
+                raise fail(eigen_check.id, f"the same request gave different values of {', '.join(changed)}", second)
+
+    same_request_same_bytes()
+
+
+@contract_check("seed_sensitivity")
+def test_seed_sensitivity(eigen_check: CheckRun) -> None:
+    @eigen_check.given(any_calls(eigen_check.builders), st.integers(1, 2**31))
+    def other_seed_other_image(call: Call, step: int) -> None:
+        seed = int(call.params["seed"])
+        first = eigen_check.client.generate(call)
+        second = eigen_check.client.generate(call.with_params(seed=(seed + step) % 2**32))
+        distance = difference(image(eigen_check.id, first), image(eigen_check.id, second))
+        if distance < VISIBLY_DIFFERENT:
+            message = f"seeds {seed} and {(seed + step) % 2**32} gave the same picture (difference {distance:.2f}/255)"
+            raise fail(eigen_check.id, message, second)
+
+    other_seed_other_image()
+
+
+@contract_check("seed_round_trip")
+def test_seed_round_trip(eigen_check: CheckRun) -> None:
+    @eigen_check.given(any_calls(eigen_check.builders))
+    def reported_seed_replays(call: Call) -> None:
+        first = eigen_check.client.generate(call.without("seed"))
+        picked = reported_seed(first)
+        image(eigen_check.id, first, "a request without a seed")
+        if picked is None or not 0 <= picked < 2**32:
+            raise fail(eigen_check.id, "without a seed the response must report the seed it used", first)
+        replay = eigen_check.client.generate(call.with_params(seed=picked))
+        if image(eigen_check.id, replay) != image(eigen_check.id, first):
+            raise fail(eigen_check.id, f"replaying with the reported seed {picked} gave a different image", replay)
+
+    reported_seed_replays()
+
+
+@contract_check("binary_matches_json")
+def test_binary_matches_json(eigen_check: CheckRun) -> None:
+    @eigen_check.given(any_calls(eigen_check.builders, binary=False))
+    def binary_is_the_json_image(call: Call) -> None:
+        as_json = eigen_check.client.generate(call)
+        as_bytes = eigen_check.client.generate(call.with_params(binary_response=True))
+        if not as_bytes.received.binary and as_bytes.received.ok:
+            raise fail(eigen_check.id, "binary_response true must return the image bytes, not JSON", as_bytes)
+        if image(eigen_check.id, as_bytes) != image(eigen_check.id, as_json):
+            raise fail(eigen_check.id, "the binary body differs from the JSON response's image_base64", as_bytes)
+        if reported_seed(as_bytes) != reported_seed(as_json):
+            raise fail(eigen_check.id, "X-Seed differs from the JSON response's seed", as_bytes)
+
+    binary_is_the_json_image()

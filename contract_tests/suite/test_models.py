@@ -1,0 +1,55 @@
+"""The model library, honoured both ways: listed parameters accepted, unlisted ones refused."""
+
+from __future__ import annotations
+
+from itertools import chain, zip_longest
+
+from contract_tests.calls import JSON, MULTIPART, Call
+from contract_tests.expect import describe_error, rejected
+from contract_tests.library import COMMON_PARAMETERS, SOURCE_FIELDS, Offering
+from contract_tests.registry import contract_check
+from contract_tests.run import CheckRun
+from contract_tests.violations import Findings
+
+from .test_errors import base_call
+
+
+def with_all_parameters(check: CheckRun, offering: Offering, media: str) -> Call:
+    builders = check.builders
+    values = {name: builders.valid_value(name) for name in sorted(offering.parameters)}
+    return base_call(builders, offering, media).with_params(**values)
+
+
+@contract_check("accepts_declared_parameters")
+def test_accepts_declared_parameters(eigen_check: CheckRun) -> None:
+    offerings = eigen_check.builders.offerings()
+    rows = [(o, media) for media in (JSON, MULTIPART) for o in offerings]
+    findings = Findings(eigen_check.id)
+    for offering, media in rows[: eigen_check.units(len(rows))]:
+        exchange = eigen_check.client.generate(with_all_parameters(eigen_check, offering, media))
+        if not exchange.received.ok:
+            listed = ", ".join(sorted(offering.parameters))
+            findings.add(
+                f"{offering.model} ({offering.mode}, {media}) refused the parameters the library lists "
+                f"for it ({listed}): {describe_error(exchange)}",
+                exchange,
+            )
+    findings.raise_if_any()
+
+
+def unsupported(check: CheckRun, offering: Offering) -> list[tuple[Offering, str]]:
+    names = set(check.builders.spec.parameters) - COMMON_PARAMETERS - set(SOURCE_FIELDS) - offering.parameters
+    return [(offering, name) for name in sorted(names)]
+
+
+@contract_check("unsupported_parameters")
+def test_unsupported_parameters(eigen_check: CheckRun) -> None:
+    per_offering = [unsupported(eigen_check, o) for o in eigen_check.builders.offerings()]
+    rows = [row for row in chain.from_iterable(zip_longest(*per_offering)) if row is not None]
+    findings = Findings(eigen_check.id)
+    for offering, name in rows[: eigen_check.units(len(rows))]:
+        call = base_call(eigen_check.builders, offering).with_params(**{name: eigen_check.builders.valid_value(name)})
+        exchange = eigen_check.client.generate(call)
+        what = f"{name} sent to {offering.model} in {offering.mode} mode (the library does not list it)"
+        rejected(findings, exchange, what, 400, {"unsupported_parameter"}, name)
+    findings.raise_if_any()
