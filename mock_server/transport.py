@@ -9,11 +9,12 @@ connection would have given (``ReadError`` for a reset, ``RemoteProtocolError`` 
 
 from __future__ import annotations
 
-import contextlib
+import threading
 from typing import Any
 
+import anyio
 import httpx
-from anyio.from_thread import BlockingPortal, start_blocking_portal
+from anyio.from_thread import BlockingPortal
 from starlette.applications import Starlette
 
 from .app import create_app
@@ -61,6 +62,33 @@ class AsyncMockTransport(httpx.AsyncBaseTransport, MockControls):
             raise _network_error(exc, request) from None
 
 
+class _LoopThread:
+    """An event loop in a daemon thread, reached through a ``BlockingPortal``.
+
+    Not anyio's ``start_blocking_portal``: its worker thread is not a daemon, so a transport its
+    user forgot to close would keep the interpreter from exiting.
+    """
+
+    def __init__(self, start_timeout: float = 10.0) -> None:
+        self._ready = threading.Event()
+        self.portal: BlockingPortal | None = None
+        self._thread = threading.Thread(target=anyio.run, args=(self._main,), name="eigen-mock-loop", daemon=True)
+        self._thread.start()
+        if not self._ready.wait(start_timeout):
+            raise RuntimeError("the in-process transport's event loop did not start")
+
+    async def _main(self) -> None:
+        async with BlockingPortal() as portal:
+            self.portal = portal
+            self._ready.set()
+            await portal.sleep_until_stopped()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        if self.portal is not None:
+            self.portal.call(self.portal.stop)
+        self._thread.join(timeout)
+
+
 class MockTransport(httpx.BaseTransport, MockControls):
     """``httpx.Client(transport=MockTransport())``: the mock, on an event loop in a background thread.
 
@@ -70,8 +98,8 @@ class MockTransport(httpx.BaseTransport, MockControls):
     def __init__(self, settings: Settings | None = None, *, app: Starlette | None = None) -> None:
         self._inner = AsyncMockTransport(settings, app=app)
         self.app = self._inner.app
-        self._portal: BlockingPortal | None = None
-        self._stack = contextlib.ExitStack()
+        self._loop: _LoopThread | None = None
+        self._lock = threading.Lock()
 
     @property
     def runtime(self) -> Runtime:
@@ -79,9 +107,12 @@ class MockTransport(httpx.BaseTransport, MockControls):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         request.read()  # the body as bytes: a sync stream cannot be read from the loop's thread
-        if self._portal is None:
-            self._portal = self._stack.enter_context(start_blocking_portal())
-        status, headers, body, extensions = self._portal.call(self._send, request)
+        with self._lock:
+            if self._loop is None:
+                self._loop = _LoopThread()
+            portal = self._loop.portal
+        assert portal is not None
+        status, headers, body, extensions = portal.call(self._send, request)
         return httpx.Response(status, headers=headers, content=body, extensions=extensions, request=request)
 
     async def _send(self, request: httpx.Request) -> tuple[int, Any, bytes, dict[str, Any]]:
@@ -90,5 +121,7 @@ class MockTransport(httpx.BaseTransport, MockControls):
         return response.status_code, response.headers.multi_items(), body, dict(response.extensions)
 
     def close(self) -> None:
-        self._portal = None
-        self._stack.close()
+        with self._lock:
+            loop, self._loop = self._loop, None
+        if loop is not None:
+            loop.stop()
