@@ -1,7 +1,9 @@
 """The caption band drawn at the bottom of every image, with Pillow's bundled font only.
 
-Glyphs are rasterised once per (character, size) and pasted from a cache: that is several
-times faster than ``ImageDraw.text`` for every request. The bundled font (a subset of
+Glyphs are rasterised once per (character, size), and words composed from them once per
+(word, size); a line is a paste per word from those caches, many times faster than
+``ImageDraw.text`` for every request. Each line owns a horizontal slice of the band (``Layout``),
+so the slice of a line that repeats (the prompt's) can be reused by the caller. The bundled font (a subset of
 Aileron) draws ASCII and a few more characters; ``printable`` folds or replaces the rest.
 """
 
@@ -98,26 +100,99 @@ def _ascent(px: int) -> int:
     return int(metrics[0])
 
 
-def _draw_line(band: Image.Image, line: str, px: int, x: float, baseline: int) -> None:
-    for ch in line:
+@dataclass(frozen=True, slots=True)
+class _Word:
+    mask: Image.Image | None  #: the word's glyphs composed once; None for a word with no ink
+    left: int  #: offset of the mask from the pen position
+    top: int  #: offset of the mask from the baseline
+    advance: float
+
+
+@lru_cache(maxsize=2048)
+def _word(word: str, px: int) -> _Word:
+    """A word drawn once and pasted as one mask: a line costs a paste per word, not per glyph.
+
+    A new seed is a new word each request; the LRU keeps the words every request uses."""
+    placed, x = [], 0.0
+    for ch in word:
         glyph = _glyph(ch, px)
         if glyph.mask is not None:
-            band.paste(255, (round(x) + glyph.left, baseline + glyph.top), glyph.mask)
+            placed.append((glyph.mask, round(x) + glyph.left, glyph.top))
         x += glyph.advance
+    if not placed:
+        return _Word(None, 0, 0, x)
+    left, top = min(p[1] for p in placed), min(p[2] for p in placed)
+    right, bottom = max(p[1] + p[0].width for p in placed), max(p[2] + p[0].height for p in placed)
+    mask = Image.new("L", (right - left, bottom - top), 0)
+    for glyph_mask, gx, gy in placed:
+        mask.paste(255, (gx - left, gy - top), glyph_mask)
+    return _Word(mask, left, top, x)
 
 
-def render_caption(width: int, height: int, lines: Sequence[str]) -> Image.Image | None:
-    """The band as an "L" image (0 background, 255 ink) ``width`` wide, or None if there is no room.
+def _draw_line(band: Image.Image, line: str, px: int, x: float, baseline: int) -> None:
+    space = _glyph(" ", px).advance
+    for index, word in enumerate(line.split(" ")):
+        if index:
+            x += space
+        drawn = _word(word, px)
+        if drawn.mask is not None:
+            band.paste(255, (round(x) + drawn.left, baseline + drawn.top), drawn.mask)
+        x += drawn.advance
 
-    Every line must already be ``printable``.
-    """
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """Where the caption's lines go: line ``k`` is drawn into rows ``bounds[k]`` of the band only,
+    so each line's rows depend on that line alone (and the prompt's rows can be reused)."""
+
+    width: int
+    band_height: int
+    px: int  #: the nominal font size (it sets the line spacing)
+    size: int  #: the font size used, smaller than ``px`` when a line would not fit
+    margin: int
+    lines: tuple[str, ...]
+
+    def bounds(self, row: int) -> tuple[int, int]:
+        # Split half-way between a line's descenders and the next line's capitals.
+        splits = [0, *(round(self.px * (1.53 + 1.3 * k)) for k in range(len(self.lines) - 1)), self.band_height]
+        return splits[row], splits[row + 1]
+
+    def baseline(self, row: int) -> int:
+        return round(self.px * (0.3 + 1.3 * row)) + _ascent(self.size)
+
+
+def layout(width: int, height: int, lines: Sequence[str]) -> Layout | None:
+    """The caption's layout for an image of this size, or None if there is no room for one.
+
+    Every line must already be ``printable``."""
     band_h = band_height(width, height)
     if not band_h:
         return None
     px = font_px(width, height)
     margin = max(2, px // 2)
     size, fitted = _fit(lines, px, width - 2 * margin)
-    band = Image.new("L", (width, band_h), 0)
-    for row, line in enumerate(fitted):
-        _draw_line(band, line, size, margin, round(px * (0.3 + 1.3 * row)) + _ascent(size))
+    return Layout(width, band_h, px, size, margin, tuple(fitted))
+
+
+def render_line(spec: Layout, row: int) -> Image.Image:
+    """Rows ``spec.bounds(row)`` of the band as an "L" image (0 background, 255 ink), line ``row`` drawn."""
+    top, bottom = spec.bounds(row)
+    return draw_strip(spec.width, bottom - top, spec.lines[row], spec.size, spec.margin, spec.baseline(row) - top)
+
+
+def draw_strip(width: int, height: int, line: str, size: int, x: int, baseline: int) -> Image.Image:
+    """One line on its own ``width`` x ``height`` strip: a pure function of exactly these arguments."""
+    strip = Image.new("L", (width, height), 0)
+    _draw_line(strip, line, size, x, baseline)
+    return strip
+
+
+def render_caption(width: int, height: int, lines: Sequence[str]) -> Image.Image | None:
+    """The whole band as an "L" image (0 background, 255 ink) ``width`` wide, or None if there is no room."""
+    spec = layout(width, height, lines)
+    if spec is None:
+        return None
+    band = Image.new("L", (width, spec.band_height), 0)
+    for row in range(len(spec.lines)):
+        band.paste(render_line(spec, row), (0, spec.bounds(row)[0]))
     return band

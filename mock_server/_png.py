@@ -3,8 +3,8 @@
 A text-to-image canvas is the same for every request of one size and pattern; only the
 palette (PLTE) and a band of rows at the bottom (the caption) change. So the rows above the
 band are filtered and deflated once (``make_prefix``), the deflate stream is ended at a
-full-flush point, and each request only deflates its own band and joins the two streams
-(``finish``): the zlib Adler-32 of the whole is combined from the two parts without reading
+full-flush point, and each request only deflates what is its own (``deflate``) and joins the
+streams (``finish``): the zlib Adler-32 of the whole is combined from the parts without reading
 the prefix again, and the IDAT chunk's CRC-32 is continued from a stored value.
 """
 
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import struct
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from PIL import Image, ImageChops
@@ -83,16 +84,37 @@ def make_prefix(width: int, height: int, raw_rows: bytes, level: int = 6) -> Pal
     )
 
 
-def finish(prefix: PalettePngPrefix, palette: bytes, raw_tail: bytes, level: int = 1) -> bytes:
-    """The complete PNG: the prefix, this request's palette, and its deflated tail rows."""
+@dataclass(frozen=True, slots=True)
+class Deflated:
+    """Raw deflate blocks of some scanline bytes, ready to be joined after a prefix."""
+
+    data: bytes
+    adler: int  #: Adler-32 of the uncompressed bytes
+    length: int  #: number of uncompressed bytes
+
+
+def deflate(raw: bytes, *, final: bool, level: int = 1) -> Deflated:
+    """Deflate ``raw`` as raw blocks; not ``final`` ends at a full-flush point so that more may follow."""
     compressor = zlib.compressobj(level, zlib.DEFLATED, -15)
-    ztail = compressor.compress(raw_tail) + compressor.flush(zlib.Z_FINISH)
-    adler = adler32_combine(prefix.adler, zlib.adler32(raw_tail), len(raw_tail))
-    trailer = ztail + struct.pack(">I", adler)
+    data = compressor.compress(raw) + compressor.flush(zlib.Z_FINISH if final else zlib.Z_FULL_FLUSH)
+    return Deflated(data, zlib.adler32(raw), len(raw))
+
+
+def prefix_offset(palette_len: int) -> int:
+    """Where ``PalettePngPrefix.zprefix`` starts in the file ``finish`` writes (for base64 reuse)."""
+    return len(SIGNATURE) + 25 + 12 + palette_len + 8  # IHDR chunk, PLTE chunk, IDAT length and tag
+
+
+def finish(prefix: PalettePngPrefix, palette: bytes, parts: Sequence[Deflated]) -> bytes:
+    """The complete PNG: the prefix, this request's palette, and its rows (the last part ``final``)."""
+    adler = prefix.adler
+    for part in parts:
+        adler = adler32_combine(adler, part.adler, part.length)
+    trailer = b"".join(part.data for part in parts) + struct.pack(">I", adler)
     crc = zlib.crc32(trailer, prefix.idat_crc)
     idat_len = struct.pack(">I", len(prefix.zprefix) + len(trailer))
-    parts = (prefix.head, chunk(b"PLTE", palette), idat_len, b"IDAT", prefix.zprefix, trailer)
-    return b"".join((*parts, struct.pack(">I", crc), IEND))
+    pieces = (prefix.head, chunk(b"PLTE", palette), idat_len, b"IDAT", prefix.zprefix, trailer)
+    return b"".join((*pieces, struct.pack(">I", crc), IEND))
 
 
 def encode_rgb(image: Image.Image, level: int = 1) -> bytes:

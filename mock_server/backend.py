@@ -12,7 +12,7 @@ from typing import Any
 
 from .datatypes import RenderedImage, RenderSpec
 from .errors import StorageError
-from .imaging import Renderer, decode_source
+from .imaging import Renderer, base64_of
 from .rng import SeedSource
 from .rules import Plan, Source, extra_fields, processing_seconds
 from .sources import SourceResolver
@@ -41,7 +41,7 @@ class Generation:
             "height": self.image.height,
             "output_format": self.image.output_format,
         }
-        encoded = self.image.base64()
+        encoded = base64_of(self.image).decode("ascii")
         body["image_base64"] = encoded
         body[self.plan.response_field] = encoded
         body["image_sha256"] = self.image.sha256
@@ -109,7 +109,9 @@ class Generator:
         loaded = []
         for source in sources:
             data = source.data if source.data is not None else self.resolver.resolve(source.path or "")
-            decode_source(data, max_pixels=self._max_source_pixels, param=source.param)
+            # Validated by the renderer, which decodes each distinct source once and keeps the
+            # picture for the render that follows (it used to be decoded twice per request).
+            self.renderer.check_source(data, max_pixels=self._max_source_pixels, param=source.param)
             loaded.append(data)
         return tuple(loaded)
 

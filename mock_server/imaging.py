@@ -4,10 +4,14 @@ The image is a pure function of the ``RenderSpec``: every choice (pattern, colou
 from a SHA-256 of a canonical encoding of the spec, never from ``hash()``, time or a global RNG.
 A caption band at the bottom shows the model, the seed, the size and the start of the prompt.
 
-Text-to-image output is an 8-bit palette image: the index pattern of each size is made and
-deflated once (``_png_prefix``); a request only picks the palette and deflates its caption
-rows (see ``_png``). Edits blend the resized sources and tint them through a per-spec lookup
-table. ``Renderer`` adds a thread-safe LRU cache of encoded results.
+Every output is an 8-bit palette picture with the same shape: a ``_Base`` (palette indices whose
+rows above the caption are deflated once, see ``_png``) that many requests share, a palette of
+``_COLORS`` entries chosen per request, and the caption's rows. Text-to-image bases are the index
+pattern of a size; an edit's base is its sources blended and quantised to ``_COLORS`` colours
+(once per source set, see ``_edits``), and its seed tints the base's palette. So a new seed costs
+a palette, one caption line and the joining of precompressed parts, whatever the size; JPEG
+output is the same picture converted and encoded in full. ``Renderer`` adds thread-safe LRU
+caches of encoded results and of edit bases.
 """
 
 from __future__ import annotations
@@ -23,20 +27,21 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from PIL import Image, ImageFile, ImageOps
+from PIL import Image, ImageFile
 from PIL.JpegImagePlugin import JpegImageFile
 from PIL.PngImagePlugin import PngImageFile
 from PIL.WebPImagePlugin import WebPImageFile
 
-from . import _caption, _png
-from .datatypes import OutputFormat, RenderedImage, RenderSpec
+from . import _caption
+from ._edits import EditCache, tint
+from ._picture import COLORS, Base, EncodedImage, base64_of, encode, make_base
+from .datatypes import RenderedImage, RenderSpec
 from .errors import InvalidImage
 
-_VERSION = "eigen-mock-imaging/1"  # part of every digest: bump it when the pictures change
+_VERSION = "eigen-mock-imaging/2"  # part of every digest: bump it when the pictures change
 _MASTER = 2048  # side of the pattern plane; a canvas shows its centre
 _GRID = 129  # the pattern is sampled on a _GRID-square grid and enlarged smoothly
-_COLORS = 240  # palette entries of the pattern; the 16 after them are the caption's grey ramp
-_BAND_BG, _BAND_INK = (14, 14, 18), (255, 255, 255)
+_COLORS = COLORS
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,15 +124,6 @@ def _byte(value: float) -> int:
     return min(255, max(0, round(value)))
 
 
-def _mix(a: Sequence[int], b: Sequence[int], t: float) -> tuple[int, ...]:
-    return tuple(_byte(x + (y - x) * t) for x, y in zip(a, b, strict=True))
-
-
-_RAMP16 = bytes(c for k in range(16) for c in _mix(_BAND_BG, _BAND_INK, k / 15))
-_RAMP256 = bytes(c for k in range(256) for c in _mix(_BAND_BG, _BAND_INK, k / 255))
-_BAND_LUT = [_COLORS + (v * 15 + 127) // 255 for v in range(256)]
-
-
 @lru_cache(maxsize=3 * _COLORS)
 def _wave(cycles: int, phase: int) -> Image.Image:
     """cos(2 pi (cycles * i + phase) / _COLORS) for i in range(_COLORS), as a 1-row "F" image."""
@@ -136,13 +132,13 @@ def _wave(cycles: int, phase: int) -> Image.Image:
 
 
 def _palette(digest: bytes) -> bytes:
-    """A cyclic cosine palette of ``_COLORS`` entries chosen by the digest, then the caption ramp."""
+    """A cyclic cosine palette of ``_COLORS`` entries chosen by the digest."""
     cycles, channels = 1 + digest[1] % 3, []
     for c in range(3):
         base, amp = 255 * (0.3 + 0.35 * digest[2 + c] / 255), 255 * (0.3 + 0.25 * digest[5 + c] / 255)
         wave = _wave(cycles, digest[8 + c] * _COLORS // 256)
         channels.append(wave.point(lambda v, a=amp, b=base: v * a + b).convert("L"))
-    return Image.merge("RGB", channels).tobytes() + _RAMP16
+    return Image.merge("RGB", channels).tobytes()
 
 
 def _tint_lut(digest: bytes) -> list[int]:
@@ -189,7 +185,6 @@ def _wrap_lut() -> list[int]:
     return [v % _COLORS for v in range(65536)]
 
 
-@lru_cache(maxsize=8)
 def _index_canvas(variant: int, width: int, height: int) -> Image.Image:
     """The pattern's palette indices for one size: the plane's centre, enlarged from the grid.
 
@@ -202,11 +197,10 @@ def _index_canvas(variant: int, width: int, height: int) -> Image.Image:
     return smooth.convert("I").point(_wrap_lut(), "L")
 
 
-@lru_cache(maxsize=32)
-def _png_prefix(variant: int, width: int, height: int) -> _png.PalettePngPrefix:
-    """The deflated rows above the caption band, shared by every request of this size and pattern."""
-    rows = _index_canvas(variant, width, height).crop((0, 0, width, height - _caption.band_height(width, height)))
-    return _png.make_prefix(width, height, _png.sub_filtered_rows(rows), level=1)
+@lru_cache(maxsize=16)
+def _t2i_base(variant: int, width: int, height: int) -> Base:
+    """Shared by every text-to-image request of this size and pattern (the first one pays ~20 ms)."""
+    return make_base(_index_canvas(variant, width, height), _caption.band_height(width, height))
 
 
 def _caption_lines(spec: RenderSpec, width: int, height: int) -> tuple[str, str]:
@@ -217,53 +211,19 @@ def _caption_lines(spec: RenderSpec, width: int, height: int) -> tuple[str, str]
     return head, f"“{prompt}”"
 
 
-def _encode(image: Image.Image, output_format: OutputFormat) -> bytes:
-    if output_format == "png":
-        return _png.encode_rgb(image)
-    buffer = io.BytesIO()
-    image.save(buffer, "JPEG", quality=90)
-    return buffer.getvalue()
-
-
-def _render_text_to_image(spec: RenderSpec, digest: bytes) -> bytes:
-    width, height, variant = spec.width, spec.height, digest[0] % len(_PATTERNS)
-    palette = _palette(digest)
-    caption = _caption.render_caption(width, height, _caption_lines(spec, width, height))
-    band = None if caption is None else caption.point(_BAND_LUT)
-    if spec.output_format == "png":
-        tail = b"" if band is None else _png.plain_rows(band)
-        return _png.finish(_png_prefix(variant, width, height), palette, tail)
-    canvas = _index_canvas(variant, width, height).copy()
-    if band is not None:
-        canvas.paste(band, (0, height - band.height))
-    canvas.putpalette(palette)
-    return _encode(canvas.convert("RGB"), spec.output_format)
-
-
-def _resized(image: Image.Image, size: tuple[int, int]) -> Image.Image:
-    return image if image.size == size else image.resize(size, Image.Resampling.BILINEAR, reducing_gap=2.0)
-
-
-def _render_edit(spec: RenderSpec, digest: bytes, sources: Sequence[SourceImage]) -> Image.Image:
-    """The sources blended (equal weights, each fitted to the first's scaled size) and tinted."""
-    size = output_size_for_edit(sources[0].width, sources[0].height, spec.downsizing_mp)
-    merged = _resized(sources[0].image, size)
-    for count, source in enumerate(sources[1:], start=2):
-        merged = Image.blend(merged, ImageOps.fit(source.image, size, Image.Resampling.BILINEAR), 1 / count)
-    tinted = merged.point(_tint_lut(digest))
-    caption = _caption.render_caption(*size, _caption_lines(spec, *size))
-    if caption is not None:
-        shade = caption.copy()
-        shade.putpalette(_RAMP256)
-        tinted.paste(shade.convert("RGB"), (0, size[1] - caption.height))
-    return tinted
+def _render_text_to_image(spec: RenderSpec, digest: bytes) -> EncodedImage:
+    width, height = spec.width, spec.height
+    base = _t2i_base(digest[0] % len(_PATTERNS), width, height)
+    layout = _caption.layout(width, height, _caption_lines(spec, width, height))
+    return encode(base, _palette(digest), layout, spec.output_format)
 
 
 class Renderer:
     """Renders specs to encoded images, with an LRU cache of results (safe across threads).
 
-    The cache holds at most ``cache_size`` results and ``cache_bytes`` bytes of image data
-    (``cache_size=0`` turns it off); its key covers the whole spec, source bytes included.
+    The cache holds at most ``cache_size`` results and ``cache_bytes`` bytes of image data and
+    its base64 text (``cache_size=0`` turns it off); its key covers the whole spec, source bytes
+    included. Edit bases and validated sources are cached apart (``_edits.EditCache``).
     """
 
     def __init__(
@@ -275,9 +235,16 @@ class Renderer:
         self._cache: OrderedDict[bytes, RenderedImage] = OrderedDict()
         self._cached_bytes = 0
         self._lock = threading.Lock()
+        self._edits = EditCache()
+
+    def check_source(self, data: bytes, *, max_pixels: int | None = None, param: str = "image_file") -> None:
+        """Raise ``InvalidImage`` unless ``data`` is a usable source; decodes each distinct source once
+        (the decoded picture is kept for the render that follows)."""
+        limit = self.max_source_pixels if max_pixels is None else max_pixels
+        self._edits.check(data, limit, lambda raw: decode_source(raw, max_pixels=limit, param=param))
 
     def render(self, spec: RenderSpec) -> RenderedImage:
-        hashes = [hashlib.sha256(source).hexdigest() for source in spec.sources]
+        hashes = [self._edits.sha256(source) for source in spec.sources]
         key = _spec_digest(spec, hashes, with_format=True)
         with self._lock:
             cached = self._cache.get(key)
@@ -290,22 +257,38 @@ class Renderer:
 
     def _render(self, spec: RenderSpec, digest: bytes) -> RenderedImage:
         if spec.mode == "text-to-image":
-            data, size = _render_text_to_image(spec, digest), (spec.width, spec.height)
-        else:
-            if not spec.sources:
-                raise ValueError("an image-editing spec needs at least one source")
-            sources = [decode_source(s, max_pixels=self.max_source_pixels) for s in spec.sources]
-            image = _render_edit(spec, digest, sources)
-            data, size = _encode(image, spec.output_format), image.size
-        return RenderedImage(data, size[0], size[1], spec.output_format, hashlib.sha256(data).hexdigest())
+            return _render_text_to_image(spec, digest)
+        if not spec.sources:
+            raise ValueError("an image-editing spec needs at least one source")
+        return self._render_edit(spec, digest)
+
+    def _render_edit(self, spec: RenderSpec, digest: bytes) -> EncodedImage:
+        """The sources blended (see ``_edits``), tinted by the digest, with the caption."""
+        def decode(raw: bytes) -> SourceImage:
+            return decode_source(raw, max_pixels=self.max_source_pixels)
+
+        first = self._edits.check(spec.sources[0], self.max_source_pixels, decode)
+        size = output_size_for_edit(*first, spec.downsizing_mp)
+        base, colors = self._edits.base(spec.sources, size, decode)
+        layout = _caption.layout(*size, _caption_lines(spec, *size))
+        return encode(base, tint(colors, _tint_lut(digest)), layout, spec.output_format)
 
     def _remember(self, key: bytes, result: RenderedImage) -> None:
-        if self.cache_size <= 0 or len(result.data) > self.cache_bytes:
+        size = _cost(result)
+        if self.cache_size <= 0 or size > self.cache_bytes:
             return
         with self._lock:
             if key not in self._cache:
                 self._cache[key] = result
-                self._cached_bytes += len(result.data)
+                self._cached_bytes += size
             self._cache.move_to_end(key)
             while len(self._cache) > self.cache_size or self._cached_bytes > self.cache_bytes:
-                self._cached_bytes -= len(self._cache.popitem(last=False)[1].data)
+                self._cached_bytes -= _cost(self._cache.popitem(last=False)[1])
+
+
+def _cost(image: RenderedImage) -> int:
+    """Bytes a cached image may hold: the data and, once made, its base64 text."""
+    return len(image.data) * 7 // 3
+
+
+__all__ = ["EncodedImage", "Renderer", "SourceImage", "base64_of", "decode_source", "output_size_for_edit"]
