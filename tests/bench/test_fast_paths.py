@@ -1,0 +1,87 @@
+"""The speed-ups keep their promises: same bytes as the slow, obvious way of doing the same thing."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from PIL import Image
+
+from mock_server import _png
+from mock_server.backend import Generation
+from mock_server.datatypes import OutputFormat, RenderSpec
+from mock_server.errors import InvalidImage
+from mock_server.imaging import Renderer, base64_of
+from mock_server.responses import json_body
+
+RENDERER = Renderer(cache_size=8)
+
+
+def t2i(seed: int, width: int = 512, height: int = 512, fmt: OutputFormat = "png") -> RenderSpec:
+    return RenderSpec("eigen-image", "text-to-image", "a fox", seed, width, height, fmt)
+
+
+def png(width: int, height: int, color: tuple[int, int, int] = (200, 30, 90)) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), color).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), width=st.sampled_from([512, 640, 1000]), height=st.sampled_from([512, 513]))
+def test_base64_from_known_parts_equals_plain_base64(seed: int, width: int, height: int) -> None:
+    image = RENDERER.render(t2i(seed, width, height))
+    assert base64_of(image) == base64.b64encode(image.data)
+    assert image.base64() == base64.b64encode(image.data).decode()
+
+
+class _Plan:
+    def __init__(self, response_field: str, s3: str | None) -> None:
+        self.model_id, self.mode, self.response_field, self.binary_response = "eigen-image", "text-to-image", \
+            response_field, False  # fmt: skip
+        self.s3_output = s3
+
+
+@pytest.mark.parametrize(("field", "s3", "extra"), [
+    ("turbo_image_base64", None, {}), ("image_base64", "s3://b/k.png", {"use_lightning": True}),
+])  # fmt: skip
+def test_json_body_is_the_json_of_to_json(field: str, s3: str | None, extra: dict[str, Any]) -> None:
+    image = RENDERER.render(t2i(7))
+    generation = Generation("gen_" + "0" * 32, _Plan(field, s3), 7, image, 1.25, 1767225600, extra)  # type: ignore[arg-type]
+    assert json_body(generation) == json.dumps(generation.to_json(), separators=(",", ":")).encode()
+
+
+def test_a_source_is_validated_once_and_still_refused_when_bad() -> None:
+    renderer, good = Renderer(cache_size=0), png(64, 48)
+    renderer.check_source(good)
+    renderer.check_source(good)
+    edit = RenderSpec("eigen-image", "image-editing", "x", 1, 0, 0, "png", sources=(good,))
+    assert (renderer.render(edit).width, renderer.render(edit).height) == (64, 48)
+    for _ in range(2):
+        with pytest.raises(InvalidImage):
+            renderer.check_source(good[:40])
+    with pytest.raises(InvalidImage, match="more than the limit"):
+        renderer.check_source(good, max_pixels=100)
+
+
+def test_edits_of_one_source_share_a_base_but_not_a_picture() -> None:
+    renderer, source = Renderer(cache_size=0), png(300, 200)
+    first, second = (renderer.render(RenderSpec("eigen-image", "image-editing", "x", seed, 0, 0, "png",
+                                                sources=(source,))) for seed in (1, 2))  # fmt: skip
+    assert first.data != second.data and (first.width, first.height) == (300, 200)
+    assert Renderer(cache_size=0).render(RenderSpec("eigen-image", "image-editing", "x", 1, 0, 0, "png",
+                                                    sources=(source,))).data == first.data  # fmt: skip
+
+
+def test_deflated_parts_join_into_one_valid_stream() -> None:
+    rows = bytes(range(256)) * 40
+    prefix = _png.make_prefix(16, 3, rows[:17])
+    parts = [_png.deflate(rows[17:34], final=False), _png.deflate(rows[34:51], final=True)]
+    image = Image.open(io.BytesIO(_png.finish(prefix, bytes(768), parts)))
+    image.load()
+    assert image.size == (16, 3)
