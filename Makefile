@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
+# The gallery's tests drive a real headless browser: Debian's chromium, installed when missing.
+CHROMIUM := /usr/bin/chromium
 HYPOTHESIS_PROFILE ?= ci
 
 .PHONY: run test lint types spec-lint unit bench clean
@@ -18,10 +20,14 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $(NODE_STAMP)
 
+$(CHROMIUM):
+	apt-get update -q
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium fonts-dejavu-core
+
 run: $(STAMP)
 	$(BIN)/eigen-mock serve --host 127.0.0.1 --port 8000
 
-test: lint types spec-lint unit
+test: lint types spec-lint $(CHROMIUM) unit
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

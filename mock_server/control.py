@@ -10,6 +10,7 @@ Journal, faults and rate limit are in ``control_traffic.py``; the gallery in ``g
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
 
 import yaml
@@ -54,7 +55,7 @@ async def health(request: Request) -> Response:
     guard(request)
     runtime = runtime_of(request)
     return JSONResponse({"status": "ok", "models": len(runtime.catalog.models), "s3": runtime.settings.s3_endpoint_url,
-                         "mode": _mode(request)})
+                         "mode": _mode(request), "pid": os.getpid()})
 
 
 def _mode(request: Request) -> str:
