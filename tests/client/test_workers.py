@@ -1,0 +1,78 @@
+"""``eigen-mock serve --workers 2``: every worker shows one journal, fault queue, rate limit and
+model library, over a real socket, with each request on a fresh connection (so both workers serve)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.fixtures.client import T2I
+from tests.fixtures.servers import free_port, server_process
+
+AUTH = {"Authorization": "Bearer eigen-mock-key"}
+URL = "/api/v1/generate"
+
+
+@pytest.fixture(scope="module")
+def two_workers() -> Iterator[str]:
+    port = free_port()
+    command = [sys.executable, "-m", "mock_server", "serve", "--workers", "2", "--no-s3", "--port", str(port),
+               "--log-level", "warning"]
+    with server_process(command, port=port) as url:
+        yield url
+
+
+@pytest.fixture
+def url(two_workers: str) -> str:
+    assert fresh(two_workers, "POST", "/_mock/reset").status_code == 204
+    return two_workers
+
+
+def fresh(base: str, method: str, path: str, **kwargs: Any) -> httpx.Response:
+    """One request on its own connection: the kernel hands each new connection to either worker."""
+    with httpx.Client(base_url=base, timeout=30) as client:
+        return client.request(method, path, **kwargs)
+
+
+def test_both_workers_serve(url: str) -> None:
+    pids = set()
+    for _ in range(60):
+        pids.add(fresh(url, "GET", "/_mock/health").json()["pid"])
+        if len(pids) == 2:
+            break
+    assert len(pids) == 2
+
+
+def test_a_one_shot_fault_fires_once_whichever_worker_serves(url: str) -> None:
+    fresh(url, "POST", "/_mock/faults", json={"status": 503})
+    statuses = [fresh(url, "POST", URL, json=T2I, headers=AUTH).status_code for _ in range(10)]
+    assert sorted(statuses) == [200] * 9 + [503] and statuses[0] == 503
+    assert {len(fresh(url, "GET", "/_mock/faults").json()["faults"]) for _ in range(6)} == {0}
+
+
+def test_every_worker_shows_the_whole_journal(url: str) -> None:
+    ids = [fresh(url, "POST", URL, json={**T2I, "seed": seed}, headers=AUTH).headers["x-request-id"]
+           for seed in range(8)]
+    journals = [[entry["request_id"] for entry in fresh(url, "GET", "/_mock/requests").json()["requests"]]
+                for _ in range(6)]
+    assert all(journal == ids for journal in journals)
+
+
+def test_the_rate_limit_counts_across_workers(url: str) -> None:
+    fresh(url, "PUT", "/_mock/rate-limit", json={"limit": 4, "window_seconds": 60})
+    statuses = [fresh(url, "POST", URL, json=T2I, headers=AUTH).status_code for _ in range(8)]
+    assert statuses == [200] * 4 + [429] * 4
+
+
+def test_a_replaced_model_library_is_every_workers(url: str) -> None:
+    library = fresh(url, "GET", "/_mock/models").json()
+    library["models"] = [{**model, "id": "shared-model"} for model in library["models"] if model["id"] == "qwen-image"]
+    assert fresh(url, "PUT", "/_mock/models", json=library).status_code == 200
+    statuses = {fresh(url, "POST", URL, json={**T2I, "model": "shared-model"}, headers=AUTH).status_code
+                for _ in range(6)}
+    assert statuses == {200}
+    assert {len(fresh(url, "GET", "/_mock/models").json()["models"]) for _ in range(6)} == {1}
