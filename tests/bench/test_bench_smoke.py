@@ -50,7 +50,7 @@ class _Recorder(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as wrk expects
     bodies: list[bytes] = []
 
-    def do_POST(self) -> None:  # noqa: N802 (the http.server naming)
+    def do_POST(self) -> None:
         self.bodies.append(self.rfile.read(int(self.headers["Content-Length"])))
         self.send_response(200)
         self.send_header("Content-Length", "2")
@@ -119,12 +119,13 @@ def test_report_has_the_table_the_verdicts_and_the_raw_json(tmp_path: Path) -> N
             Row("t2i-new-seed", "prism", 1, 32, _load(600)), Row("t2i-new-seed", "ceiling", 1, 32, _load(1500)),
             Row("edit-1mp-upload", "prism", 1, 32, note="not served: 400")]  # fmt: skip
     soak = Soak(10.0, _load(100), [(1.0, 50.0), (2.0, 60.0), (10.0, 62.0)])
-    results = report.Results(meta={"date": "today", "quick": True, "duration_s": 10, "warmup_s": 1,
-                                   "elapsed_s": 60, "environment": {"CPU": "2 cores"}},
-                             scenarios=chosen, rows=rows, costs=[Cost("t2i", 1.0, 0.8, 5)],
-                             startup=(Startup("mock", 0.5, 0.3, 1), Startup("moto", 0.4, 0.2, 1)), soak=soak)  # fmt: skip
+    meta = {"date": "today", "quick": True, "duration_s": 10, "warmup_s": 1, "elapsed_s": 60,
+            "environment": {"CPU": "2 cores"}}  # fmt: skip
+    started = (Startup("mock", 0.5, 0.3, 1), Startup("moto", 0.4, 0.2, 1))
+    results = report.Results(meta=meta, scenarios=chosen, rows=rows, costs=[Cost("t2i", 1.0, 0.8, 5)],
+                             startup=started, soak=soak)  # fmt: skip
     results.verdicts = [targets.beats_prism(rows, chosen[0], (32,)), targets.tail(rows, chosen),
-                        targets.soak(soak), targets.startup(*results.startup)]  # fmt: skip
+                        targets.soak(soak), targets.startup(*started)]  # fmt: skip
     doc, raw = tmp_path / "docs" / "benchmarks.md", tmp_path / "bench.json"
     report.write(results, doc, raw)
     text = doc.read_text()

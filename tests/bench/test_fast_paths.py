@@ -79,9 +79,9 @@ def test_edits_of_one_source_share_a_base_but_not_a_picture() -> None:
 
 
 def test_deflated_parts_join_into_one_valid_stream() -> None:
-    rows = bytes(range(256)) * 40
+    rows = (b"\x00" + bytes(range(16))) * 3  # three scanlines of a 16-pixel palette image, no filter
     prefix = _png.make_prefix(16, 3, rows[:17])
     parts = [_png.deflate(rows[17:34], final=False), _png.deflate(rows[34:51], final=True)]
     image = Image.open(io.BytesIO(_png.finish(prefix, bytes(768), parts)))
     image.load()
-    assert image.size == (16, 3)
+    assert image.size == (16, 3) and image.tobytes() == bytes(range(16)) * 3
