@@ -47,16 +47,17 @@ async def list_faults(request: Request) -> Response:
 
 
 async def add_faults(request: Request) -> Response:
-    """Queue one fault (an object) or several (a list), in order; all or none."""
+    """Queue one fault (an object) or several (a list), in order; all are checked before any is queued."""
     guard(request)
     document = await json_body(request)
     items = document if isinstance(document, list) else [document]
+    queue = runtime_of(request).faults
     try:
         parsed = [Fault.from_json(item) for item in items]
+        entries = [queue.add(fault) for fault in parsed]
     except FaultSpecError as exc:
         raise InvalidParameter(str(exc), param=exc.param) from None
-    queue = runtime_of(request).faults
-    return JSONResponse({"faults": [queue.add(fault) for fault in parsed]}, status_code=201)
+    return JSONResponse({"faults": entries}, status_code=201)
 
 
 async def clear_faults(request: Request) -> Response:

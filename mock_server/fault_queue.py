@@ -15,10 +15,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from .faults import Fault, RequestFacts
+from .faults import Fault, FaultSpecError, RequestFacts
 from .store import StateStore, load_document
 
 DOC = "faults"
+#: Faults waiting at most; a client that queues more is told so (a bound on memory, and surely a bug).
+MAX_QUEUED = 1000
 T = TypeVar("T")
 
 
@@ -55,6 +57,8 @@ class FaultQueue:
         """Queue ``fault``; its entry (``id``, ``fault``, ``remaining``, ``applied``)."""
 
         def change(state: dict[str, Any]) -> dict[str, Any]:
+            if len(state.get("faults", [])) >= MAX_QUEUED:
+                raise FaultSpecError(f"the fault queue is full ({MAX_QUEUED} faults waiting)")
             state["next"] = state.get("next", 0) + 1
             entry = {"id": f"f{state['next']}", "fault": fault.to_json(), "remaining": fault.times,
                      "evaluations": 0, "applied": 0}

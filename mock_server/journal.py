@@ -17,6 +17,10 @@ from typing import Any, overload
 from .store import StateStore
 
 LOG = "journal"
+#: A record longer than this (as JSON) has its texts cut further, so the journal's memory is at most
+#: about ``limit * MAX_RECORD_CHARS`` whatever the requests carried.
+MAX_RECORD_CHARS = 16 * 1024
+_SHORT_TEXT = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +135,21 @@ class CallList(Sequence[Call]):
         return CallList([c for c in self._calls if c.matches(criteria) and (predicate is None or predicate(c))])
 
 
+def _compact(document: Mapping[str, Any]) -> str:
+    return json.dumps(document, separators=(",", ":"), default=str)
+
+
+def _shortened(document: Mapping[str, Any]) -> dict[str, Any]:
+    """The record with every parameter and header cut short, and at most 32 of each."""
+    def cut(values: Mapping[str, Any]) -> dict[str, Any]:
+        items = list(values.items())[:32]
+        return {str(k)[:_SHORT_TEXT]: v[:_SHORT_TEXT] if isinstance(v, str) else v for k, v in items}
+
+    files = list(document.get("files", ()))[:32]
+    return {**document, "params": cut(document.get("params", {})), "headers": cut(document.get("headers", {})),
+            "files": files, "violations": list(document.get("violations", ()))[:32]}
+
+
 class Journal:
     """The bounded journal over a ``StateStore``: the oldest calls are dropped past ``limit``."""
 
@@ -140,7 +159,9 @@ class Journal:
 
     def record(self, document: Mapping[str, Any]) -> int:
         """Store a call (``Call.to_json`` without ``seq``); its sequence number."""
-        text = json.dumps(document, separators=(",", ":"), default=str)
+        text = _compact(document)
+        if len(text) > MAX_RECORD_CHARS:
+            text = _compact(_shortened(document))
         return self._store.append(LOG, str(document.get("request_id", "")), text, self.limit)
 
     def calls(self, *, since: int = 0, limit: int | None = None) -> CallList:

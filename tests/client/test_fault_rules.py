@@ -103,3 +103,12 @@ def test_random_delays_stay_in_their_range_and_repeat_for_a_seed(seed: int, lowe
     drawn = fault.delay_seconds(random.Random(seed))
     assert lower / 1000 - 1e-9 <= drawn <= (lower + width) / 1000 + 1e-9
     assert drawn == fault.delay_seconds(random.Random(seed))
+
+
+def test_the_queue_has_a_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("mock_server.fault_queue.MAX_QUEUED", 5)
+    queue = FaultQueue(MemoryStore())
+    for _ in range(5):
+        queue.add(Fault(status=500))
+    with pytest.raises(FaultSpecError, match="full"):
+        queue.add(Fault(status=500))

@@ -128,3 +128,10 @@ def test_journal_memory_is_bounded_after_ten_thousand_requests() -> None:
     assert after_ten_thousand < 2 * 1024 * 1024  # about 1 KB per kept call
     assert after_ten_thousand < after_two_thousand * 1.1  # flat once the journal is full
     assert Call.from_json(1, _document(0)).to_json()["params"] == _document(0)["params"]
+
+
+def test_a_huge_request_makes_a_small_record(live_mock: MockServer, api: httpx.Client) -> None:
+    headers = {f"X-Filler-{index}": "x" * 2000 for index in range(40)}
+    api.post("/api/v1/generate", json={**T2I, "prompt": "p" * 10_000}, headers=headers)
+    text = json.dumps(live_mock.runtime.journal.documents()[-1])
+    assert len(text) < 20_000 and live_mock.requests.last.status == 200
