@@ -1,1 +1,63 @@
-"""eigen-mock contract suite."""
+"""eigen-mock contract suite: check any implementation of ``POST /api/v1/generate`` against the contract.
+
+Run it with ``eigen-mock check --base-url URL --api-key KEY`` or through pytest (the ``eigen_contract``
+plugin). Names are imported on first use, so that loading the pytest plugin (which pytest does in
+every test run once eigen-mock is installed) stays cheap.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .budget import Budget, BudgetExhausted
+    from .cli import main
+    from .library import ModelLibrary, Offering
+    from .profile import Profile, ProfileError
+    from .registry import CHECKS, CheckSpec, contract_check
+    from .run import CheckRun, ContractRun
+    from .target import Target
+    from .violations import ContractViolation, Violation
+
+_EXPORTS = {
+    "Budget": "budget",
+    "BudgetExhausted": "budget",
+    "CHECKS": "registry",
+    "CheckRun": "run",
+    "CheckSpec": "registry",
+    "ContractRun": "run",
+    "ContractViolation": "violations",
+    "ModelLibrary": "library",
+    "Offering": "library",
+    "Profile": "profile",
+    "ProfileError": "profile",
+    "Target": "target",
+    "Violation": "violations",
+    "contract_check": "registry",
+    "main": "cli",
+}
+
+__all__ = [
+    "CHECKS",
+    "Budget",
+    "BudgetExhausted",
+    "CheckRun",
+    "CheckSpec",
+    "ContractRun",
+    "ContractViolation",
+    "ModelLibrary",
+    "Offering",
+    "Profile",
+    "ProfileError",
+    "Target",
+    "Violation",
+    "contract_check",
+    "main",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'contract_tests' has no attribute {name!r}")
+    return getattr(import_module(f".{_EXPORTS[name]}", __name__), name)

@@ -53,11 +53,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if problem:
         print(f"eigen-mock check: cannot reach {args.base_url}: {problem}", file=sys.stderr)  # noqa: T201
         return EXIT_USAGE
-    code = pytest.main(pytest_args(args))
+    code = pytest.main(suite_arguments(args))
     return EXIT_OK if code == pytest.ExitCode.OK else EXIT_USAGE if code == pytest.ExitCode.USAGE_ERROR else EXIT_FAILED
 
 
-def pytest_args(args: argparse.Namespace) -> list[str]:
+def suite_arguments(args: argparse.Namespace) -> list[str]:
     """The pytest command line that runs the shipped suite with the plugin, isolated from the cwd's config."""
     argv = [
         str(SUITE_DIR),

@@ -211,7 +211,7 @@ def _alias_field(exchange: Exchange, context: RuleContext) -> Iterator[str]:
     if not received.ok or received.binary or not isinstance(received.json, dict):
         return
     body = received.json
-    offering = context.library.get(view.model or "", view.mode)  # type: ignore[arg-type]
+    offering = context.library.get(view.model or "", view.mode)
     if offering is not None and offering.response_field not in body:
         yield f"{offering.model} ({offering.mode}) must return its image in {offering.response_field} as well"
     for name, value in body.items():
@@ -258,7 +258,7 @@ def _reported_fields(exchange: Exchange, context: RuleContext) -> Iterator[str]:
         yield f"without a seed the response must report the one it picked (0..2^32-1), got {body.get('seed')!r}"
     if "s3_output_path" not in view.params and "s3_output_path" in body:
         yield "s3_output_path is reported although the request did not ask for it"
-    offering = context.library.get(view.model or "", view.mode)  # type: ignore[arg-type]
+    offering = context.library.get(view.model or "", view.mode)
     if offering is not None and "use_lightning" in offering.extra_fields:
         lightning = view.value("weight", str) == "lightning"
         if body.get("use_lightning") is not lightning:

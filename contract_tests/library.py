@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
+from .resources import read_yaml
 
 Mode = Literal["text-to-image", "image-editing"]
 MODES: tuple[Mode, ...] = ("text-to-image", "image-editing")
@@ -55,8 +55,8 @@ class ModelLibrary:
     @classmethod
     def load(cls, path: Path, only: Iterable[str] = ()) -> ModelLibrary:
         try:
-            document = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError) as exc:
+            document = read_yaml(path)
+        except (OSError, ValueError) as exc:
             raise LibraryError(f"cannot read model library {path}: {exc}") from exc
         return cls.from_document(document, only)
 
@@ -83,7 +83,7 @@ class ModelLibrary:
     def in_mode(self, mode: Mode) -> list[Offering]:
         return [offering for offering in self.offerings if offering.mode == mode]
 
-    def get(self, model: str, mode: Mode) -> Offering | None:
+    def get(self, model: str, mode: str) -> Offering | None:
         return next((o for o in self.offerings if o.model == model and o.mode == mode), None)
 
     def modes_of(self, model: str) -> list[Mode]:

@@ -24,10 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from .library import SOURCE_FIELDS, LibraryError, ModelLibrary
-from .resources import BUNDLED_PREFIX, bundled, profile_path
+from .resources import BUNDLED_PREFIX, bundled, profile_path, read_yaml
 
 DEFAULT_PROFILE = "mock"
 _KNOWN_KEYS = frozenset(
@@ -73,8 +71,8 @@ class Profile:
         """A profile file, or a shipped profile by name (``mock``, ``live``); ``None`` is ``mock``."""
         path = _locate(location)
         try:
-            document = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError) as exc:
+            document = read_yaml(path)
+        except (OSError, ValueError) as exc:
             raise ProfileError(f"cannot read profile {path}: {exc}") from exc
         return cls.from_document(document, base=path.parent, path=path)
 

@@ -10,8 +10,12 @@ repository's top-level folders. Profiles are package data of ``contract_tests`` 
 
 from __future__ import annotations
 
+from functools import cache
 from importlib.util import find_spec
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROFILES_DIR = PACKAGE_DIR / "profiles"
@@ -54,3 +58,19 @@ def profile_path(name: str) -> Path:
 
 def shipped_profiles() -> list[str]:
     return sorted(path.stem for path in PROFILES_DIR.glob("*.yaml"))
+
+
+@cache
+def _parse(path: Path, modified: float) -> Any:
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
+def read_yaml(path: Path) -> Any:
+    """A YAML file's document (libyaml when available; cached per file version: runs reread the spec).
+
+    Raises ``OSError`` when the file cannot be read and ``ValueError`` when it is not YAML.
+    """
+    try:
+        return _parse(path.resolve(), path.stat().st_mtime)
+    except yaml.YAMLError as exc:
+        raise ValueError(f"{path} is not valid YAML: {exc}") from exc

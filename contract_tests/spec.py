@@ -13,12 +13,11 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-import yaml
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from .resources import spec_path
+from .resources import read_yaml, spec_path
 
 _REQUEST_SCHEMAS = {"json": "GenerateJsonRequest", "multipart": "GenerateMultipartRequest"}
 _URI = "urn:eigen-contract:openapi"
@@ -30,7 +29,7 @@ class ContractSpec:
 
     @classmethod
     def load(cls, path: Path | None = None) -> ContractSpec:
-        return cls(yaml.safe_load((path or spec_path()).read_text(encoding="utf-8")))
+        return cls(read_yaml(path or spec_path()))
 
     def resolve(self, schema: Mapping[str, Any]) -> dict[str, Any]:
         """Follow local ``$ref`` chains (``#/components/...``) until a concrete schema."""

@@ -37,8 +37,7 @@ class RecordingSession(requests.Session):
         if kwargs.get("timeout") is None:
             kwargs["timeout"] = self.timeout
         started = time.monotonic()
-        headers = {str(name): _text(value) for name, value in request.headers.items()}
-        sent = SentRequest(str(request.method), str(request.url), headers, _body(request.body))
+        sent = sent_request(request)
         try:
             response = super().send(request, **kwargs)
         except requests.ConnectionError as exc:  # refused, DNS, TLS, connect timeout
@@ -55,6 +54,12 @@ class RecordingSession(requests.Session):
         )
         self.journal.record(self.last)
         return response
+
+
+def sent_request(request: requests.PreparedRequest) -> SentRequest:
+    """The request as it goes over the wire."""
+    headers = {str(name): _text(value) for name, value in request.headers.items()}
+    return SentRequest(str(request.method), str(request.url), headers, _body(request.body))
 
 
 def _body(body: object) -> bytes:
