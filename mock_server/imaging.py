@@ -103,7 +103,7 @@ def output_size_for_edit(width: int, height: int, downsizing_mp: float | None) -
     """The edit output size: the source's, scaled down (never up) to ``downsizing_mp`` megapixels."""
     if downsizing_mp is None or width * height <= downsizing_mp * 1_000_000:
         return width, height
-    limit = max(1, math.floor(downsizing_mp * 1_000_000 + 1e-6))
+    limit = max(1, math.floor(downsizing_mp * 1_000_000))  # never above the float product (16e6 - 2e-9 once)
     scale = math.sqrt(limit / (width * height))
     new_w, new_h = max(1, math.floor(width * scale)), max(1, math.floor(height * scale))
     new_w, new_h = min(new_w, max(1, limit // new_h)), min(new_h, max(1, limit // new_w))
