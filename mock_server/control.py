@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 import yaml
@@ -22,7 +23,7 @@ from . import resources
 from .auth import check_bearer
 from .catalog import CatalogError
 from .errors import InvalidJson, InvalidParameter
-from .runtime import runtime_of
+from .runtime import Runtime, runtime_of
 
 PREFIX = "/_mock"
 
@@ -47,8 +48,27 @@ async def json_body(request: Request, *, allow_yaml: bool = False) -> Any:
         raise InvalidJson(f"the body is not valid {'YAML or ' if allow_yaml else ''}JSON: {str(exc)[:200]}") from None
 
 
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
 def no_content() -> Response:
     return Response(status_code=204)
+
+
+def action(do: Callable[[Runtime], object]) -> Endpoint:
+    """A control route that does one thing to the runtime and answers ``204``."""
+
+    async def endpoint(request: Request) -> Response:
+        guard(request)
+        do(runtime_of(request))
+        return no_content()
+
+    return endpoint
+
+
+def route_table(prefix: str, table: Iterable[tuple[str, str, Endpoint]]) -> list[BaseRoute]:
+    """Routes from ``(method, path, endpoint)`` rows (one method per row: one handler per operation)."""
+    return [Route(prefix + path, endpoint, methods=[method]) for method, path, endpoint in table]
 
 
 async def health(request: Request) -> Response:
@@ -96,25 +116,21 @@ async def replace_models(request: Request) -> Response:
     return JSONResponse(catalog.to_json())
 
 
-async def reset(request: Request) -> Response:
-    """Forget the journal, faults, rate-limit counts, thumbnails; restore the model library and seeds."""
-    guard(request)
-    runtime_of(request).reset()
-    return no_content()
+#: Forget the journal, faults, rate-limit counts, thumbnails; restore the model library and seeds.
+reset = action(Runtime.reset)
 
 
 def control_routes() -> list[BaseRoute]:
     from .control_traffic import traffic_routes
     from .gallery import gallery_routes
 
-    return [
-        Route(f"{PREFIX}/health", health, methods=["GET"]),
-        Route(f"{PREFIX}/openapi.yaml", openapi_yaml, methods=["GET"]),
-        Route(f"{PREFIX}/openapi.json", openapi_json, methods=["GET"]),
-        Route(f"{PREFIX}/control.yaml", control_yaml, methods=["GET"]),
-        Route(f"{PREFIX}/models", models, methods=["GET"]),
-        Route(f"{PREFIX}/models", replace_models, methods=["PUT"]),
-        Route(f"{PREFIX}/reset", reset, methods=["POST"]),
-        *traffic_routes(PREFIX),
-        *gallery_routes(PREFIX),
+    table = [
+        ("GET", "/health", health),
+        ("GET", "/openapi.yaml", openapi_yaml),
+        ("GET", "/openapi.json", openapi_json),
+        ("GET", "/control.yaml", control_yaml),
+        ("GET", "/models", models),
+        ("PUT", "/models", replace_models),
+        ("POST", "/reset", reset),
     ]
+    return route_table(PREFIX, table) + traffic_routes(PREFIX) + gallery_routes(PREFIX)

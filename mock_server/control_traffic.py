@@ -12,9 +12,9 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute
 
-from .control import guard, json_body, no_content
+from .control import action, guard, json_body, no_content, route_table
 from .errors import InvalidParameter, NotFound
 from .faults import Fault, FaultSpecError
 from .ratelimit import RateLimit
@@ -35,10 +35,7 @@ async def list_requests(request: Request) -> Response:
     return JSONResponse({"requests": shown, "count": len(shown), "journal_size": journal.limit})
 
 
-async def clear_requests(request: Request) -> Response:
-    guard(request)
-    runtime_of(request).journal.clear()
-    return no_content()
+clear_requests = action(lambda runtime: runtime.journal.clear())
 
 
 async def list_faults(request: Request) -> Response:
@@ -60,10 +57,7 @@ async def add_faults(request: Request) -> Response:
     return JSONResponse({"faults": entries}, status_code=201)
 
 
-async def clear_faults(request: Request) -> Response:
-    guard(request)
-    runtime_of(request).faults.clear()
-    return no_content()
+clear_faults = action(lambda runtime: runtime.faults.clear())
 
 
 async def remove_fault(request: Request) -> Response:
@@ -91,10 +85,7 @@ async def set_rate_limit(request: Request) -> Response:
     return JSONResponse(_rate_limit_json(limit))
 
 
-async def disable_rate_limit(request: Request) -> Response:
-    guard(request)
-    runtime_of(request).rate_limiter.configure(None)
-    return no_content()
+disable_rate_limit = action(lambda runtime: runtime.rate_limiter.configure(None))
 
 
 def _rate_limit_json(limit: RateLimit | None) -> dict[str, Any]:
@@ -115,14 +106,14 @@ def _criterion(name: str, value: str) -> Any:
 
 
 def traffic_routes(prefix: str) -> list[BaseRoute]:
-    return [
-        Route(f"{prefix}/requests", list_requests, methods=["GET"]),
-        Route(f"{prefix}/requests", clear_requests, methods=["DELETE"]),
-        Route(f"{prefix}/faults", list_faults, methods=["GET"]),
-        Route(f"{prefix}/faults", add_faults, methods=["POST"]),
-        Route(f"{prefix}/faults", clear_faults, methods=["DELETE"]),
-        Route(f"{prefix}/faults/{{fault_id}}", remove_fault, methods=["DELETE"]),
-        Route(f"{prefix}/rate-limit", get_rate_limit, methods=["GET"]),
-        Route(f"{prefix}/rate-limit", set_rate_limit, methods=["PUT"]),
-        Route(f"{prefix}/rate-limit", disable_rate_limit, methods=["DELETE"]),
-    ]
+    return route_table(prefix, [
+        ("GET", "/requests", list_requests),
+        ("DELETE", "/requests", clear_requests),
+        ("GET", "/faults", list_faults),
+        ("POST", "/faults", add_faults),
+        ("DELETE", "/faults", clear_faults),
+        ("DELETE", "/faults/{fault_id}", remove_fault),
+        ("GET", "/rate-limit", get_rate_limit),
+        ("PUT", "/rate-limit", set_rate_limit),
+        ("DELETE", "/rate-limit", disable_rate_limit),
+    ])

@@ -18,9 +18,9 @@ from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute
 
-from .control import guard
+from .control import guard, route_table
 from .errors import NotFound
 from .runtime import runtime_of
 
@@ -136,9 +136,9 @@ def _status_class(status: int | None) -> str:
 
 
 def gallery_routes(prefix: str) -> list[BaseRoute]:
-    return [
-        Route(f"{prefix}/ui", page, methods=["GET"]),
-        Route(f"{prefix}/ui/calls", calls, methods=["GET"]),
-        Route(f"{prefix}/ui/static/{{name}}", asset, methods=["GET"]),
-        Route(f"{prefix}/ui/thumbnails/{{sha256}}.jpg", thumbnail, methods=["GET"]),
-    ]
+    return route_table(prefix, [
+        ("GET", "/ui", page),
+        ("GET", "/ui/calls", calls),
+        ("GET", "/ui/static/{name}", asset),
+        ("GET", "/ui/thumbnails/{sha256}.jpg", thumbnail),
+    ])
