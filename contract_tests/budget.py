@@ -59,6 +59,11 @@ class Budget:
         with self._lock:
             self._grant += requests
 
+    def left_in_grant(self) -> int:
+        """Requests the current check may still send (the cap permitting)."""
+        with self._lock:
+            return min(self._grant - self._check_spent, self.cap - self.spent)
+
     def charge(self) -> None:
         """Account for one request about to be sent, or raise ``BudgetExhausted``."""
         with self._lock:

@@ -125,6 +125,10 @@ class ConformanceRunner:
         if multipart:
             case.multipart_content_types = repair.content_types
 
+    def requests_ahead(self, check: CheckRun) -> int:
+        """Requests the next case may cost: itself, and ``ignored_auth``'s two probes until they ran."""
+        return 1 if check.id in self._auth_probed else 3
+
     def exercise(self, check: CheckRun, case: Case) -> None:
         """Send ``case`` and judge the response with every default check; raise on a real failure.
 

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from .budget import BudgetExhausted
 from .results import CheckResult, Outcome
 from .run import ContractRun
 from .transport import TargetUnreachable
@@ -24,6 +25,8 @@ def record_outcome(
     result = CheckResult(check_id, _outcome(report), seconds=report.duration)
     if report.skipped:
         result.reason = _skip_reason(report)
+    elif report.passed:
+        result.reason = run.notes.get(check_id, "")
     elif report.failed and call.excinfo is not None:
         result.violations = list(_violations(check_id, call.excinfo.value))
         result.reason = result.violations[0].message.splitlines()[0] if result.violations else "failed"
@@ -39,8 +42,10 @@ def _outcome(report: pytest.TestReport) -> Outcome:
 
 def _skip_reason(report: pytest.TestReport) -> str:
     longrepr = report.longrepr
-    reason = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
-    return str(reason).removeprefix("Skipped: ")
+    reason = str(longrepr[2] if isinstance(longrepr, tuple) else longrepr)
+    for prefix in ("Skipped: ", f"{BudgetExhausted.__module__}.{BudgetExhausted.__name__}: "):
+        reason = reason.removeprefix(prefix)
+    return reason
 
 
 def _violations(check_id: str, error: BaseException) -> Iterator[Violation]:

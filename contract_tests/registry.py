@@ -37,12 +37,19 @@ class CheckSpec:
     needs: frozenset[str] = frozenset()
     #: Hypothesis examples per property, as a multiple of the profile's max_examples
     scale: int = 1
+    #: Requests beyond the units that the check may send once (Schemathesis's auth probes)
+    overhead: int = 0
 
     @property
     def min_requests(self) -> int:
         if self.kind == "invariant":
             return 0  # the rules judge the run's traffic even when no probe can be afforded
-        return self.cost * self.min_units + (self.cost if self.replays else 0)
+        return self.cost * self.min_units + self.reserve
+
+    @property
+    def reserve(self) -> int:
+        """Requests kept back beyond the units: a property's replay, probes sent once."""
+        return (self.cost if self.replays else 0) + self.overhead
 
 
 def _behaviour(
@@ -63,9 +70,14 @@ def _property(id: str, priority: int, means: str, *, needs: frozenset[str] = fro
     return _behaviour(id, priority, means, cost=2, replays=True, needs=needs)
 
 
+#: ``ignored_auth`` re-sends a check's first success without and with a wrong key; a coverage
+#: Content-Type probe may add a control request.
+SCHEMATHESIS_PROBES = 3
+
+
 def _conformance(id: str, priority: int, means: str, *, replays: bool = True) -> CheckSpec:
     """Schemathesis fuzzing: one request per example, and more examples than a behaviour property."""
-    return CheckSpec(id, "conformance", priority, means, replays=replays, scale=4)
+    return CheckSpec(id, "conformance", priority, means, replays=replays, scale=4, overhead=SCHEMATHESIS_PROBES)
 
 
 def _invariant(id: str, priority: int, means: str, *, needs: frozenset[str] = frozenset()) -> CheckSpec:

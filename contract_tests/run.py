@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +41,7 @@ class ContractRun:
     s3: S3Probe | None
     results: Results
     repro_dir: Path | None = None
+    notes: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def create(
@@ -117,13 +118,20 @@ class CheckRun:
         """
         spec = self.spec
         maximum = self.run.profile.max_examples * spec.scale if available is None else available
-        reserve = spec.cost if spec.replays else 0
-        granted = self.run.plan.grant(spec.id, spec.cost * maximum + reserve)
-        units = min(maximum, max(0, (granted - reserve) // spec.cost))
-        self.run.budget.allow(units * spec.cost + (reserve if units else 0))
+        granted = self.run.plan.grant(spec.id, spec.cost * maximum + spec.reserve)
+        units = min(maximum, max(0, (granted - spec.reserve) // spec.cost))
+        self.run.budget.allow(units * spec.cost + spec.reserve if units else 0)
         if units < spec.min_units and spec.kind != "invariant":
             raise BudgetExhausted(f"budget: {granted} requests left for {spec.id}, it needs {spec.min_requests}")
         return units
+
+    def affords(self, requests: int) -> bool:
+        """Whether this check's grant still covers ``requests`` more."""
+        return self.run.budget.left_in_grant() >= requests
+
+    def note(self, text: str) -> None:
+        """A remark shown next to the check's result (e.g. how much of it the budget allowed)."""
+        self.run.notes[self.spec.id] = text
 
     def given(self, *strategies: st.SearchStrategy[Any]) -> Callable[[Callable[..., None]], Callable[[], None]]:
         """``@given`` with this check's share of the budget as ``max_examples``."""
