@@ -39,9 +39,9 @@ _EXPORTS = {
 }
 
 __all__ = [
-    "CHECKS",
     "Budget",
     "BudgetExhausted",
+    "CHECKS",
     "CheckRun",
     "CheckSpec",
     "ContractRun",

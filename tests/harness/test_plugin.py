@@ -1,0 +1,92 @@
+"""The pytest plugin from the outside: a user's own pytest run, options, skips and reasons."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from mock_server import Settings, create_app
+from tests.planted.serving import serve
+
+pytestmark = pytest.mark.e2e
+PLUGIN = ("--disable-plugin-autoload", "-p", "contract_tests.plugin")
+
+
+@pytest.fixture(scope="module")
+def mock_url() -> Iterator[str]:
+    with serve(create_app(Settings(access_log=False))) as url:
+        yield url
+
+
+def test_the_suite_runs_next_to_a_users_own_tests(pytester: pytest.Pytester, mock_url: str) -> None:
+    """`pytest --pyargs contract_tests.suite` in a user's repository, with the user's tests beside it."""
+    pytester.makepyfile(test_mine="def test_my_client():\n    assert 1 + 1 == 2\n")
+    result = pytester.runpytest_inprocess(
+        *PLUGIN,
+        "test_mine.py",
+        "--pyargs",
+        "contract_tests.suite",
+        "--base-url",
+        mock_url,
+        "--api-key",
+        "eigen-mock-key",
+        "--check",
+        "auth_required",
+        "--check",
+        "errors_models",
+    )
+    result.assert_outcomes(passed=3, deselected=30)
+    result.stdout.fnmatch_lines(["*eigen-mock contract*", "PASS  auth_required*", "PASS  errors_models*"])
+
+
+def test_without_a_base_url_the_checks_are_skipped_with_the_reason(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest_inprocess(*PLUGIN, "--pyargs", "contract_tests.suite", "-rs")
+    result.assert_outcomes(skipped=32)
+    result.stdout.fnmatch_lines(["*no server to check: pass --base-url*"])
+
+
+def test_an_unknown_check_is_a_usage_error(pytester: pytest.Pytester, mock_url: str) -> None:
+    result = pytester.runpytest_inprocess(
+        *PLUGIN, "--pyargs", "contract_tests.suite", "--base-url", mock_url, "--check", "no_such_check"
+    )
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*unknown check(s): no_such_check*"])
+
+
+def test_a_profile_turns_checks_off_with_its_reason(pytester: pytest.Pytester, mock_url: str, tmp_path: Path) -> None:
+    profile = tmp_path / "mine.yaml"
+    profile.write_text(
+        "name: mine\nmodel_library: bundled:fixtures/models.yaml\nmodels: [eigen-image]\n"
+        "skip:\n  determinism: our renderer is not deterministic yet\n",
+        encoding="utf-8",
+    )
+    report = tmp_path / "report.json"
+    pytester.runpytest_inprocess(
+        *PLUGIN,
+        "--pyargs",
+        "contract_tests.suite",
+        "--base-url",
+        mock_url,
+        "--api-key",
+        "eigen-mock-key",
+        "--profile",
+        str(profile),
+        "--check",
+        "determinism",
+        "--check",
+        "errors_models",
+        "--report",
+        str(report),
+    )
+    checks = {item["id"]: item for item in json.loads(report.read_text())["checks"]}
+    assert checks["determinism"]["outcome"] == "skipped"
+    assert checks["determinism"]["reason"] == "turned off by profile mine: our renderer is not deterministic yet"
+    assert checks["errors_models"]["outcome"] == "passed"
+
+
+def test_the_options_are_listed_in_help(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest_inprocess(*PLUGIN, "--help")
+    result.stdout.fnmatch_lines(["*eigen-mock contract suite*", "*--base-url*", "*--profile*", "*--max-requests*"])
