@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from .calls import USE_KEY, Auth, Call
 from .exchange import Exchange
@@ -16,9 +17,13 @@ class ContractClient:
         self.target = target
 
     def generate(self, call: Call) -> Exchange:
-        kwargs = call.encode()
-        headers = {**kwargs.pop("headers", {}), **self._auth(call.auth)}
-        return self._send("POST", OPERATION_PATH, headers=headers, **kwargs)
+        return self.post_encoded(call.encode(), call.auth)
+
+    def post_encoded(self, encoded: dict[str, Any], auth: Auth = USE_KEY) -> Exchange:
+        """POST a body already encoded for ``requests`` (``Call.encode()``, perhaps altered)."""
+        headers = {**encoded.get("headers", {}), **self._auth(auth)}
+        body = {key: value for key, value in encoded.items() if key != "headers"}
+        return self._send("POST", OPERATION_PATH, headers=headers, **body)
 
     def send(
         self,

@@ -35,16 +35,25 @@ class Bad:
     status: int = 400
     codes: Collection[str] = field(default_factory=lambda: INVALID)
     param: object = ANY_PARAM
+    #: words the error message must contain (the contract says what some messages tell)
+    says: tuple[str, ...] = ()
 
 
-def bad_call(what: str, call: Call, codes: Collection[str] = INVALID, param: object = ANY_PARAM) -> Bad:
-    return Bad(what, lambda client: client.generate(call), 400, codes, param)
+def bad_call(
+    what: str, call: Call, codes: Collection[str] = INVALID, param: object = ANY_PARAM, says: tuple[str, ...] = ()
+) -> Bad:
+    return Bad(what, lambda client: client.generate(call), 400, codes, param, says)
 
 
 def run_table(check: CheckRun, rows: list[Bad]) -> None:
     findings = Findings(check.id)
     for row in rows[: check.units(len(rows))]:
-        rejected(findings, row.send(check.client), row.what, row.status, row.codes, row.param)
+        exchange = row.send(check.client)
+        rejected(findings, exchange, row.what, row.status, row.codes, row.param)
+        message = str(((exchange.received.json or {}).get("error") or {}).get("message", ""))
+        missing = [word for word in row.says if word not in message]
+        if exchange.received.status == row.status and missing:
+            findings.add(f"{row.what}: the error message must mention {', '.join(missing)}", exchange)
     findings.raise_if_any()
 
 
@@ -81,7 +90,12 @@ def multipart_rows(builders: Builders, offering: Offering) -> list[Bad]:
     rows = [("seed", "12x"), ("seed", "-1"), ("output_format", "gif")]
     rows += [(name, "abc") for name in ("width", "num_inference_steps") if offering.accepts(name)]
     rows += [("binary_response", "maybe")]
-    return [bad_call(f"multipart {name}={text!r}", base.with_params(**{name: text}), param=name) for name, text in rows]
+    found = [
+        bad_call(f"multipart {name}={text!r}", base.with_params(**{name: text}), param=name) for name, text in rows
+    ]
+    twice = base.encode()
+    twice["files"].append(("seed", (None, "8")))
+    return [*found, Bad("multipart seed sent twice", lambda client: client.post_encoded(twice), param="seed")]
 
 
 @contract_check("errors_parameters")
@@ -95,34 +109,31 @@ def test_errors_parameters(eigen_check: CheckRun) -> None:
 @contract_check("errors_models")
 def test_errors_models(eigen_check: CheckRun) -> None:
     builders = eigen_check.builders
-    base = base_call(builders, builders.offerings()[0])
+    base, models = base_call(builders, builders.offerings()[0]), tuple(builders.library.models())
+    unknown, unsupported = {"unknown_model"}, {"unsupported_parameter"}
     rows = [
-        bad_call("an unknown model", base.with_params(model="no-such-model-0"), {"unknown_model"}, "model"),
-        bad_call("size (not a parameter)", base.with_params(size="1024x1024"), {"unsupported_parameter"}, "size"),
-        bad_call("an unknown parameter", base.with_params(colour="red"), {"unsupported_parameter"}, "colour"),
+        bad_call("an unknown model", base.with_params(model="no-such-model-0"), unknown, "model", models),
         bad_call(
-            "an unknown model (multipart)",
-            base.as_media(MULTIPART).with_params(model="no-such-model-1"),
-            {"unknown_model"},
-            "model",
+            "size (not a parameter)", base.with_params(size="1024x1024"), unsupported, "size", ("width", "height")
         ),
-        bad_call(
-            "a model id in the wrong case",
-            base.with_params(model=str(base.params["model"]).upper()),
-            {"unknown_model"},
-            "model",
-        ),
+        bad_call("an unknown parameter", base.with_params(colour="red"), unsupported, "colour"),
+        bad_call("an unknown model (multipart)", base.as_media(MULTIPART).with_params(model="no-1"), unknown, "model"),
+        bad_call("a model id in the wrong case", base.with_params(model=str(base.params["model"]).upper()), unknown),
+        *mode_rows(builders),
     ]
-    findings = Findings(eigen_check.id)
-    for row in rows[: eigen_check.units(len(rows))]:
-        exchange = row.send(eigen_check.client)
-        rejected(findings, exchange, row.what, row.status, row.codes, row.param)
-        if "unknown_model" in row.codes:
-            message = str(((exchange.received.json or {}).get("error") or {}).get("message", ""))
-            missing = [model for model in builders.library.models() if model not in message]
-            if exchange.received.status == 400 and missing:
-                findings.add(f"the unknown_model message must list the valid ids; it misses {missing}", exchange)
-    findings.raise_if_any()
+    run_table(eigen_check, rows)
+
+
+def mode_rows(builders: Builders) -> Iterator[Bad]:
+    """A mode the model does not offer: 400 unsupported_parameter naming mode."""
+    for offering in builders.offerings():
+        modes = builders.library.modes_of(offering.model)
+        if len(modes) == 1:
+            other = "text-to-image" if offering.editing else "image-editing"
+            call = base_call(builders, offering).with_params(mode=other)
+            yield bad_call(
+                f"{offering.model} in {other} mode (it offers {modes[0]} only)", call, {"unsupported_parameter"}, "mode"
+            )
 
 
 def source_rows(builders: Builders) -> Iterator[Bad]:

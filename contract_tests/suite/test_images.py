@@ -29,6 +29,13 @@ def reported_seed(exchange: Exchange) -> int | None:
         return None
 
 
+def _number(text: str | None) -> float | None:
+    try:
+        return float(text) if text is not None else None
+    except ValueError:
+        return None
+
+
 @contract_check("determinism")
 def test_determinism(eigen_check: CheckRun) -> None:
     @eigen_check.given(any_calls(eigen_check.builders))
@@ -88,5 +95,9 @@ def test_binary_matches_json(eigen_check: CheckRun) -> None:
             raise fail(eigen_check.id, "the binary body differs from the JSON response's image_base64", as_bytes)
         if reported_seed(as_bytes) != reported_seed(as_json):
             raise fail(eigen_check.id, "X-Seed differs from the JSON response's seed", as_bytes)
+        seconds = as_bytes.received.header("x-processing-time-seconds")
+        if as_json.received.ok and _number(seconds) != as_json.received.json.get("processing_time_seconds"):
+            message = f"X-Processing-Time-Seconds {seconds!r} differs from the JSON's processing_time_seconds"
+            raise fail(eigen_check.id, message, as_bytes)
 
     binary_is_the_json_image()

@@ -144,6 +144,10 @@ def test_image_format(eigen_check: CheckRun) -> None:
         call(f"{fmt} as {'binary' if binary else 'JSON'}", base.with_params(output_format=fmt, binary_response=binary))
         for fmt, binary in (("jpg", False), ("png", True), ("jpeg", True), ("png", False), ("jpg", True))
     ]
+    # The Accept header is ignored (never a 406): a JPEG request that "accepts" only PNG gets its JPEG.
+    jpeg = base.as_media(JSON).with_params(output_format="jpg", binary_response=True).encode()
+    jpeg["headers"]["Accept"] = "image/png"
+    probes.append(Probe("a JPEG with Accept: image/png", lambda client: client.post_encoded(jpeg)))
     judge(eigen_check, probes, "success")
 
 
