@@ -135,7 +135,7 @@ async def _replayed(request: Request, runtime: Runtime, raw: RawRequest) -> Resp
     content_type = next((value for name, value in recorded.headers if name.lower() == "content-type"), None)
     draft = draft_of(request.scope)
     draft.source = "replay"
-    draft.image_sha256 = await to_thread.run_sync(runtime.thumbnails.add_answer, content_type, recorded.body)
+    draft.image_sha256 = await to_thread.run_sync(runtime.thumbnailer.submit_answer, content_type, recorded.body)
     return passthrough_response(recorded.status, recorded.headers, recorded.body)
 
 

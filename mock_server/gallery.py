@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from anyio import to_thread
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute
@@ -55,6 +56,7 @@ async def calls(request: Request) -> Response:
     """The HTML fragment the page swaps in: a summary and one card per recent call, newest first."""
     guard(request)
     runtime = runtime_of(request)
+    await to_thread.run_sync(runtime.thumbnailer.drain)  # someone is looking: make the waiting ones now
     recent = list(reversed(runtime.journal.documents(limit=CARDS)))
     token = request.query_params.get("token")
     suffix = f"?token={quote(token)}" if token else ""

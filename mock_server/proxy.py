@@ -48,7 +48,7 @@ async def forward(request: Request) -> Response:
                                               upstream.body, request_valid=not request_problems)
     draft.violations = [{"where": "request", "message": text} for text in request_problems] + [
         {"where": "response", "message": text} for text in response_problems]
-    draft.image_sha256 = await to_thread.run_sync(runtime.thumbnails.add_answer, headers.get("content-type"),
+    draft.image_sha256 = await to_thread.run_sync(runtime.thumbnailer.submit_answer, headers.get("content-type"),
                                                   upstream.body)
     if runtime.cassette is not None:
         await to_thread.run_sync(runtime.cassette.record, _interaction(request, runtime, raw, body, upstream))

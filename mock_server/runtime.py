@@ -29,6 +29,7 @@ from .sources import SourcePolicy, SourceResolver
 from .spec import Spec
 from .storage import S3Config, S3Storage
 from .store import MemoryStore, StateStore
+from .thumbnailer import Thumbnailer
 from .thumbnails import ThumbnailCache
 from .validation import RequestValidator
 
@@ -52,6 +53,7 @@ class Runtime:
     faults: FaultQueue
     rate_limiter: RateLimiter
     thumbnails: ThumbnailCache
+    thumbnailer: Thumbnailer
     checker: ResponseChecker
     replayer: Replayer | None = None
     #: Proxy mode only: where requests go, and the cassette exchanges are recorded into.
@@ -63,6 +65,7 @@ class Runtime:
         spec = Spec.load()
         store = open_store(settings)
         limit = None if settings.rate_limit is None else RateLimit(settings.rate_limit, settings.rate_limit_window)
+        thumbnails = ThumbnailCache(store, settings.thumbnails)
         return cls(
             settings=settings,
             spec=spec,
@@ -73,7 +76,8 @@ class Runtime:
             journal=Journal(store, settings.journal_size),
             faults=FaultQueue(store, settings.random_seed),
             rate_limiter=RateLimiter(store, limit),
-            thumbnails=ThumbnailCache(store, settings.thumbnails),
+            thumbnails=thumbnails,
+            thumbnailer=Thumbnailer(thumbnails),
             checker=ResponseChecker(spec),
             replayer=None if settings.replay_dir is None else Replayer.load(settings.replay_dir, store),
             forwarder=_forwarder(settings),
@@ -86,13 +90,14 @@ class Runtime:
         return self.models.current()
 
     def generate(self, plan: Plan, request_id: str) -> Generation:
-        """Generate (blocking: call from a worker thread) and keep a thumbnail for the gallery."""
+        """Generate (blocking: call from a worker thread); the gallery gets a thumbnail later."""
         generation = self.generator.generate(plan, request_id)
-        self.thumbnails.add(generation.image.sha256, generation.image.data)
+        self.thumbnailer.submit(generation.image.sha256, generation.image.data)
         return generation
 
     def reset(self) -> None:
         """Back to the start: journal, faults, counters, model library, thumbnails and the seed RNG."""
+        self.thumbnailer.clear()
         for part in (self.journal, self.faults, self.rate_limiter, self.models, self.thumbnails):
             part.reset()
         if self.replayer is not None:

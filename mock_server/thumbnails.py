@@ -9,7 +9,6 @@ most ``SIZE`` pixels a side per distinct image (keyed by the image's SHA-256), t
 from __future__ import annotations
 
 import base64
-import hashlib
 import io
 import json
 
@@ -41,15 +40,6 @@ class ThumbnailCache:
         self._store.append(LOG, sha256, base64.b64encode(thumbnail).decode("ascii"), self.count)
         return True
 
-    def add_answer(self, content_type: str | None, body: bytes) -> str | None:
-        """Keep a thumbnail of the image in an answer (see ``image_in_body``); the image's SHA-256."""
-        image = image_in_body(content_type, body)
-        if image is None:
-            return None
-        digest = hashlib.sha256(image).hexdigest()
-        self.add(digest, image)
-        return digest
-
     def get(self, sha256: str) -> bytes | None:
         text = self._store.find(LOG, sha256)
         return None if text is None else base64.b64decode(text)
@@ -67,7 +57,7 @@ def make_thumbnail(image: bytes) -> bytes | None:
             if opened.width * opened.height > MAX_SOURCE_PIXELS:
                 return None
             opened.draft("RGB", (SIZE, SIZE))  # JPEG decodes at a reduced scale: much faster
-            small = opened.convert("RGB")
+            small = _shrunk(opened).convert("RGB")
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
         return None
     small.thumbnail((SIZE, SIZE), Image.Resampling.BILINEAR, reducing_gap=2.0)
@@ -77,6 +67,14 @@ def make_thumbnail(image: bytes) -> bytes | None:
         if out.tell() <= MAX_BYTES:
             return out.getvalue()
     return None
+
+
+def _shrunk(image: Image.Image) -> Image.Image:
+    """Palette images cannot be filtered: cut them to about twice the size first, cheaply (nearest)."""
+    factor = max(image.size) // (SIZE * 2)
+    if image.mode != "P" or factor < 2:
+        return image
+    return image.resize((max(image.width // factor, 1), max(image.height // factor, 1)), Image.Resampling.NEAREST)
 
 
 def image_in_body(content_type: str | None, body: bytes) -> bytes | None:

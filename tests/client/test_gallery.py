@@ -6,6 +6,7 @@ import io
 import re
 import shutil
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from PIL import Image
 from mock_server import MockServer, Settings
 from mock_server.gallery import ASSETS
 from mock_server.store import MemoryStore
+from mock_server.thumbnailer import Thumbnailer
 from mock_server.thumbnails import MAX_BYTES, SIZE, ThumbnailCache, make_thumbnail
 from tests.fixtures.client import T2I
 
@@ -123,3 +125,22 @@ def test_a_thumbnail_is_small_whatever_the_image() -> None:
     with Image.open(io.BytesIO(thumbnail)) as image:
         assert max(image.size) <= SIZE
     assert make_thumbnail(b"not an image") is None
+
+
+def test_thumbnails_are_made_in_the_background_and_waiting_images_are_bounded() -> None:
+    cache = ThumbnailCache(MemoryStore(), 10)
+    background = Thumbnailer(cache, duty=1.0)
+    background.IDLE_SECONDS = 0.05
+    for index in range(3):
+        background.submit(f"{index:064x}", _picture(index))
+    background.drain()
+    assert all(cache.get(f"{index:064x}") is not None for index in range(3))
+    for _ in range(100):  # the idle thread ends (bounded wait)
+        if background._thread is None:
+            break
+        time.sleep(0.02)
+    assert background._thread is None
+    starved = Thumbnailer(ThumbnailCache(MemoryStore(), 10), pending_bytes=1)
+    starved.submit("f" * 64, _picture(0))
+    starved.drain()
+    assert starved.cache.get("f" * 64) is None
