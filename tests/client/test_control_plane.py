@@ -61,44 +61,44 @@ def test_a_node_script_drives_faults_rate_limit_models_and_journal(live_mock: Mo
     assert report["journal"] == [[503, "f1"], [200, None], [200, None], [429, None], [200, None], [400, None]]
 
 
-def test_the_journal_can_be_filtered_and_paged(live_mock: MockServer, api: httpx.Client,
-                                               control: httpx.Client) -> None:
+def test_the_journal_can_be_filtered_and_paged(live_mock: MockServer, mock_api: httpx.Client,
+                                               mock_control: httpx.Client) -> None:
     for seed in (1, 2, 3):
-        api.post("/api/v1/generate", json={**T2I, "seed": seed})
-    api.post("/api/v1/generate", json={**T2I, "model": "nope"})
-    every = control.get("/requests").json()["requests"]
+        mock_api.post("/api/v1/generate", json={**T2I, "seed": seed})
+    mock_api.post("/api/v1/generate", json={**T2I, "model": "nope"})
+    every = mock_control.get("/requests").json()["requests"]
     assert [doc["seq"] for doc in every] == sorted(doc["seq"] for doc in every)
-    assert control.get("/requests", params={"status": 400}).json()["count"] == 1
-    assert [d["params"]["seed"] for d in control.get("/requests", params={"limit": 2, "status": 200}).json()[
+    assert mock_control.get("/requests", params={"status": 400}).json()["count"] == 1
+    assert [d["params"]["seed"] for d in mock_control.get("/requests", params={"limit": 2, "status": 200}).json()[
         "requests"]] == [2, 3]
-    assert control.get("/requests", params={"since": every[1]["seq"]}).json()["count"] == 2
-    assert control.get("/requests", params={"limit": "x"}).json()["error"]["param"] == "limit"
+    assert mock_control.get("/requests", params={"since": every[1]["seq"]}).json()["count"] == 2
+    assert mock_control.get("/requests", params={"limit": "x"}).json()["error"]["param"] == "limit"
 
 
-def test_faults_can_be_listed_removed_and_refused(control: httpx.Client) -> None:
-    added = control.post("/faults", json=[{"status": 500}, {"fault": "EMPTY_RESPONSE", "times": 2}]).json()
+def test_faults_can_be_listed_removed_and_refused(mock_control: httpx.Client) -> None:
+    added = mock_control.post("/faults", json=[{"status": 500}, {"fault": "EMPTY_RESPONSE", "times": 2}]).json()
     assert [entry["id"] for entry in added["faults"]] == ["f1", "f2"]
-    assert control.delete("/faults/f1").status_code == 204
-    assert control.delete("/faults/f1").status_code == 404
-    assert [entry["remaining"] for entry in control.get("/faults").json()["faults"]] == [2]
-    refused = control.post("/faults", json={"status": 500, "fault": "EMPTY_RESPONSE"})
+    assert mock_control.delete("/faults/f1").status_code == 204
+    assert mock_control.delete("/faults/f1").status_code == 404
+    assert [entry["remaining"] for entry in mock_control.get("/faults").json()["faults"]] == [2]
+    refused = mock_control.post("/faults", json={"status": 500, "fault": "EMPTY_RESPONSE"})
     assert refused.status_code == 400 and refused.json()["error"]["param"] == "fault"
-    assert control.post("/faults", content=b"{oops").json()["error"]["code"] == "invalid_json"
-    assert control.delete("/faults").status_code == 204 and control.get("/faults").json() == {"faults": []}
+    assert mock_control.post("/faults", content=b"{oops").json()["error"]["code"] == "invalid_json"
+    assert mock_control.delete("/faults").status_code == 204 and mock_control.get("/faults").json() == {"faults": []}
 
 
-def test_the_model_library_can_be_read_changed_written_back_and_reset(api: httpx.Client,
-                                                                       control: httpx.Client) -> None:
-    library = control.get("/models").json()
+def test_the_model_library_can_be_read_changed_written_back_and_reset(mock_api: httpx.Client,
+                                                                       mock_control: httpx.Client) -> None:
+    library = mock_control.get("/models").json()
     eigen = next(model for model in library["models"] if model["id"] == "eigen-image")
     library["models"].append({**eigen, "id": "house-model"})
-    assert control.put("/models", json=library).status_code == 200
-    assert api.post("/api/v1/generate", json={**T2I, "model": "house-model"}).status_code == 200
-    bad = control.put("/models", json={"models": {"x": {"modes": {"text-to-image": {
+    assert mock_control.put("/models", json=library).status_code == 200
+    assert mock_api.post("/api/v1/generate", json={**T2I, "model": "house-model"}).status_code == 200
+    bad = mock_control.put("/models", json={"models": {"x": {"modes": {"text-to-image": {
         "response_field": "image_base64", "parameters": ["colour"]}}}}})
     assert bad.status_code == 400 and "colour" in bad.json()["error"]["message"]
-    assert control.post("/reset").status_code == 204
-    assert api.post("/api/v1/generate", json={**T2I, "model": "house-model"}).json()["error"]["code"] == \
+    assert mock_control.post("/reset").status_code == 204
+    assert mock_api.post("/api/v1/generate", json={**T2I, "model": "house-model"}).json()["error"]["code"] == \
         "unknown_model"
 
 

@@ -21,8 +21,8 @@ FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "images"
 
 
 def test_a_json_request_is_recorded_with_its_parameters_status_and_timing(live_mock: MockServer,
-                                                                           api: httpx.Client) -> None:
-    response = api.post("/api/v1/generate", json=T2I)
+                                                                           mock_api: httpx.Client) -> None:
+    response = mock_api.post("/api/v1/generate", json=T2I)
     call = live_mock.requests.last
     assert (call.method, call.path, call.status, call.source) == ("POST", "/api/v1/generate", 200, "mock")
     assert call.params == T2I
@@ -33,9 +33,9 @@ def test_a_json_request_is_recorded_with_its_parameters_status_and_timing(live_m
     assert 0 < call.duration_ms < 30_000 and call.fault is None
 
 
-def test_file_parts_are_kept_as_hashes_never_as_bytes(live_mock: MockServer, api: httpx.Client) -> None:
+def test_file_parts_are_kept_as_hashes_never_as_bytes(live_mock: MockServer, mock_api: httpx.Client) -> None:
     source = (FIXTURES / "square.png").read_bytes()
-    api.post("/api/v1/generate", data={"model": "qwen-image-edit-2511", "prompt": "winter", "seed": "3"},
+    mock_api.post("/api/v1/generate", data={"model": "qwen-image-edit-2511", "prompt": "winter", "seed": "3"},
              files=[("images", ("square.png", source, "image/png")), ("images", ("again.png", source, "image/png"))])
     call = live_mock.requests.last
     digest = hashlib.sha256(source).hexdigest()
@@ -47,11 +47,11 @@ def test_file_parts_are_kept_as_hashes_never_as_bytes(live_mock: MockServer, api
     assert base64.b64encode(source[:48]).decode() not in json.dumps(call.to_json())
 
 
-def test_base64_images_in_json_and_data_urls_become_file_hashes(live_mock: MockServer, api: httpx.Client) -> None:
+def test_base64_images_in_json_and_data_urls_become_file_hashes(live_mock: MockServer, mock_api: httpx.Client) -> None:
     source = (FIXTURES / "square.png").read_bytes()
     encoded = base64.b64encode(source).decode()
-    api.post("/api/v1/generate", json={"model": "flux-1-kontext", "prompt": "a", "image": encoded})
-    api.post("/api/v1/generate", json={"model": "flux-1-kontext", "prompt": "b",
+    mock_api.post("/api/v1/generate", json={"model": "flux-1-kontext", "prompt": "a", "image": encoded})
+    mock_api.post("/api/v1/generate", json={"model": "flux-1-kontext", "prompt": "b",
                                        "image_path": f"data:image/png;base64,{encoded}"})
     first, second = live_mock.requests
     digest = hashlib.sha256(source).hexdigest()
@@ -61,31 +61,31 @@ def test_base64_images_in_json_and_data_urls_become_file_hashes(live_mock: MockS
     assert encoded[:40] not in json.dumps([first.to_json(), second.to_json()])
 
 
-def test_the_api_key_never_reaches_the_journal(live_mock: MockServer, api: httpx.Client) -> None:
-    api.post("/api/v1/generate", json=T2I, headers={"X-Api-Key": "also-secret"})
+def test_the_api_key_never_reaches_the_journal(live_mock: MockServer, mock_api: httpx.Client) -> None:
+    mock_api.post("/api/v1/generate", json=T2I, headers={"X-Api-Key": "also-secret"})
     text = json.dumps(live_mock.runtime.journal.documents())
     assert live_mock.api_key not in text and "also-secret" not in text
     assert live_mock.requests.last.headers["authorization"] == "Bearer <redacted>"
 
 
-def test_errors_and_unknown_paths_are_recorded_with_their_codes(live_mock: MockServer, api: httpx.Client) -> None:
-    api.post("/api/v1/generate", json={**T2I, "width": 5})
-    api.post("/api/v1/generate", json=T2I, headers={"Authorization": "Bearer wrong"})
-    api.get("/api/v2/nothing")
+def test_errors_and_unknown_paths_are_recorded_with_their_codes(live_mock: MockServer, mock_api: httpx.Client) -> None:
+    mock_api.post("/api/v1/generate", json={**T2I, "width": 5})
+    mock_api.post("/api/v1/generate", json=T2I, headers={"Authorization": "Bearer wrong"})
+    mock_api.get("/api/v2/nothing")
     assert [(c.status, c.error_code) for c in live_mock.requests] == [
         (400, "invalid_parameter"), (401, "invalid_api_key"), (404, "not_found")]
 
 
-def test_control_plane_requests_are_not_recorded(live_mock: MockServer, control: httpx.Client) -> None:
-    control.get("/health")
-    control.get("/requests")
+def test_control_plane_requests_are_not_recorded(live_mock: MockServer, mock_control: httpx.Client) -> None:
+    mock_control.get("/health")
+    mock_control.get("/requests")
     assert live_mock.requests.call_count == 0
 
 
-def test_calls_can_be_filtered_by_field_or_parameter(live_mock: MockServer, api: httpx.Client) -> None:
-    api.post("/api/v1/generate", json=T2I)
-    api.post("/api/v1/generate", json={**T2I, "seed": 8})
-    api.post("/api/v1/generate", json={**T2I, "width": 1})
+def test_calls_can_be_filtered_by_field_or_parameter(live_mock: MockServer, mock_api: httpx.Client) -> None:
+    mock_api.post("/api/v1/generate", json=T2I)
+    mock_api.post("/api/v1/generate", json={**T2I, "seed": 8})
+    mock_api.post("/api/v1/generate", json={**T2I, "width": 1})
     calls = live_mock.requests
     assert calls.filter(status=200).call_count == 2
     assert calls.filter(seed=8, status=200).last.params["seed"] == 8
@@ -130,8 +130,8 @@ def test_journal_memory_is_bounded_after_ten_thousand_requests() -> None:
     assert Call.from_json(1, _document(0)).to_json()["params"] == _document(0)["params"]
 
 
-def test_a_huge_request_makes_a_small_record(live_mock: MockServer, api: httpx.Client) -> None:
+def test_a_huge_request_makes_a_small_record(live_mock: MockServer, mock_api: httpx.Client) -> None:
     headers = {f"X-Filler-{index}": "x" * 2000 for index in range(40)}
-    api.post("/api/v1/generate", json={**T2I, "prompt": "p" * 10_000}, headers=headers)
+    mock_api.post("/api/v1/generate", json={**T2I, "prompt": "p" * 10_000}, headers=headers)
     text = json.dumps(live_mock.runtime.journal.documents()[-1])
     assert len(text) < 20_000 and live_mock.requests.last.status == 200

@@ -28,16 +28,16 @@ def test_mock_server_starts_in_well_under_a_second_and_stops_cleanly() -> None:
         httpx.get(f"{url}/_mock/health", timeout=2)
 
 
-def test_requests_fail_and_reset_work_together(live_mock: MockServer, api: httpx.Client) -> None:
+def test_requests_fail_and_reset_work_together(live_mock: MockServer, mock_api: httpx.Client) -> None:
     assert not live_mock.requests.called
     fault_id = live_mock.fail(502, times=2)
-    assert [api.post(URL, json=T2I).status_code for _ in range(3)] == [502, 502, 200]
+    assert [mock_api.post(URL, json=T2I).status_code for _ in range(3)] == [502, 502, 200]
     assert fault_id == "f1" and live_mock.faults == []
     assert live_mock.requests.call_count == 3 and live_mock.requests.last.status == 200
     live_mock.fail(500, times=None)
     live_mock.reset()
     assert live_mock.requests.call_count == 0 and live_mock.faults == []
-    assert api.post(URL, json=T2I).status_code == 200
+    assert mock_api.post(URL, json=T2I).status_code == 200
 
 
 def test_an_s3_endpoint_comes_with_the_server() -> None:
@@ -85,10 +85,10 @@ def test_the_async_transport_serves_concurrent_requests_while_one_is_delayed() -
 
 
 def test_the_control_api_replaces_models_and_switches_the_rate_limit(live_mock: MockServer,
-                                                                      api: httpx.Client) -> None:
+                                                                      mock_api: httpx.Client) -> None:
     library = live_mock.models.to_json()
     library["models"] = [model for model in library["models"] if model["id"] != "wan-image"]
     live_mock.replace_models(library)
-    assert api.post(URL, json={**T2I, "model": "wan-image"}).json()["error"]["code"] == "unknown_model"
+    assert mock_api.post(URL, json={**T2I, "model": "wan-image"}).json()["error"]["code"] == "unknown_model"
     live_mock.rate_limit(1)
-    assert [api.post(URL, json=T2I).status_code for _ in range(2)] == [200, 429]
+    assert [mock_api.post(URL, json=T2I).status_code for _ in range(2)] == [200, 429]

@@ -18,9 +18,9 @@ class Clock:
         return self.now
 
 
-def test_each_key_has_its_own_window_and_a_new_window_allows_again(store: StateStore) -> None:
+def test_each_key_has_its_own_window_and_a_new_window_allows_again(state_store: StateStore) -> None:
     clock = Clock()
-    limiter = RateLimiter(store, RateLimit(2, 10.0), clock)
+    limiter = RateLimiter(state_store, RateLimit(2, 10.0), clock)
     assert [limiter.hit("a"), limiter.hit("a"), limiter.hit("b")] == [None, None, None]
     clock.now += 2.5
     assert limiter.hit("a") == 8  # seconds until a's window closes, rounded up

@@ -19,56 +19,56 @@ records = st.lists(st.tuples(st.sampled_from(["a", "b"]), st.text(max_size=20)),
 
 @given(appended=records, limit=st.integers(min_value=0, max_value=10))
 def test_a_log_keeps_exactly_the_newest_records_up_to_its_limit(
-    store: StateStore, appended: list[tuple[str, str]], limit: int
+    state_store: StateStore, appended: list[tuple[str, str]], limit: int
 ) -> None:
-    store.reset()
-    sequence = [store.append("log", key, text, limit) for key, text in appended]
+    state_store.reset()
+    sequence = [state_store.append("log", key, text, limit) for key, text in appended]
     assert sequence == sorted(sequence)  # sequence numbers only grow
-    kept = store.entries("log")
+    kept = state_store.entries("log")
     assert [text for _, text in kept] == [text for _, text in appended][len(appended) - min(limit, len(appended)):]
     assert len(kept) <= limit
 
 
 @given(appended=records)
-def test_entries_since_and_limit_select_the_newest(store: StateStore, appended: list[tuple[str, str]]) -> None:
-    store.reset()
-    seqs = [store.append("log", key, text, 100) for key, text in appended]
+def test_entries_since_and_limit_select_the_newest(state_store: StateStore, appended: list[tuple[str, str]]) -> None:
+    state_store.reset()
+    seqs = [state_store.append("log", key, text, 100) for key, text in appended]
     middle = seqs[len(seqs) // 2] if seqs else 0
-    assert [seq for seq, _ in store.entries("log", since=middle)] == [seq for seq in seqs if seq > middle]
-    assert [seq for seq, _ in store.entries("log", limit=3)] == seqs[-3:]
+    assert [seq for seq, _ in state_store.entries("log", since=middle)] == [seq for seq in seqs if seq > middle]
+    assert [seq for seq, _ in state_store.entries("log", limit=3)] == seqs[-3:]
 
 
-def test_find_gives_the_newest_record_with_a_key_and_logs_are_separate(store: StateStore) -> None:
-    store.append("log", "k", "old", 10)
-    store.append("log", "k", "new", 10)
-    store.append("other", "k", "elsewhere", 10)
-    assert store.find("log", "k") == "new"
-    assert store.find("log", "missing") is None
-    store.clear("log")
-    assert store.entries("log") == [] and store.find("other", "k") == "elsewhere"
+def test_find_gives_the_newest_record_with_a_key_and_logs_are_separate(state_store: StateStore) -> None:
+    state_store.append("log", "k", "old", 10)
+    state_store.append("log", "k", "new", 10)
+    state_store.append("other", "k", "elsewhere", 10)
+    assert state_store.find("log", "k") == "new"
+    assert state_store.find("log", "missing") is None
+    state_store.clear("log")
+    assert state_store.entries("log") == [] and state_store.find("other", "k") == "elsewhere"
 
 
 def _refuse(text: str | None) -> tuple[str | None, None]:
     raise ValueError("refused")
 
 
-def test_documents_update_atomically_and_a_failed_update_changes_nothing(store: StateStore) -> None:
-    assert store.update("doc", lambda text: (str(int(text or 0) + 1), "done")) == "done"
+def test_documents_update_atomically_and_a_failed_update_changes_nothing(state_store: StateStore) -> None:
+    assert state_store.update("doc", lambda text: (str(int(text or 0) + 1), "done")) == "done"
     with pytest.raises(ValueError, match="refused"):
-        store.update("doc", _refuse)
-    assert store.read("doc") == "1"
-    store.update("doc", lambda text: (None, None))
-    assert store.read("doc") is None
+        state_store.update("doc", _refuse)
+    assert state_store.read("doc") == "1"
+    state_store.update("doc", lambda text: (None, None))
+    assert state_store.read("doc") is None
 
 
 _INCREMENT = """
 import sys
 from pathlib import Path
 from mock_server.sqlite_store import SqliteStore
-store = SqliteStore(Path(sys.argv[1]))
+state_store = SqliteStore(Path(sys.argv[1]))
 for _ in range(int(sys.argv[2])):
-    store.update("counter", lambda text: (str(int(text or 0) + 1), None))
-store.close()
+    state_store.update("counter", lambda text: (str(int(text or 0) + 1), None))
+state_store.close()
 """
 
 
@@ -77,6 +77,6 @@ def test_sqlite_updates_from_several_processes_are_never_lost(tmp_path: Path) ->
     SqliteStore(path).close()
     workers = [subprocess.Popen([sys.executable, "-c", _INCREMENT, str(path), "100"]) for _ in range(3)]
     assert [worker.wait(timeout=60) for worker in workers] == [0, 0, 0]
-    store = SqliteStore(path)
-    assert json.loads(store.read("counter") or "0") == 300
-    store.close()
+    state_store = SqliteStore(path)
+    assert json.loads(state_store.read("counter") or "0") == 300
+    state_store.close()
