@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from schemathesis import AuthContext, GenerationMode
 from schemathesis.auths import set_on_generated_case
 from schemathesis.core.failures import Failure, FailureGroup
+from schemathesis.core.parameters import ParameterLocation
 from schemathesis.specs.openapi.checks import ignored_auth
 from schemathesis.transport import requests as sth_requests
 
@@ -29,6 +30,7 @@ from .images import source_image
 from .repair import Repair, best_offering
 from .resources import spec_path
 from .run import CheckRun, ContractRun
+from .spec import ContractSpec
 from .target import OPERATION_PATH
 from .transport import RecordingSession
 from .violations import ContractViolation, Violation
@@ -78,9 +80,7 @@ class ConformanceRunner:
         strategy = self.operation.as_strategy(generation_mode=mode).filter(
             lambda case: case.media_type == MEDIA_TYPES[media]
         )
-        if mode.is_positive:
-            strategy = strategy.flatmap(lambda case: self._repaired(check, case))
-        return strategy  # type: ignore[no-any-return]
+        return strategy.flatmap(lambda case: self._repaired(check, case))  # type: ignore[no-any-return]
 
     @cached_property
     def coverage_cases(self) -> list[Case]:
@@ -103,27 +103,32 @@ class ConformanceRunner:
         return repair()
 
     def repair_coverage(self, check: CheckRun, case: Case) -> Case:
-        """Authenticate a coverage case (as Schemathesis's engine does) and repair it if positive."""
+        """Authenticate a coverage case (as Schemathesis's engine does) and repair it."""
         set_on_generated_case(case, AuthContext(operation=self.operation, app=None), None)
-        if case.meta is not None and case.meta.generation.mode.is_positive and isinstance(case.body, dict):
+        if isinstance(case.body, dict):
             offering = best_offering(case.body, check.builders.offerings())
             self.apply(check, case, Repair(offering, self.run.profile.sources[0], (_SOURCES[0],)))
         return case
 
     def apply(self, check: CheckRun, case: Case, repair: Repair) -> None:
-        """Repair ``case`` in place, as a ``map_body`` hook would.
+        """Repair ``case`` in place, as a ``map_body`` hook would, leaving its negated parts as generated.
 
+        A negative case is repaired too, except for the properties Schemathesis negated: then the
+        negation is the only thing wrong with it, and a server that accepts it really accepted bad
+        data (unrepaired, nearly every negative case is refused for its random model id anyway).
         In place on purpose: assigning ``case.body`` makes Schemathesis revalidate the body, and its
         validator cannot judge binary file parts, so a valid multipart body would be relabelled
-        negative. The repair keeps every value within the schema by construction.
+        negative. The repair keeps every value it writes within the schema by construction.
         """
-        multipart, body = case.media_type == MEDIA_TYPES["multipart"], case.body
-        assert isinstance(body, dict), "positive bodies of this operation are objects"
-        fixed = repair.apply(body, multipart, self.run.s3, check.id)
+        body, keep = case.body, negated_properties(case, self.run.spec)
+        if not isinstance(body, dict) or keep is None:
+            return
+        multipart = case.media_type == MEDIA_TYPES["multipart"]
+        fixed = repair.apply(body, multipart, self.run.s3, check.id, keep)
         body.clear()
         body.update(fixed)
         if multipart:
-            case.multipart_content_types = repair.content_types
+            case.multipart_content_types = {**(case.multipart_content_types or {}), **repair.content_types}
 
     def requests_ahead(self, check: CheckRun) -> int:
         """Requests the next case may cost: itself, and ``ignored_auth``'s two probes until they ran."""
@@ -172,6 +177,33 @@ def probes_through(session: RecordingSession) -> Iterator[None]:
 
     with patch.object(sth_requests, "SameHostRedirectsSession", ThroughRun):
         yield
+
+
+def negated_properties(case: Case, spec: ContractSpec) -> frozenset[str] | None:
+    """Body properties a negative case's negation touched (``None``: the whole body, or unknown).
+
+    Schemathesis says so in the case's metadata: mutation paths (fuzzing) or a JSON pointer
+    (coverage). Undeclared properties and absent required ones are negations whatever made them.
+    """
+    if case.meta is None or case.meta.generation.mode.is_positive:
+        return frozenset()
+    body = case.body if isinstance(case.body, dict) else {}
+    media = "multipart" if case.media_type == MEDIA_TYPES["multipart"] else "json"
+    names = (set(body) - set(spec.properties(media))) | (set(spec.required) - set(body))
+    data = case.meta.phase.data
+    for mutation in getattr(data, "mutations", ()):
+        if mutation.parameter_location == ParameterLocation.BODY:
+            name = mutation.parameter or (mutation.path[0] if mutation.path else None)
+            if name is None:
+                return None
+            names.add(str(name))
+    if not getattr(data, "mutations", ()) and data.parameter_location == ParameterLocation.BODY:
+        pointer = str(data.location or "").split("/")
+        if pointer[1:2] == ["properties"] and len(pointer) > 2:
+            names.add(pointer[2])
+        elif pointer[1:2] not in (["required"], ["additionalProperties"]):
+            return None
+    return frozenset(names)
 
 
 def _describe(failure: Failure) -> str:

@@ -35,6 +35,8 @@ class Offering:
     parameters: frozenset[str]
     max_source_images: int = 1
     extra_fields: frozenset[str] = frozenset()
+    #: the model this id is an alias of (the response must still echo the alias)
+    alias_of: str | None = None
 
     @property
     def editing(self) -> bool:
@@ -73,7 +75,7 @@ class ModelLibrary:
             offering
             for name in models
             if not wanted or name in wanted
-            for offering in _offerings(name, _resolve(name, models))
+            for offering in _offerings(name, _resolve(name, models), models[name].get("alias_of"))
         ]
         return cls(tuple(offerings))
 
@@ -102,7 +104,7 @@ def _resolve(name: str, models: Mapping[str, Any]) -> Mapping[str, Any]:
     return entry
 
 
-def _offerings(name: str, entry: Mapping[str, Any]) -> list[Offering]:
+def _offerings(name: str, entry: Mapping[str, Any], alias_of: str | None) -> list[Offering]:
     modes = entry.get("modes")
     if not isinstance(modes, dict) or not modes or not set(modes) <= set(MODES):
         raise LibraryError(f"model {name!r}: 'modes' must map some of {', '.join(MODES)}")
@@ -115,6 +117,7 @@ def _offerings(name: str, entry: Mapping[str, Any]) -> list[Offering]:
                 parameters=frozenset(str(p) for p in spec.get("parameters", [])),
                 max_source_images=int(entry.get("max_source_images", 1)),
                 extra_fields=frozenset(str(f) for f in entry.get("extra_fields", [])),
+                alias_of=alias_of,
             )
             for mode, spec in modes.items()
         ]

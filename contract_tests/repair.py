@@ -34,14 +34,23 @@ class Repair:
     field: str
     sources: tuple[SourceImage, ...]
 
-    def apply(self, body: Mapping[str, Any], multipart: bool, s3: S3Probe | None, check: str) -> dict[str, Any]:
-        fixed = {k: v for k, v in body.items() if k not in _DECIDED and self.offering.accepts(k)}
-        fixed["model"] = self.offering.model
-        if "mode" in body:
+    def apply(
+        self,
+        body: Mapping[str, Any],
+        multipart: bool,
+        s3: S3Probe | None,
+        check: str,
+        keep: frozenset[str] = frozenset(),
+    ) -> dict[str, Any]:
+        """The body made valid for the offering; the properties in ``keep`` stay as they were (or absent)."""
+        fixed = {k: v for k, v in body.items() if k in keep or (k not in _DECIDED and self.offering.accepts(k))}
+        if "model" not in keep:
+            fixed["model"] = self.offering.model
+        if "mode" in body and "mode" not in keep:
             fixed["mode"] = self.offering.mode
-        if self.offering.editing:
+        if self.offering.editing and not keep & set(SOURCE_FIELDS):
             fixed.update(self._sources(multipart))
-        if "s3_output_path" in body and s3 is not None:
+        if "s3_output_path" in body and "s3_output_path" not in keep and s3 is not None:
             extension = "jpg" if fixed.get("output_format") in ("jpg", "jpeg") else "png"
             fixed["s3_output_path"] = s3.uri(s3.new_key(check, extension))
         return fixed

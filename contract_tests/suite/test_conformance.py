@@ -12,13 +12,11 @@ from contract_tests.false_positives import Case
 from contract_tests.registry import contract_check
 from contract_tests.run import CheckRun, ContractRun
 
-_RUNNERS: dict[int, ConformanceRunner] = {}
 
-
-@pytest.fixture
+@pytest.fixture(scope="session")
 def runner(eigen_run: ContractRun) -> ConformanceRunner:
-    """One runner (one loaded schema) per contract run."""
-    return _RUNNERS.setdefault(id(eigen_run), ConformanceRunner(eigen_run))
+    """One runner (one loaded schema, one set of coverage cases) per contract run."""
+    return ConformanceRunner(eigen_run)
 
 
 def fuzz(check: CheckRun, runner: ConformanceRunner, mode: GenerationMode, media: str) -> None:

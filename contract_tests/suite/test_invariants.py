@@ -208,6 +208,7 @@ def test_reported_fields(eigen_check: CheckRun) -> None:
     probes += [
         call("an edit without mode", builders.edit(o, media=MULTIPART)) for o in builders.offerings("image-editing")[:1]
     ]
+    probes += [call(f"the alias {o.model}", base_call(builders, o)) for o in builders.offerings() if o.alias_of][:1]
     judge(eigen_check, probes, "json-success")
 
 

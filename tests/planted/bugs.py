@@ -13,7 +13,7 @@ import hashlib
 import io
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import boto3
@@ -21,12 +21,14 @@ from PIL import Image
 
 from contract_tests.library import COMMON_PARAMETERS, SOURCE_FIELDS, ModelLibrary
 from contract_tests.resources import bundled
+from contract_tests.spec import ContractSpec
 from mock_server import Settings
 
 from .middleware import Bug
-from .wire import DROP, Answer, Sent, header
+from .wire import DROP, Answer, Sent, header, with_header
 
 LIBRARY = ModelLibrary.load(bundled("fixtures/models.yaml"))
+SPEC = ContractSpec.load()
 
 
 def _reencode(data: bytes, change: Callable[[Image.Image], Image.Image] = lambda image: image, **options: Any) -> bytes:
@@ -369,6 +371,96 @@ class RejectsNegativePrompt(Bug):
         return sent
 
 
+class SecondSourceIgnored(Bug):
+    """Only the first source field is read; a second one is silently ignored."""
+
+    def request(self, sent: Sent) -> Sent:
+        fields = [name for name in dict.fromkeys(sent.names()) if name in ("image_file", "image", "image_path")]
+        for extra in fields[1:]:
+            sent = sent.with_param(extra, DROP)
+        return sent
+
+
+class ContentTypeSniffed(Bug):
+    """The Content-Type is ignored and every body is parsed as JSON (text/plain gets 400, not 415)."""
+
+    def request(self, sent: Sent) -> Sent:
+        if sent.content_type.startswith(("application/json", "multipart/")) or sent.method != "POST":
+            return sent
+        return Sent(sent.method, sent.path, with_header(sent.headers, "content-type", "application/json"), sent.body)
+
+
+class S3PathUnchecked(Bug):
+    """s3_output_path is not validated, so a malformed one fails at write time: 502 instead of 400."""
+
+    def response(self, sent: Sent, answer: Answer) -> Answer:
+        document = answer.json or {}
+        if answer.status == 400 and document.get("error", {}).get("code") == "invalid_s3_path":
+            return _error(502, "storage_error", "could not write the result")
+        return answer
+
+
+class AliasModelCanonicalized(Bug):
+    """An alias (qwen-image-edit) is reported as the model it stands for, not echoed as sent."""
+
+    def response(self, sent: Sent, answer: Answer) -> Answer:
+        document = answer.json
+        if answer.status != 200 or document is None or document.get("model") != "qwen-image-edit":
+            return answer
+        return answer.with_json({**document, "model": "qwen-image-edit-2511"})
+
+
+class CreatedAsText(Bug):
+    """created is an ISO-8601 string instead of Unix seconds (the response schema says integer)."""
+
+    def response(self, sent: Sent, answer: Answer) -> Answer:
+        document = answer.json
+        if answer.status != 200 or document is None:
+            return answer
+        return answer.with_json({**document, "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())})
+
+
+class LenientMultipartValues(Bug):
+    """Multipart text parts that do not parse, or fall outside their range or enum, are dropped (the
+    default is used) instead of rejected: a lenient form parser."""
+
+    def request(self, sent: Sent) -> Sent:
+        if not sent.content_type.startswith("multipart/"):
+            return sent
+        for name in sent.names():
+            schema, text = SPEC.parameters.get(name), sent.param(name)
+            if schema is not None and isinstance(text, str) and not _text_is_valid(text, schema):
+                sent = sent.with_param(name, DROP)
+        return sent
+
+
+def _text_is_valid(text: str, schema: dict[str, Any]) -> bool:
+    if "enum" in schema:
+        return text in schema["enum"]
+    if schema.get("type") not in ("integer", "number"):
+        return True
+    value = _number(text)
+    if value is None or schema["type"] == "integer" and value != int(value):
+        return False
+    return bool(schema.get("minimum", value) <= value <= schema.get("maximum", value))
+
+
+class MultipartWebpRefused(Bug):
+    """Multipart uploads are checked against image/png and image/jpeg only: WebP parts are refused."""
+
+    def request(self, sent: Sent) -> Sent | Answer:
+        if sent.content_type.startswith("multipart/") and b"Content-Type: image/webp" in sent.body:
+            return _error(400, "invalid_image", "image_file must be a PNG or JPEG image")
+        return sent
+
+
+class PatchRoutedToPost(Bug):
+    """The route was declared with methods=["POST", "PATCH"]: PATCH generates images too."""
+
+    def request(self, sent: Sent) -> Sent:
+        return replace(sent, method="POST") if sent.method == "PATCH" else sent
+
+
 def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -418,4 +510,12 @@ PLANTED: list[PlantedBug] = [
     PlantedBug("jpeg_synonym_rejected", "image_format", lambda s: JpegSynonymRejected()),
     PlantedBug("binary_headers_missing", "binary_headers", lambda s: BinaryHeadersMissing()),
     PlantedBug("declared_parameter_rejected", "accepts_declared_parameters", lambda s: RejectsNegativePrompt()),
+    PlantedBug("second_source_ignored", "errors_sources", lambda s: SecondSourceIgnored()),
+    PlantedBug("content_type_sniffed", "errors_request_format", lambda s: ContentTypeSniffed()),
+    PlantedBug("s3_path_unchecked", "errors_s3_path", lambda s: S3PathUnchecked()),
+    PlantedBug("alias_model_canonicalized", "reported_fields", lambda s: AliasModelCanonicalized()),
+    PlantedBug("created_as_text", "schema_positive_json", lambda s: CreatedAsText()),
+    PlantedBug("multipart_webp_refused", "schema_positive_multipart", lambda s: MultipartWebpRefused()),
+    PlantedBug("lenient_multipart_values", "schema_negative_multipart", lambda s: LenientMultipartValues()),
+    PlantedBug("patch_routed_to_post", "schema_coverage", lambda s: PatchRoutedToPost()),
 ]

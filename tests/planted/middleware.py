@@ -31,7 +31,8 @@ class Planted:
         if isinstance(outcome, Answer):
             answer = outcome
         else:
-            answer = self.bug.response(outcome, await _call(self.app, {**scope, "headers": outcome.headers}, outcome))
+            forwarded = {**scope, "method": outcome.method, "headers": outcome.headers}
+            answer = self.bug.response(outcome, await _call(self.app, forwarded, outcome))
         await send({"type": "http.response.start", "status": answer.status, "headers": answer.headers})
         await send({"type": "http.response.body", "body": answer.body})
 
