@@ -11,6 +11,7 @@ import argparse
 import os
 import socket
 import sys
+import tempfile
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
@@ -53,6 +54,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if problem:
         print(f"eigen-mock check: cannot reach {args.base_url}: {problem}", file=sys.stderr)  # noqa: T201
         return EXIT_USAGE
+    # Hypothesis keeps caches in ./.hypothesis; a check run should leave nothing in the user's directory.
+    os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", os.path.join(tempfile.gettempdir(), "eigen-contract"))
     code = pytest.main(suite_arguments(args))
     return EXIT_OK if code == pytest.ExitCode.OK else EXIT_USAGE if code == pytest.ExitCode.USAGE_ERROR else EXIT_FAILED
 

@@ -18,6 +18,7 @@ from functools import cached_property
 from typing import Any
 
 from .images import DecodedImage, decode
+from .library import FILE_FIELDS
 
 #: A multipart text part that does not parse to its parameter's type.
 INVALID = object()
@@ -42,9 +43,9 @@ class Part:
 
 
 @dataclass(frozen=True)
-class SentRequest:
-    method: str
-    url: str
+class _Message:
+    """Headers and body bytes, with the little parsing both requests and responses need."""
+
     headers: Mapping[str, str]
     body: bytes = field(repr=False, default=b"")
 
@@ -57,13 +58,18 @@ class SentRequest:
 
     @cached_property
     def json(self) -> dict[str, Any] | None:
-        if self.media != "json":
-            return None
+        """The body as a JSON object (``None`` when it is not one); the Content-Type is not trusted."""
         try:
             document = json.loads(self.body)
         except (ValueError, RecursionError):
             return None
         return document if isinstance(document, dict) else None
+
+
+@dataclass(frozen=True)
+class SentRequest(_Message):
+    method: str = "POST"
+    url: str = ""
 
     @cached_property
     def parts(self) -> tuple[Part, ...]:
@@ -77,22 +83,18 @@ class SentRequest:
 
     def params(self, types: Mapping[str, str]) -> dict[str, Any]:
         """Scalar parameters as the server should read them (``INVALID`` where a text part does not parse)."""
-        if self.json is not None:
-            return {k: v for k, v in self.json.items() if k not in ("image_file", "image", "images")}
+        if self.media == "json":
+            return {k: v for k, v in (self.json or {}).items() if k not in FILE_FIELDS}
         found: dict[str, Any] = {}
         for part in self.parts:
-            if (
-                part.filename is None
-                and isinstance(part.value, str)
-                and part.name not in ("image_file", "image", "images")
-            ):
+            if part.filename is None and isinstance(part.value, str) and part.name not in FILE_FIELDS:
                 found[part.name] = INVALID if part.name in found else _typed(part.value, types.get(part.name))
         return found
 
     def sources(self) -> list[tuple[str, bytes | str]]:
         """Editing sources as sent: ``(field, image bytes)`` or ``("image_path", reference)``."""
         found: list[tuple[str, bytes | str]] = []
-        if self.json is not None:
+        if self.media == "json" and self.json is not None:
             for name in ("image_file", "image"):
                 if isinstance(self.json.get(name), str):
                     found.append((name, unbase64(self.json[name])))
@@ -100,10 +102,10 @@ class SentRequest:
             for item in images if isinstance(images, list) else []:
                 found.append(("images", unbase64(item) if isinstance(item, str) else b""))
         for part in self.parts:
-            if part.name in ("image_file", "image", "images"):
+            if part.name in FILE_FIELDS:
                 value = part.value if isinstance(part.value, bytes) else part.value.encode("utf-8")
                 found.append((part.name, value))
-        path = (self.json or {}).get("image_path") if self.json is not None else self._text_part("image_path")
+        path = (self.json or {}).get("image_path") if self.media == "json" else self._text_part("image_path")
         if isinstance(path, str):
             found.append(("image_path", path))
         return found
@@ -145,24 +147,14 @@ def unbase64(text: str) -> bytes:
 
 
 @dataclass(frozen=True)
-class Received:
-    status: int
-    headers: Mapping[str, str]
-    content: bytes = field(repr=False, default=b"")
+class Received(_Message):
+    status: int = 0
 
-    def header(self, name: str) -> str | None:
-        return next((value for key, value in self.headers.items() if key.lower() == name.lower()), None)
-
-    @cached_property
-    def media(self) -> str:
-        return media_of(self.header("content-type"))
-
-    @cached_property
-    def json(self) -> Any:
-        try:
-            return json.loads(self.content)
-        except (ValueError, RecursionError):
-            return None
+    @property
+    def error(self) -> dict[str, Any] | None:
+        """The ``error`` object of an error body in the contract's shape, if it has one."""
+        error = (self.json or {}).get("error")
+        return error if isinstance(error, dict) else None
 
     @property
     def ok(self) -> bool:
@@ -178,8 +170,8 @@ class Received:
         if not self.ok:
             return None
         if self.binary:
-            return self.content
-        encoded = self.json.get("image_base64") if isinstance(self.json, dict) else None
+            return self.body
+        encoded = (self.json or {}).get("image_base64")
         return unbase64(encoded) if isinstance(encoded, str) else None
 
     @cached_property

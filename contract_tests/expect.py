@@ -11,23 +11,10 @@ ANY_PARAM = object()
 
 
 def describe_error(exchange: Exchange) -> str:
-    body = exchange.received.json
-    error = body.get("error") if isinstance(body, dict) else None
-    if isinstance(error, dict):
-        return f"HTTP {exchange.received.status} {error.get('code')}: {str(error.get('message'))[:160]}"
-    return f"HTTP {exchange.received.status} {exchange.received.content[:160]!r}"
-
-
-def error_code(exchange: Exchange) -> object:
-    body = exchange.received.json
-    error = body.get("error") if isinstance(body, dict) else None
-    return error.get("code") if isinstance(error, dict) else None
-
-
-def error_param(exchange: Exchange) -> object:
-    body = exchange.received.json
-    error = body.get("error") if isinstance(body, dict) else None
-    return error.get("param", ANY_PARAM) if isinstance(error, dict) else ANY_PARAM
+    received, error = exchange.received, exchange.received.error
+    if error is not None:
+        return f"HTTP {received.status} {error.get('code')}: {str(error.get('message'))[:160]}"
+    return f"HTTP {received.status} {received.body[:160]!r}"
 
 
 def image(check: str, exchange: Exchange, what: str = "a valid request") -> bytes:
@@ -49,9 +36,10 @@ def rejected(
     param: object = ANY_PARAM,
 ) -> None:
     """Record unless ``exchange`` is an error ``status`` with one of ``codes`` (and that ``param``)."""
-    code = error_code(exchange)
+    code = (exchange.received.error or {}).get("code")
     wanted = f"{status} {'/'.join(sorted(codes))}"
     if exchange.received.status != status or code not in codes:
         findings.add(f"{what}: expected {wanted}, got {describe_error(exchange)}", exchange)
-    elif param is not ANY_PARAM and error_param(exchange) != param:
-        findings.add(f"{what}: error.param must be {param!r}, got {error_param(exchange)!r}", exchange)
+    elif param is not ANY_PARAM and (exchange.received.error or {}).get("param", ANY_PARAM) != param:
+        got = (exchange.received.error or {}).get("param")
+        findings.add(f"{what}: error.param must be {param!r}, got {got!r}", exchange)

@@ -57,7 +57,11 @@ def _server_errors(exchange: Exchange, context: RuleContext) -> Iterator[str]:
     if received.status < 500:
         return
     view = RequestView(exchange, context.spec)
-    if received.status == 502 and _error_code(exchange) == "storage_error" and "s3_output_path" in view.params:
+    if (
+        received.status == 502
+        and (received.error or {}).get("code") == "storage_error"
+        and "s3_output_path" in view.params
+    ):
         return  # the contract's answer to an S3 write that failed
     yield f"HTTP {received.status}: no input may produce a 5xx (500 is a bug; 503/504 only under fault injection)"
 
@@ -70,10 +74,9 @@ def _error_shape(exchange: Exchange, context: RuleContext) -> Iterator[str]:
     if received.media != "json":
         yield f"an error must be application/json, got Content-Type {received.header('content-type')!r}"
         return
-    body = received.json
-    error = body.get("error") if isinstance(body, dict) else None
-    if not isinstance(body, dict) or set(body) != {"error"} or not isinstance(error, dict):
-        yield f'an error body must be exactly {{"error": {{...}}}}, got {_sketch(body)}'
+    body, error = received.json, received.error
+    if body is None or set(body) != {"error"} or error is None:
+        yield f'an error body must be exactly {{"error": {{...}}}}, got {_sketch(body or received.body[:80])}'
         return
     yield from _error_fields(error, received.status, context)
     yield from _error_headers(exchange)
@@ -112,10 +115,7 @@ def _request_id(exchange: Exchange, context: RuleContext) -> Iterator[str]:
         return
     if not context.spec.request_id_pattern.match(header):
         yield f"X-Request-Id {header!r} does not match {context.spec.request_id_pattern.pattern}"
-    body = received.json if received.media == "json" else None
-    in_body = body.get("request_id") if isinstance(body, dict) else None
-    if isinstance(body, dict) and isinstance(body.get("error"), dict):
-        in_body = body["error"].get("request_id")
+    in_body = (received.error or received.json or {}).get("request_id") if received.media == "json" else None
     if in_body is not None and in_body != header:
         yield f"the body's request_id {in_body!r} differs from X-Request-Id {header!r}"
     first = context.request_ids.get(header)
@@ -134,8 +134,8 @@ def _image_format(exchange: Exchange, context: RuleContext) -> Iterator[str]:
         yield f"the returned image is not a sound {expected.upper()}: {decoded.problem}"
     elif decoded.format != expected:
         yield f"output_format {expected} was asked for, the image is {(decoded.format or 'unknown').upper()}"
-    body = exchange.received.json if not exchange.received.binary else None
-    if isinstance(body, dict) and body.get("output_format") != expected:
+    body = exchange.received.json if exchange.received.ok and not exchange.received.binary else None
+    if body is not None and body.get("output_format") != expected:
         yield f"output_format is reported as {body.get('output_format')!r}, expected {expected!r}"
     if exchange.received.binary and exchange.received.media != MEDIA_TYPES[expected]:
         yield f"Content-Type is {exchange.received.header('content-type')!r}, expected {MEDIA_TYPES[expected]!r}"
@@ -147,7 +147,7 @@ def _image_size(exchange: Exchange, context: RuleContext) -> Iterator[str]:
     if decoded is None or decoded.problem:
         return
     body = exchange.received.json if not exchange.received.binary else None
-    if isinstance(body, dict) and (body.get("width"), body.get("height")) != (decoded.width, decoded.height):
+    if body is not None and (body.get("width"), body.get("height")) != (decoded.width, decoded.height):
         yield (
             f"width/height are reported as {body.get('width')}x{body.get('height')}, "
             f"the image is {decoded.width}x{decoded.height}"
@@ -200,7 +200,7 @@ def _image_sha256(exchange: Exchange, context: RuleContext) -> Iterator[str]:
     if received.binary:
         claimed, where = received.header("x-image-sha256"), "X-Image-Sha256"
     else:
-        claimed, where = received.json.get("image_sha256"), "image_sha256"
+        claimed, where = (received.json or {}).get("image_sha256"), "image_sha256"
     if claimed != actual:
         yield f"{where} is {claimed!r}, the SHA-256 of the returned image bytes is {actual}"
 
@@ -208,9 +208,9 @@ def _image_sha256(exchange: Exchange, context: RuleContext) -> Iterator[str]:
 @rule("alias_field")
 def _alias_field(exchange: Exchange, context: RuleContext) -> Iterator[str]:
     received, view = exchange.received, RequestView(exchange, context.spec)
-    if not received.ok or received.binary or not isinstance(received.json, dict):
-        return
     body = received.json
+    if not received.ok or received.binary or body is None:
+        return
     offering = context.library.get(view.model or "", view.mode)
     if offering is not None and offering.response_field not in body:
         yield f"{offering.model} ({offering.mode}) must return its image in {offering.response_field} as well"
@@ -243,7 +243,7 @@ def _binary_headers(exchange: Exchange, context: RuleContext) -> Iterator[str]:
 def _reported_fields(exchange: Exchange, context: RuleContext) -> Iterator[str]:
     received, view = exchange.received, RequestView(exchange, context.spec)
     body = received.json
-    if not received.ok or received.binary or not isinstance(body, dict):
+    if not received.ok or received.binary or body is None:
         return
     expected = {
         "model": view.model,
@@ -273,17 +273,11 @@ def _api_key_not_echoed(exchange: Exchange, context: RuleContext) -> Iterator[st
     for label, secret in sorted(secrets):
         if len(secret) < _MIN_SECRET or secret.encode() in sent.body or secret in sent.url:
             continue  # too short to search for, or the client itself put it in the body or URL
-        if secret.encode() in received.content:
+        if secret.encode() in received.body:
             yield f"{label} appears in the response body (HTTP {received.status})"
         leaking = sorted(name for name, value in received.headers.items() if secret in value)
         if leaking:
             yield f"{label} appears in response header(s) {', '.join(leaking)}"
-
-
-def _error_code(exchange: Exchange) -> object:
-    body = exchange.received.json
-    error = body.get("error") if isinstance(body, dict) else None
-    return error.get("code") if isinstance(error, dict) else None
 
 
 def _non_negative_number(text: str | None) -> bool:

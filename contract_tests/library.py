@@ -19,6 +19,8 @@ MODES: tuple[Mode, ...] = ("text-to-image", "image-editing")
 #: Accepted by every model in every mode (the contract's common parameters).
 COMMON_PARAMETERS = frozenset({"model", "prompt", "mode", "seed", "output_format", "binary_response", "s3_output_path"})
 SOURCE_FIELDS = ("image_file", "image", "images", "image_path")
+#: Source fields that carry image bytes (file parts in multipart, base64 text in JSON).
+FILE_FIELDS = SOURCE_FIELDS[:3]
 
 
 class LibraryError(ValueError):

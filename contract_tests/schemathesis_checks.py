@@ -41,7 +41,7 @@ def _as_check(check_id: str) -> Callable[[Any, Any, Any], bool | None]:
             return None
         sent = sent_request(response.request)
         headers = {name: ", ".join(values) for name, values in response.headers.items()}  # Schemathesis: name -> list
-        exchange = Exchange("schemathesis", sent, Received(response.status_code, headers, response.content))
+        exchange = Exchange("schemathesis", sent, Received(headers, response.content, status=response.status_code))
         token = (sent.header("authorization") or "").partition(" ")[2].strip()
         messages = judge(exchange, RuleContext(_CONTEXT.spec, _CONTEXT.library, token, _CONTEXT.request_ids))
         if messages:

@@ -45,11 +45,11 @@ class RecordingSession(requests.Session):
         except requests.Timeout:
             check = self.journal.current_check
             message = f"no response within {kwargs['timeout']} s (the profile's request_timeout)"
-            raise fail(check, message, Exchange(check, sent, Received(0, {}))) from None
+            raise fail(check, message, Exchange(check, sent, Received({}))) from None
         self.last = Exchange(
             check=self.journal.current_check,
             sent=sent,
-            received=Received(response.status_code, dict(response.headers), response.content),
+            received=Received(dict(response.headers), response.content, status=response.status_code),
             elapsed=time.monotonic() - started,
         )
         self.journal.record(self.last)
@@ -59,7 +59,7 @@ class RecordingSession(requests.Session):
 def sent_request(request: requests.PreparedRequest) -> SentRequest:
     """The request as it goes over the wire."""
     headers = {str(name): _text(value) for name, value in request.headers.items()}
-    return SentRequest(str(request.method), str(request.url), headers, _body(request.body))
+    return SentRequest(headers, _body(request.body), method=str(request.method), url=str(request.url))
 
 
 def _body(body: object) -> bytes:

@@ -44,7 +44,7 @@ def test_editing_sources(eigen_check: CheckRun) -> None:
         if not exchange.received.ok:
             findings.add(f"an edit with {what} (and no mode) was refused", exchange)
             continue
-        body = exchange.received.json if not exchange.received.binary else {}
+        body = exchange.received.json or {}
         if body.get("mode", "image-editing") != "image-editing":
             findings.add(f"an edit with {what} and no mode must be image-editing, got {body.get('mode')!r}", exchange)
         result = decode(image(eigen_check.id, exchange))

@@ -50,7 +50,7 @@ def run_table(check: CheckRun, rows: list[Bad]) -> None:
     for row in rows[: check.units(len(rows))]:
         exchange = row.send(check.client)
         rejected(findings, exchange, row.what, row.status, row.codes, row.param)
-        message = str(((exchange.received.json or {}).get("error") or {}).get("message", ""))
+        message = str((exchange.received.error or {}).get("message", ""))
         missing = [word for word in row.says if word not in message]
         if exchange.received.status == row.status and missing:
             findings.add(f"{row.what}: the error message must mention {', '.join(missing)}", exchange)

@@ -44,7 +44,7 @@ def test_determinism(eigen_check: CheckRun) -> None:
         if image(eigen_check.id, first) != image(eigen_check.id, second):
             raise fail(eigen_check.id, "the same request (same seed) gave different image bytes", second)
         if not first.received.binary:
-            stable = [{k: v for k, v in e.received.json.items() if k not in _VOLATILE} for e in (first, second)]
+            stable = [{k: v for k, v in (e.received.json or {}).items() if k not in _VOLATILE} for e in (first, second)]
             changed = sorted(k for k in stable[0].keys() | stable[1].keys() if stable[0].get(k) != stable[1].get(k))
             if changed:
                 raise fail(eigen_check.id, f"the same request gave different values of {', '.join(changed)}", second)
@@ -96,7 +96,7 @@ def test_binary_matches_json(eigen_check: CheckRun) -> None:
         if reported_seed(as_bytes) != reported_seed(as_json):
             raise fail(eigen_check.id, "X-Seed differs from the JSON response's seed", as_bytes)
         seconds = as_bytes.received.header("x-processing-time-seconds")
-        if as_json.received.ok and _number(seconds) != as_json.received.json.get("processing_time_seconds"):
+        if as_json.received.ok and _number(seconds) != (as_json.received.json or {}).get("processing_time_seconds"):
             message = f"X-Processing-Time-Seconds {seconds!r} differs from the JSON's processing_time_seconds"
             raise fail(eigen_check.id, message, as_bytes)
 

@@ -46,7 +46,8 @@ def raw(
 def judge(check: CheckRun, probes: list[Probe], needs: str) -> None:
     """Send the probes the budget allows, then fail on anything the rule found in the whole run."""
     findings = Findings(check.id)
-    for probe in probes[: check.units(len(probes))]:
+    affordable = probes[: check.units(len(probes))]
+    for probe in affordable:
         exchange = probe.send(check.client)
         if probe.must_succeed and not exchange.received.ok:
             findings.add(f"probe '{probe.what}': a valid request was refused: {describe_error(exchange)}", exchange)
@@ -57,6 +58,8 @@ def judge(check: CheckRun, probes: list[Probe], needs: str) -> None:
     hidden = journal.counts[check.id] - len(journal.findings[check.id])
     if hidden > 0:
         findings.add(f"... and {hidden} more responses broke the same rule")
+    if len(affordable) < len(probes):
+        check.note(f"budget: {len(affordable)} of {len(probes)} probes; judged all {journal.total} responses")
     findings.raise_if_any()
 
 

@@ -63,7 +63,7 @@ def test_multipart_requests_are_read_as_the_server_must_read_them() -> None:
 
 def test_curl_redacts_the_key_and_saves_binary_bodies(tmp_path: Path) -> None:
     body = b"--b\r\n\x89PNG binary " + KEY.encode()
-    sent = SentRequest("POST", "http://h/api/v1/generate", {"Authorization": f"Bearer {KEY}"}, body)
+    sent = SentRequest({"Authorization": f"Bearer {KEY}"}, body, url="http://h/api/v1/generate")
     command = curl(sent, KEY, tmp_path)
     assert KEY not in command
     assert '"Authorization: Bearer $EIGEN_API_KEY"' in command
