@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from contract_tests.registry import CHECKS
 from mock_server import Settings, create_app
 from mock_server.embedded_s3 import EmbeddedS3
 from tests.fixtures.contract import RunContract
 
-from .bugs import PLANTED, PlantedBug
+from .catalog import PLANTED, PlantedBug
 from .middleware import Planted
 from .serving import serve
 
@@ -25,3 +26,8 @@ def test_planted_bug_is_caught(bug: PlantedBug, run_contract: RunContract, s3_se
         report = run_contract(url, *options)
     assert report.outcomes == {bug.check: "failed"}, report.data
     assert report.result.ret == pytest.ExitCode.TESTS_FAILED
+
+
+def test_every_check_has_a_planted_bug() -> None:
+    """No check that cannot fail: each is shown failing on at least one broken server."""
+    assert {bug.check for bug in PLANTED} == set(CHECKS)

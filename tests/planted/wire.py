@@ -149,3 +149,12 @@ class Answer:
         old, new = document["image_base64"], base64.b64encode(data).decode()
         document = {key: new if value == old else value for key, value in document.items()}
         return self.with_json({**document, "image_sha256": digest})
+
+
+def error_answer(status: int, code: str, message: str) -> Answer:
+    """An error in the contract's shape, as a broken server might produce it itself."""
+    request_id = "gen_" + "0" * 32
+    body = {"error": {"code": code, "message": message, "param": None, "request_id": request_id}}
+    return Answer(
+        status, [(b"content-type", b"application/json"), (b"x-request-id", request_id.encode())], b""
+    ).with_json(body)
