@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from .cassette import CassetteError
+from .cassette import Cassette, CassetteError
 from .settings import DEFAULT_API_KEY, DEFAULT_BUCKET, Settings, SettingsError
 
 #: Sub-commands implemented elsewhere: name → (module, help). Each module has ``main(argv) -> int``.
@@ -106,7 +106,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         settings = settings_from_args(args, Settings.from_env())
-    except SettingsError as exc:
+        if settings.replay_dir is not None:
+            Cassette(settings.replay_dir).interactions()  # refuse a bad cassette before anything starts
+    except (SettingsError, CassetteError) as exc:
         print(f"eigen-mock: {exc}", file=sys.stderr)  # noqa: T201
         return 2
     from .launcher import Launch, run
@@ -115,8 +117,4 @@ def main(argv: Sequence[str] | None = None) -> int:
     if serving and args.no_s3:
         settings = settings.replace(s3_endpoint_url=None)
     bucket = args.s3_bucket if serving and not args.no_s3 else None
-    try:
-        return run(settings, Launch(args.host, args.port, args.workers, args.log_level, bucket))
-    except CassetteError as exc:
-        print(f"eigen-mock: {exc}", file=sys.stderr)  # noqa: T201
-        return 2
+    return run(settings, Launch(args.host, args.port, args.workers, args.log_level, bucket))
