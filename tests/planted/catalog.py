@@ -16,6 +16,7 @@ from .request_bugs import (
     ContentTypeSniffed,
     DownsizingIgnored,
     EdgeValue500,
+    JsonRangesClamped,
     KeyInErrors,
     LenientJsonTypes,
     LenientMultipartValues,
@@ -97,6 +98,7 @@ PLANTED: list[PlantedBug] = [
     PlantedBug("alias_model_canonicalized", "reported_fields", lambda s: AliasModelCanonicalized()),
     PlantedBug("created_as_text", "schema_positive_json", lambda s: CreatedAsText()),
     PlantedBug("multipart_webp_refused", "schema_positive_multipart", lambda s: MultipartWebpRefused()),
+    PlantedBug("json_ranges_clamped", "schema_negative_json", lambda s: JsonRangesClamped()),
     PlantedBug("lenient_multipart_values", "schema_negative_multipart", lambda s: LenientMultipartValues()),
     PlantedBug("patch_routed_to_post", "schema_coverage", lambda s: PatchRoutedToPost()),
 ]

@@ -210,6 +210,18 @@ def _text_is_valid(text: str, schema: dict[str, Any]) -> bool:
     return bool(schema.get("minimum", value) <= value <= schema.get("maximum", value))
 
 
+class JsonRangesClamped(Bug):
+    """JSON numbers outside their range are clamped into it instead of rejected."""
+
+    def request(self, sent: Sent) -> Sent:
+        for name, value in (sent.json or {}).items():
+            schema = SPEC.parameters.get(name, {})
+            if isinstance(value, int | float) and not isinstance(value, bool) and "minimum" in schema:
+                clamped = min(schema["maximum"], max(schema["minimum"], value))
+                sent = sent.with_param(name, clamped) if clamped != value else sent
+        return sent
+
+
 class MultipartWebpRefused(Bug):
     """Multipart uploads are checked against image/png and image/jpeg only: WebP parts are refused."""
 
