@@ -106,14 +106,16 @@ CHECKS: dict[str, CheckSpec] = {
         _behaviour(
             "errors_parameters",
             13,
-            "Missing, mistyped, out-of-range and out-of-enum parameters get 400 "
-            "missing_parameter / invalid_parameter naming the parameter; never a 5xx.",
+            "Missing, mistyped, out-of-range and out-of-enum parameters (from the spec's schemas, JSON strings for "
+            "numbers, null, unparseable or repeated multipart parts) get 400 missing_parameter / invalid_parameter "
+            "naming the parameter.",
             min_units=2,
         ),
         _behaviour(
             "errors_models",
             14,
-            "An unknown model gets 400 unknown_model; size and unknown parameter names get 400 unsupported_parameter.",
+            "An unknown model gets 400 unknown_model listing the valid ids; a mode the model does not offer, size "
+            "(the message points to width and height) and unknown names get 400 unsupported_parameter naming them.",
         ),
         _property(
             "binary_matches_json",
