@@ -134,3 +134,9 @@ def test_control_yaml_documents_exactly_the_control_routes() -> None:
 @pytest.mark.parametrize("path", ["/_mock/health", "/_mock/control.yaml", "/_mock/openapi.json"])
 def test_read_only_control_routes_answer(live_mock: MockServer, path: str) -> None:
     assert httpx.get(f"{live_mock.url}{path}").status_code == 200
+
+
+def test_control_yaml_is_valid_openapi() -> None:
+    from openapi_spec_validator import validate
+
+    validate(yaml.safe_load(control_spec_path().read_text()))
