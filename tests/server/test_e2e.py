@@ -6,6 +6,7 @@ import base64
 import logging
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import httpx
@@ -37,11 +38,21 @@ def test_socket_json_multipart_and_errors(mock_socket: MockServer, caplog: pytes
     assert image_of(edit)[1].size == (640, 480)
     assert_error(httpx.post(url, json={}, headers={"Authorization": "Bearer sk-secret-9"}, timeout=10),
                  401, "invalid_api_key")
-    lines = [record.getMessage() for record in caplog.records if record.name == "eigen_mock.access"]
+    lines = _access_lines(caplog, expected=3)
     assert len(lines) == 3
     assert lines[0].startswith("POST /api/v1/generate 200 ") and response.headers["x-request-id"] in lines[0]
     assert "ms " in lines[0]
     assert not any("sk-secret-9" in line or "eigen-mock-key" in line for line in lines)
+
+
+def _access_lines(caplog: pytest.LogCaptureFixture, expected: int, timeout: float = 5.0) -> list[str]:
+    """The access log is written after the response is sent, so the last line may lag the client."""
+    deadline = time.monotonic() + timeout
+    while True:
+        lines = [record.getMessage() for record in caplog.records if record.name == "eigen_mock.access"]
+        if len(lines) >= expected or time.monotonic() > deadline:
+            return lines
+        time.sleep(0.01)
 
 
 def _fingerprints(url: str) -> list[str]:
