@@ -67,6 +67,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         ],
         exception_handlers={EigenMockError: _render, HTTPException: _render_http},
     )
+    # The contract has one path; "/api/v1/generate/" is another path (404), not a redirect.
+    app.router.redirect_slashes = False
     app.state.runtime = runtime
     return app
 
@@ -95,7 +97,7 @@ async def _render_http(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     error: EigenMockError
     if exc.status_code == 404:
-        error = NotFound(f"no such path: {request.url.path[:200]}")
+        error = NotFound(f"no such path: {request.scope['path'][:200]}")
     elif exc.status_code == 405:
         allow = (exc.headers or {}).get("Allow", "POST")
         error = MethodNotAllowed(f"{request.method} is not allowed here; use {allow}", headers={"Allow": allow})

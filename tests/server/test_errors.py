@@ -185,8 +185,12 @@ def test_bearer_scheme_is_case_insensitive(shared_app: Any) -> None:
 
 
 def test_unknown_path_is_404(client: InProcessClient) -> None:
-    for method, path in [("GET", "/"), ("POST", "/api/v1/generat"), ("GET", "/_mock/nothing"), ("POST", "/api/v2/x")]:
-        assert_error(client.request(method, path), 404, "not_found", None)
+    paths = [("GET", "/"), ("POST", "/api/v1/generat"), ("GET", "/_mock/nothing"), ("POST", "/api/v2/x"),
+             ("POST", "/api/v1/generate/"), ("POST", "//api/v1/generate")]
+    for method, path in paths:
+        response = client.request(method, path, json={"model": "eigen-image", "prompt": "p"})
+        body = assert_error(response, 404, "not_found", None)
+        assert path in body["error"]["message"]
 
 
 @pytest.mark.parametrize("method", ["GET", "PUT", "PATCH", "DELETE", "OPTIONS"])
