@@ -186,7 +186,7 @@ def test_bearer_scheme_is_case_insensitive(shared_app: Any) -> None:
 
 def test_unknown_path_is_404(client: InProcessClient) -> None:
     paths = [("GET", "/"), ("POST", "/api/v1/generat"), ("GET", "/_mock/nothing"), ("POST", "/api/v2/x"),
-             ("POST", "/api/v1/generate/"), ("POST", "//api/v1/generate")]
+             ("POST", "/api/v1/generate/"), ("PUT", "/api/v1/generate/x")]
     for method, path in paths:
         response = client.request(method, path, json={"model": "eigen-image", "prompt": "p"})
         body = assert_error(response, 404, "not_found", None)
