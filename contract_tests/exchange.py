@@ -186,7 +186,6 @@ class Exchange:
     check: str
     sent: SentRequest
     received: Received
-    elapsed: float = 0.0
 
     def describe(self) -> str:
         outcome = self.received.status or "no response"

@@ -8,7 +8,6 @@ check can tell "nothing wrong" from "nothing observed".
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
 
 from .exchange import Exchange
 from .invariants import RULES, RuleContext
@@ -26,7 +25,6 @@ class Journal:
         self.kinds: Counter[str] = Counter()
         self.findings: dict[str, list[Violation]] = {name: [] for name in RULES}
         self.counts: Counter[str] = Counter()
-        self.listeners: list[Callable[[Exchange], None]] = []
 
     def record(self, exchange: Exchange) -> None:
         self.total += 1
@@ -36,8 +34,6 @@ class Journal:
                 self.counts[name] += 1
                 if len(self.findings[name]) < KEEP_PER_RULE:
                     self.findings[name].append(Violation(name, f"{message} [sent by {exchange.check}]", exchange))
-        for listener in self.listeners:
-            listener(exchange)
 
 
 def _kinds(exchange: Exchange) -> list[str]:

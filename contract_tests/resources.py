@@ -56,9 +56,6 @@ def profile_path(name: str) -> Path:
     return PROFILES_DIR / f"{name}.yaml"
 
 
-def shipped_profiles() -> list[str]:
-    return sorted(path.stem for path in PROFILES_DIR.glob("*.yaml"))
-
 
 @cache
 def _parse(path: Path, modified: float) -> Any:

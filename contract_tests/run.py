@@ -6,11 +6,13 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
@@ -56,7 +58,9 @@ class ContractRun:
         spec = ContractSpec.load()
         budget = Budget(profile.max_requests if max_requests is None else max_requests)
         journal = Journal(RuleContext(spec, profile.library, target.api_key))
-        s3 = S3Probe(target.s3_endpoint_url, target.s3_bucket) if target.has_s3 and profile.s3 else None  # type: ignore[arg-type]
+        s3 = None
+        if profile.s3 and target.s3_endpoint_url and target.s3_bucket:
+            s3 = S3Probe(target.s3_endpoint_url, target.s3_bucket)
         return cls(
             target=target,
             profile=profile,
@@ -94,7 +98,8 @@ class ContractRun:
     def close(self) -> None:
         self.session.close()
         if self.s3 is not None:
-            self.s3.cleanup()
+            with contextlib.suppress(BotoCoreError, ClientError):  # best effort: the report is already out
+                self.s3.cleanup()
 
 
 class CheckRun:

@@ -28,11 +28,3 @@ class Target:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "base_url", self.base_url.rstrip("/"))
-
-    @property
-    def generate_url(self) -> str:
-        return self.base_url + OPERATION_PATH
-
-    @property
-    def has_s3(self) -> bool:
-        return bool(self.s3_endpoint_url and self.s3_bucket)

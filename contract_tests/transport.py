@@ -7,7 +7,6 @@ Schemathesis's share one budget and one journal.
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import requests
@@ -36,7 +35,6 @@ class RecordingSession(requests.Session):
         self.budget.charge()
         if kwargs.get("timeout") is None:
             kwargs["timeout"] = self.timeout
-        started = time.monotonic()
         sent = sent_request(request)
         try:
             response = super().send(request, **kwargs)
@@ -50,7 +48,6 @@ class RecordingSession(requests.Session):
             check=self.journal.current_check,
             sent=sent,
             received=Received(dict(response.headers), response.content, status=response.status_code),
-            elapsed=time.monotonic() - started,
         )
         self.journal.record(self.last)
         return response

@@ -71,17 +71,17 @@ def t2i_or_none(builders: Builders, *needed: str) -> list[Call]:
 
 @contract_check("server_errors")
 def test_server_errors(eigen_check: CheckRun) -> None:
+    """Edge values first: the maximum sizes are where servers run out of memory or buffers."""
     builders, spec = eigen_check.builders, eigen_check.builders.spec
-    base = base_call(builders, builders.offerings()[0])
+    base = any_base(builders)
     probes = [
-        call(f"{name} at its maximum", base.with_params(**{name: spec.parameters[name]["maximum"]}), False)
-        for name in ("seed", "num_inference_steps", "guidance_scale")
-        if base.params and name in spec.parameters
-    ]
-    probes += [
         call(f"{w}x{h}", c.with_params(width=w, height=h), False)
         for c in t2i_or_none(builders, "width", "height")
         for w, h in ((2048, 2048), (512, 2048), (2048, 512))
+    ]
+    probes += [
+        call(f"{name} at its maximum", base.with_params(**{name: spec.parameters[name]["maximum"]}), False)
+        for name in ("seed", "num_inference_steps", "guidance_scale")
     ]
     prompts = {
         "a 10000-character prompt": "x" * 10000,
@@ -89,19 +89,12 @@ def test_server_errors(eigen_check: CheckRun) -> None:
         "a NUL character": "a\x00b",
         "only whitespace": "   ",
     }
-    probes += [call(what, base.with_params(prompt=text), False) for what, text in prompts.items()]
-    probes += [
-        call(f"multipart: {what}", base.as_media(MULTIPART).with_params(prompt=text), False)
-        for what, text in prompts.items()
-    ]
-    probes.append(
-        raw(
-            "a deeply nested JSON body",
-            "POST",
-            body=b'{"model":' + b"[" * 5000 + b"]" * 5000 + b"}",
-            content_type="application/json",
-        )
-    )
+    for media in (JSON, MULTIPART):
+        probes += [
+            call(f"{media}: {what}", base.as_media(media).with_params(prompt=p), False) for what, p in prompts.items()
+        ]
+    nested = b'{"model":' + b"[" * 5000 + b"]" * 5000 + b"}"
+    probes.append(raw("a deeply nested JSON body", "POST", body=nested, content_type="application/json"))
     judge(eigen_check, probes, "response")
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+from botocore.exceptions import BotoCoreError, ClientError
+
 from contract_tests.calls import MULTIPART, Call
 from contract_tests.exchange import Exchange
 from contract_tests.expect import describe_error, image, rejected
@@ -15,8 +18,14 @@ from .test_errors import base_call
 
 
 def probe(check: CheckRun) -> S3Probe:
-    assert check.run.s3 is not None, "the plugin skips S3 checks without S3"
-    return check.run.s3
+    """The run's S3 probe, after making sure the bucket can be read (else the check cannot judge)."""
+    s3 = check.run.s3
+    assert s3 is not None, "the plugin skips S3 checks without S3"
+    try:
+        s3.check_access()
+    except (BotoCoreError, ClientError) as exc:
+        pytest.fail(f"cannot list bucket {s3.bucket} at the given --s3-endpoint-url: {exc}", pytrace=False)
+    return s3
 
 
 def success_rows(check: CheckRun) -> list[tuple[str, Call]]:
