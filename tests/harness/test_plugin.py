@@ -15,6 +15,11 @@ pytestmark = pytest.mark.e2e
 PLUGIN = ("--disable-plugin-autoload", "-p", "contract_tests.plugin")
 
 
+def suite(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
+    """The shipped suite by package name (as from a user's repository), with the plugin."""
+    return pytester.runpytest_inprocess(*PLUGIN, "--pyargs", "contract_tests.suite", *args)
+
+
 @pytest.fixture(scope="module")
 def mock_url() -> Iterator[str]:
     with serve(create_app(Settings(access_log=False))) as url:
@@ -24,34 +29,20 @@ def mock_url() -> Iterator[str]:
 def test_the_suite_runs_next_to_a_users_own_tests(pytester: pytest.Pytester, mock_url: str) -> None:
     """`pytest --pyargs contract_tests.suite` in a user's repository, with the user's tests beside it."""
     pytester.makepyfile(test_mine="def test_my_client():\n    assert 1 + 1 == 2\n")
-    result = pytester.runpytest_inprocess(
-        *PLUGIN,
-        "test_mine.py",
-        "--pyargs",
-        "contract_tests.suite",
-        "--base-url",
-        mock_url,
-        "--api-key",
-        "eigen-mock-key",
-        "--check",
-        "auth_required",
-        "--check",
-        "errors_models",
-    )
+    key, checks = ("--api-key", "eigen-mock-key"), ("--check", "auth_required", "--check", "errors_models")
+    result = suite(pytester, "test_mine.py", "--base-url", mock_url, *key, *checks)
     result.assert_outcomes(passed=3, deselected=30)
     result.stdout.fnmatch_lines(["*eigen-mock contract*", "PASS  auth_required*", "PASS  errors_models*"])
 
 
 def test_without_a_base_url_the_checks_are_skipped_with_the_reason(pytester: pytest.Pytester) -> None:
-    result = pytester.runpytest_inprocess(*PLUGIN, "--pyargs", "contract_tests.suite", "-rs")
+    result = suite(pytester, "-rs")
     result.assert_outcomes(skipped=32)
     result.stdout.fnmatch_lines(["*no server to check: pass --base-url*"])
 
 
 def test_an_unknown_check_is_a_usage_error(pytester: pytest.Pytester, mock_url: str) -> None:
-    result = pytester.runpytest_inprocess(
-        *PLUGIN, "--pyargs", "contract_tests.suite", "--base-url", mock_url, "--check", "no_such_check"
-    )
+    result = suite(pytester, "--base-url", mock_url, "--check", "no_such_check")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*unknown check(s): no_such_check*"])
 
@@ -64,27 +55,13 @@ def test_a_profile_turns_checks_off_with_its_reason(pytester: pytest.Pytester, m
         encoding="utf-8",
     )
     report = tmp_path / "report.json"
-    pytester.runpytest_inprocess(
-        *PLUGIN,
-        "--pyargs",
-        "contract_tests.suite",
-        "--base-url",
-        mock_url,
-        "--api-key",
-        "eigen-mock-key",
-        "--profile",
-        str(profile),
-        "--check",
-        "determinism",
-        "--check",
-        "errors_models",
-        "--report",
-        str(report),
-    )
-    checks = {item["id"]: item for item in json.loads(report.read_text())["checks"]}
-    assert checks["determinism"]["outcome"] == "skipped"
-    assert checks["determinism"]["reason"] == "turned off by profile mine: our renderer is not deterministic yet"
-    assert checks["errors_models"]["outcome"] == "passed"
+    checks = ("--check", "determinism", "--check", "errors_models")
+    suite(pytester, "--base-url", mock_url, "--api-key", "eigen-mock-key", "--profile", str(profile), *checks,
+          "--report", str(report))  # fmt: skip
+    outcome = {item["id"]: item for item in json.loads(report.read_text())["checks"]}
+    assert outcome["determinism"]["outcome"] == "skipped"
+    assert outcome["determinism"]["reason"] == "turned off by profile mine: our renderer is not deterministic yet"
+    assert outcome["errors_models"]["outcome"] == "passed"
 
 
 def test_the_options_are_listed_in_help(pytester: pytest.Pytester) -> None:
