@@ -177,4 +177,4 @@ class Journal:
     reset = clear
 
     def _entries(self, since: int, limit: int | None) -> list[tuple[int, str]]:
-        return self._store.entries(LOG, since=since, limit=limit)
+        return self._store.entries(LOG, since=since, limit=self.limit if limit is None else min(limit, self.limit))

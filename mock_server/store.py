@@ -8,7 +8,8 @@ Two backends behind one small interface, ``StateStore``:
   limit and one model library.
 
 The interface has two shapes of data. *Logs* are bounded, append-only sequences of text records
-(the journal, the thumbnails): appending past the limit drops the oldest. *Documents* are single
+(the journal, the thumbnails): appending past the limit drops the oldest (SQLite does so every few
+appends, so readers ask for at most the limit). *Documents* are single
 JSON texts changed only by ``update``, an atomic read-modify-write (the fault queue, rate-limit
 counters, the model library). Both backends store text, so both give back exactly the same values.
 No HTTP here.
@@ -30,7 +31,8 @@ Updater = Callable[[str | None], tuple[str | None, T]]
 
 class StateStore(Protocol):
     def append(self, log: str, key: str, text: str, limit: int) -> int:
-        """Add a record to ``log``, drop the oldest beyond ``limit``; the record's sequence number."""
+        """Add a record to ``log``; its sequence number. Records beyond the newest ``limit`` are
+        dropped, possibly only some appends later: read with ``entries(limit=...)``."""
 
     def entries(self, log: str, *, since: int = 0, limit: int | None = None) -> list[tuple[int, str]]:
         """(sequence number, text) of records after ``since``, oldest first; the newest ``limit`` of them."""

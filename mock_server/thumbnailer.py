@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
-from collections import deque
+from collections import OrderedDict, deque
 
 from .thumbnails import ThumbnailCache, image_in_body
 
@@ -32,6 +32,8 @@ class Thumbnailer:
         self._pending, self._pending_bytes, self._duty = pending, pending_bytes, duty
         self._waiting: deque[tuple[str, bytes]] = deque()
         self._bytes = 0
+        #: Images handed over lately: a repeated request (same image) costs nothing more.
+        self._recent: OrderedDict[str, None] = OrderedDict()
         self._condition = threading.Condition()
         self._thread: threading.Thread | None = None
 
@@ -39,6 +41,11 @@ class Thumbnailer:
         if self.cache.count <= 0:
             return
         with self._condition:
+            if sha256 in self._recent:
+                return
+            self._recent[sha256] = None
+            while len(self._recent) > self.cache.count:  # no longer than the cache keeps thumbnails
+                self._recent.popitem(last=False)
             self._waiting.append((sha256, image))
             self._bytes += len(image)
             while len(self._waiting) > self._pending or self._bytes > self._pending_bytes:
@@ -66,6 +73,7 @@ class Thumbnailer:
     def clear(self) -> None:
         with self._condition:
             self._waiting.clear()
+            self._recent.clear()
             self._bytes = 0
 
     def _next(self) -> tuple[str, bytes] | None:
