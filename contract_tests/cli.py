@@ -74,7 +74,7 @@ def suite_arguments(args: argparse.Namespace) -> list[str]:
         "-p",
         "contract_tests.plugin",
     ]
-    argv += ["-v", "--tb=short"] if args.verbose else ["-q", "--tb=no", "--no-header", "-p", "no:warnings"]
+    argv += ["-v", "--tb=short"] if args.verbose else ["-q", "--tb=no", "--no-header", "-rN", "-p", "no:warnings"]
     options = {
         "--base-url": args.base_url,
         "--api-key": args.api_key,

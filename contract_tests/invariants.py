@@ -269,8 +269,8 @@ def _reported_fields(exchange: Exchange, context: RuleContext) -> Iterator[str]:
 def _api_key_not_echoed(exchange: Exchange, context: RuleContext) -> Iterator[str]:
     sent, received = exchange.sent, exchange.received
     token = (sent.header("authorization") or "").partition(" ")[2].strip()
-    secrets = {("the API key", context.api_key), ("the key sent in Authorization", token)}
-    for label, secret in sorted(secrets):
+    secrets = {token: "the key sent in Authorization", context.api_key: "the API key"}  # the same key once
+    for secret, label in secrets.items():
         if len(secret) < _MIN_SECRET or secret.encode() in sent.body or secret in sent.url:
             continue  # too short to search for, or the client itself put it in the body or URL
         if secret.encode() in received.body:

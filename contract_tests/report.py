@@ -111,7 +111,9 @@ def markdown(run: ContractRun) -> str:
     lines += [f"- **error**: {error}" for error in run.results.errors]
     lines += ["| check | result | requests | what it means / why skipped |", "|---|---|---|---|"]
     for result in _in_order(run):
-        detail = result.reason if result.outcome != "passed" else CHECKS[result.id].means
+        detail = CHECKS[result.id].means if result.outcome == "passed" else result.reason
+        if result.outcome == "passed" and result.reason:
+            detail += f" ({result.reason})"
         lines.append(f"| `{result.id}` | {_LABELS[result.outcome]} | {result.requests} | {_cell(detail)} |")
     for result in (r for r in _in_order(run) if r.outcome == "failed"):
         lines += ["", f"## `{result.id}` failed", "", CHECKS[result.id].means, ""]
