@@ -128,6 +128,8 @@ def _request_id(exchange: Exchange, context: RuleContext) -> Iterator[str]:
 def _image_format(exchange: Exchange, context: RuleContext) -> Iterator[str]:
     decoded, view = exchange.received.decoded, RequestView(exchange, context.spec)
     expected = view.output_format
+    if exchange.received.ok and decoded is None:
+        yield "a success without an image (no image_base64 in the JSON)"
     if decoded is None or expected is None:
         return
     if decoded.problem:

@@ -6,13 +6,13 @@ from hypothesis import strategies as st
 
 from contract_tests.calls import Call
 from contract_tests.expect import image
-from contract_tests.images import SourceImage, decode, difference, source_image
+from contract_tests.images import SourceImage, decode, source_image
 from contract_tests.registry import contract_check
 from contract_tests.run import CheckRun
 from contract_tests.strategies import EditCase, edit_cases
 from contract_tests.violations import Findings, fail
 
-from .test_images import VISIBLY_DIFFERENT
+from .test_images import VISIBLY_DIFFERENT, looks
 
 
 def source_rows(check: CheckRun) -> list[tuple[str, Call, SourceImage]]:
@@ -48,7 +48,9 @@ def test_editing_sources(eigen_check: CheckRun) -> None:
         if body.get("mode", "image-editing") != "image-editing":
             findings.add(f"an edit with {what} and no mode must be image-editing, got {body.get('mode')!r}", exchange)
         result = decode(image(eigen_check.id, exchange))
-        if (result.width, result.height) != (source.width, source.height):
+        if result.problem:
+            findings.add(f"an edit with {what} returned an image that does not decode: {result.problem}", exchange)
+        elif (result.width, result.height) != (source.width, source.height):
             findings.add(
                 f"an edit of a {source.width}x{source.height} source ({what}) came back "
                 f"{result.width}x{result.height}; it must have the (first) source's size",
@@ -63,7 +65,7 @@ def test_editing_depends_on_source(eigen_check: CheckRun) -> None:
     def other_source_other_image(case: EditCase, step: int) -> None:
         other = source_image(case.source.width, case.source.height, 1000 + step, case.source.format)
         first, second = eigen_check.client.generate(case.call()), eigen_check.client.generate(case.call(other))
-        distance = difference(image(eigen_check.id, first), image(eigen_check.id, second))
+        distance = looks(eigen_check.id, first, second)
         if distance < VISIBLY_DIFFERENT:
             message = f"two different sources gave the same edit (difference {distance:.2f}/255)"
             raise fail(eigen_check.id, message, second)

@@ -13,7 +13,7 @@ from contract_tests.images import difference
 from contract_tests.registry import contract_check
 from contract_tests.run import CheckRun
 from contract_tests.strategies import any_calls
-from contract_tests.violations import fail
+from contract_tests.violations import ContractViolation, fail
 
 #: Mean thumbnail difference (0..255) below which two images count as "the same picture".
 VISIBLY_DIFFERENT = 2.0
@@ -34,6 +34,16 @@ def _number(text: str | None) -> float | None:
         return float(text) if text is not None else None
     except ValueError:
         return None
+
+
+def looks(check: str, first: Exchange, second: Exchange) -> float:
+    """How different the two results look (``images.difference``); undecodable images fail the check."""
+    try:
+        return difference(image(check, first), image(check, second))
+    except ContractViolation:
+        raise
+    except Exception as exc:  # Pillow's many error types for bad bytes: all mean "not an image"
+        raise fail(check, f"a result cannot be decoded as an image ({type(exc).__name__})", second) from exc
 
 
 @contract_check("determinism")
@@ -59,7 +69,7 @@ def test_seed_sensitivity(eigen_check: CheckRun) -> None:
         seed = int(call.params["seed"])
         first = eigen_check.client.generate(call)
         second = eigen_check.client.generate(call.with_params(seed=(seed + step) % 2**32))
-        distance = difference(image(eigen_check.id, first), image(eigen_check.id, second))
+        distance = looks(eigen_check.id, first, second)
         if distance < VISIBLY_DIFFERENT:
             message = f"seeds {seed} and {(seed + step) % 2**32} gave the same picture (difference {distance:.2f}/255)"
             raise fail(eigen_check.id, message, second)
