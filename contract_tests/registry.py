@@ -125,7 +125,7 @@ CHECKS: dict[str, CheckSpec] = {
         _property(
             "seed_round_trip",
             16,
-            "Without a seed the server reports the one it picked, and replaying the "
+            "Without a seed the server picks one at random and reports it, and replaying the "
             "request with it reproduces the image.",
         ),
         _behaviour(

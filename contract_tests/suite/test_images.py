@@ -18,6 +18,8 @@ from contract_tests.violations import ContractViolation, fail
 #: Mean thumbnail difference (0..255) below which two images count as "the same picture".
 VISIBLY_DIFFERENT = 2.0
 _VOLATILE = frozenset({"request_id", "created"})
+#: Seedless requests after which one picked seed for all of them means "not random".
+RANDOM_PICKS = 3
 
 
 def reported_seed(exchange: Exchange) -> int | None:
@@ -79,6 +81,8 @@ def test_seed_sensitivity(eigen_check: CheckRun) -> None:
 
 @contract_check("seed_round_trip")
 def test_seed_round_trip(eigen_check: CheckRun) -> None:
+    picked_seeds: list[tuple[int, Exchange]] = []
+
     @eigen_check.given(any_calls(eigen_check.builders))
     def reported_seed_replays(call: Call) -> None:
         first = eigen_check.client.generate(call.without("seed"))
@@ -86,11 +90,16 @@ def test_seed_round_trip(eigen_check: CheckRun) -> None:
         image(eigen_check.id, first, "a request without a seed")
         if picked is None or not 0 <= picked < 2**32:
             raise fail(eigen_check.id, "without a seed the response must report the seed it used", first)
+        picked_seeds.append((picked, first))
         replay = eigen_check.client.generate(call.with_params(seed=picked))
         if image(eigen_check.id, replay) != image(eigen_check.id, first):
             raise fail(eigen_check.id, f"replaying with the reported seed {picked} gave a different image", replay)
 
     reported_seed_replays()
+    # "Absent: the server picks one at random": a constant pick would make every seedless request the same.
+    if len(picked_seeds) >= RANDOM_PICKS and len({seed for seed, _ in picked_seeds}) == 1:
+        seed, last = picked_seeds[-1]
+        raise fail(eigen_check.id, f"{len(picked_seeds)} requests without a seed all got seed {seed}", last)
 
 
 @contract_check("binary_matches_json")

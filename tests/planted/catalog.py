@@ -13,6 +13,7 @@ from mock_server import Settings
 
 from .middleware import Bug
 from .request_bugs import (
+    ConstantDefaultSeed,
     ContentTypeSniffed,
     DownsizingIgnored,
     EdgeValue500,
@@ -87,6 +88,7 @@ PLANTED: list[PlantedBug] = [
     PlantedBug("lenient_json_types", "errors_parameters", lambda s: LenientJsonTypes()),
     PlantedBug("measured_processing_time", "determinism", lambda s: MeasuredProcessingTime()),
     PlantedBug("picked_seed_not_reported", "seed_round_trip", lambda s: PickedSeedNotReported()),
+    PlantedBug("constant_default_seed", "seed_round_trip", lambda s: ConstantDefaultSeed()),
     PlantedBug("no_www_authenticate", "auth_required", lambda s: NoWwwAuthenticate()),
     PlantedBug("mode_not_inferred", "editing_sources", lambda s: ModeNotInferred()),
     PlantedBug("jpeg_synonym_rejected", "image_format", lambda s: JpegSynonymRejected()),

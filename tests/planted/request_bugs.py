@@ -210,6 +210,13 @@ def _text_is_valid(text: str, schema: dict[str, Any]) -> bool:
     return bool(schema.get("minimum", value) <= value <= schema.get("maximum", value))
 
 
+class ConstantDefaultSeed(Bug):
+    """A request without a seed always gets seed 42 (reported honestly), not a random one."""
+
+    def request(self, sent: Sent) -> Sent:
+        return sent.with_param("seed", 42) if sent.param("seed") is None else sent
+
+
 class JsonRangesClamped(Bug):
     """JSON numbers outside their range are clamped into it instead of rejected."""
 
