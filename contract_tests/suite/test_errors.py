@@ -18,7 +18,7 @@ from contract_tests.client import ContractClient
 from contract_tests.exchange import Exchange
 from contract_tests.expect import ANY_PARAM, rejected
 from contract_tests.images import SourceImage, source_image
-from contract_tests.library import Offering
+from contract_tests.library import FILE_FIELDS, Offering
 from contract_tests.registry import contract_check
 from contract_tests.run import CheckRun
 from contract_tests.violations import Findings
@@ -137,53 +137,56 @@ def mode_rows(builders: Builders) -> Iterator[Bad]:
 
 
 def source_rows(builders: Builders) -> Iterator[Bad]:
+    """Bad sources, sent in the source fields the profile says the target accepts."""
     editor, t2i = builders.first("image-editing"), builders.first("text-to-image")
-    png = source_image()
+    fields, png = builders.profile.sources, source_image()
     if editor is not None:
-        base = base_call(builders, editor, MULTIPART).with_sources()
-        yield bad_call(
-            "image-editing without a source", base.with_params(mode="image-editing"), {"missing_source_image"}
-        )
-        yield bad_call(
-            "two different source fields",
-            base.with_sources(("image_file", png), ("image", png)),
-            {"conflicting_source_images"},
-        )
-        yield bad_call("undecodable image bytes", base.with_sources(("image_file", _not_an_image())), {"invalid_image"})
-        too_many = [("images", source_image(variant=v)) for v in range(editor.max_source_images + 1)]
-        yield bad_call(
-            f"{len(too_many)} images for a model that takes {editor.max_source_images}",
-            base.with_sources(*too_many),
-            {"conflicting_source_images", "invalid_parameter"},
-        )
-        json_base = base_call(builders, editor).with_sources()
-        yield bad_call(
-            "image_path that is not a URL, s3:// or data: reference",
-            json_base.with_params(image_path="ftp://example.com/a.png"),
-            {"invalid_parameter", "source_unavailable"},
-            "image_path",
-        )
-        yield bad_call(
-            "a truncated PNG as a data: URL", json_base.with_params(image_path=_truncated_data_url()), {"invalid_image"}
-        )
-        yield bad_call(
-            "an s3:// source that does not exist",
-            json_base.with_params(image_path="s3://eigen-contract-no-such-bucket/none.png"),
-            {"source_unavailable"},
-            "image_path",
-        )
+        yield from _editing_source_rows(builders, editor, fields)
     if t2i is not None:
-        with_source = builders.t2i(t2i, MULTIPART, mode="text-to-image").with_sources(("image_file", png))
+        with_source = builders.edit(t2i, png, fields[0], MULTIPART, mode="text-to-image")
         yield bad_call("a source image in text-to-image mode", with_source, builders.spec.error_codes[400])
-    edit_only = next(
-        (o for o in builders.offerings("image-editing") if builders.library.modes_of(o.model) == [o.mode]), None
-    )
+    modes = builders.library.modes_of
+    edit_only = next((o for o in builders.offerings("image-editing") if modes(o.model) == [o.mode]), None)
     if edit_only is not None:
         yield bad_call(
             f"{edit_only.model} (editing only) without a source and without mode",
             Call({"model": edit_only.model, "prompt": "edit"}),
             {"missing_source_image"},
         )
+
+
+def _editing_source_rows(builders: Builders, editor: Offering, fields: tuple[str, ...]) -> Iterator[Bad]:
+    png, base = source_image(), base_call(builders, editor, MULTIPART).with_sources().without("image_path")
+    yield bad_call("image-editing without a source", base.with_params(mode="image-editing"), {"missing_source_image"})
+    if len(fields) > 1:
+        first = builders.edit(editor, png, fields[0], MULTIPART)
+        both = builders.edit(editor, png, fields[1], MULTIPART).with_params(**first.params)
+        both = both.with_sources(*both.sources, *first.sources)
+        yield bad_call(f"two source fields ({fields[0]} and {fields[1]})", both, {"conflicting_source_images"})
+    file_field = next((field for field in fields if field in FILE_FIELDS), None)
+    if file_field is not None:
+        yield bad_call("undecodable image bytes", base.with_sources((file_field, _not_an_image())), {"invalid_image"})
+    if "images" in fields:
+        too_many = [("images", source_image(variant=v)) for v in range(editor.max_source_images + 1)]
+        yield bad_call(
+            f"{len(too_many)} images for a model that takes {editor.max_source_images}",
+            base.with_sources(*too_many),
+            {"conflicting_source_images", "invalid_parameter"},
+        )
+    if "image_path" in fields:
+        yield from _image_path_rows(base_call(builders, editor).with_sources().without("image_path"))
+
+
+def _image_path_rows(base: Call) -> Iterator[Bad]:
+    rows = [
+        ("image_path that is not a URL, s3:// or data:", "ftp://example.com/a.png", {"invalid_parameter",
+         "source_unavailable"}, "image_path"),
+        ("a truncated PNG as a data: URL", _truncated_data_url(), {"invalid_image"}, ANY_PARAM),
+        ("an s3:// source that does not exist", "s3://eigen-contract-no-such-bucket/none.png", {"source_unavailable"},
+         "image_path"),
+    ]  # fmt: skip
+    for what, path, codes, param in rows:
+        yield bad_call(what, base.with_params(image_path=path), codes, param)
 
 
 def _not_an_image() -> SourceImage:
