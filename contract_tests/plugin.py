@@ -88,12 +88,17 @@ def _create_run(config: pytest.Config, check_ids: list[str]) -> ContractRun | No
     base_url = config.getoption("base_url", None)
     if not base_url:
         return None
-    from .profile import Profile
+    from .profile import Profile, ProfileError
     from .run import ContractRun
     from .target import Target
 
-    profile = Profile.load(config.getoption("profile", None))
     api_key = config.getoption("api_key", None) or os.environ.get("EIGEN_API_KEY", "")
+    if not api_key:
+        raise pytest.UsageError("no API key for --base-url: pass --api-key or set EIGEN_API_KEY")
+    try:
+        profile = Profile.load(config.getoption("profile", None))
+    except ProfileError as exc:
+        raise pytest.UsageError(str(exc)) from None
     target = Target(
         str(base_url),
         api_key,

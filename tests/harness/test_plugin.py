@@ -47,6 +47,20 @@ def test_an_unknown_check_is_a_usage_error(pytester: pytest.Pytester, mock_url: 
     result.stderr.fnmatch_lines(["*unknown check(s): no_such_check*"])
 
 
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [(("--api-key", "k", "--profile", "no-such-profile.yaml"), "*no profile file no-such-profile.yaml*"),
+     ((), "*no API key for --base-url*")],
+)  # fmt: skip
+def test_setup_mistakes_are_usage_errors(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, options: tuple[str, ...], message: str
+) -> None:
+    monkeypatch.delenv("EIGEN_API_KEY", raising=False)
+    result = suite(pytester, "--base-url", "http://127.0.0.1:9", *options)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([message])
+
+
 def test_a_profile_turns_checks_off_with_its_reason(pytester: pytest.Pytester, mock_url: str, tmp_path: Path) -> None:
     profile = tmp_path / "mine.yaml"
     profile.write_text(
