@@ -51,6 +51,11 @@ class ContractSpec:
         return self.properties("json")
 
     @cached_property
+    def parameter_types(self) -> dict[str, str]:
+        """Each parameter's JSON type (how a multipart text part must be read)."""
+        return {name: str(schema.get("type")) for name, schema in self.parameters.items()}
+
+    @cached_property
     def required(self) -> tuple[str, ...]:
         return tuple(self.document["components"]["schemas"][_REQUEST_SCHEMAS["json"]]["required"])
 

@@ -22,8 +22,7 @@ class RequestView:
 
     @cached_property
     def params(self) -> dict[str, Any]:
-        types = {name: str(schema.get("type")) for name, schema in self.spec.parameters.items()}
-        return self.exchange.sent.params(types)
+        return self.exchange.sent.params(self.spec.parameter_types)
 
     @cached_property
     def sources(self) -> list[tuple[str, bytes | str]]:
