@@ -37,7 +37,7 @@ types: $(STAMP)
 
 spec-lint: $(STAMP) $(NODE_STAMP)
 	$(BIN)/openapi-spec-validator openapi/eigen.yaml
-	npx --no-install spectral lint --fail-severity=warn openapi/eigen.yaml
+	npx --no-install spectral lint --fail-severity=warn openapi/eigen.yaml openapi/control.yaml
 
 unit: $(STAMP)
 	$(BIN)/pytest --hypothesis-profile=$(HYPOTHESIS_PROFILE)

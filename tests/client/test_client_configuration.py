@@ -2,36 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from mock_server.cli import build_parser, main, settings_from_args
 from mock_server.settings import Settings, SettingsError
-
-#: The state and rules behind the control plane know nothing of HTTP (moto's layering).
-HTTP_FREE = ["store", "sqlite_store", "journal", "summaries", "faults", "fault_queue", "ratelimit", "model_library",
-             "thumbnails", "cassette", "replay", "conformance", "runtime", "controls"]
-
-_PROBE = """
-import importlib, importlib.util, sys, types
-found = importlib.util.find_spec("mock_server")
-package = types.ModuleType("mock_server")
-package.__path__ = list(found.submodule_search_locations)
-sys.modules["mock_server"] = package
-for name in sys.argv[1:]:
-    importlib.import_module("mock_server." + name)
-    pulled = sorted(module for module in sys.modules if module.split(".")[0] == "starlette")
-    print(name, pulled[:3])
-"""
-
-
-def test_state_modules_do_not_import_starlette() -> None:
-    done = subprocess.run([sys.executable, "-c", _PROBE, *HTTP_FREE], capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines() == [f"{module} []" for module in HTTP_FREE]
 
 
 def test_new_settings_survive_the_environment_round_trip(tmp_path: Path) -> None:
