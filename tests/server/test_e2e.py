@@ -88,13 +88,14 @@ def test_installed_wheel_serves_from_another_directory(tmp_path: Path) -> None:
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
     python = venv / "bin" / "python"
-    # The dependencies come from this test's environment; the package itself only from the wheel.
+    subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--no-deps", "--no-index", str(wheel)],
+                   check=True, timeout=120)
+    # The dependencies come from this test's environment, added after the wheel is installed (else pip
+    # would find eigen-mock there and skip the wheel); the venv's own site-packages stays first on sys.path.
     site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
                           check=True, capture_output=True, text=True, timeout=60).stdout.strip()
     deps = next(p for p in sys.path if p.endswith("site-packages"))
     Path(site, "deps.pth").write_text(deps + "\n")
-    subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--no-deps", "--no-index", str(wheel)],
-                   check=True, timeout=120)
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     where = subprocess.run([str(python), "-c", "import mock_server; print(mock_server.__file__)"], cwd=elsewhere,
