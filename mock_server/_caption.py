@@ -185,14 +185,3 @@ def draw_strip(width: int, height: int, line: str, size: int, x: int, baseline: 
     strip = Image.new("L", (width, height), 0)
     _draw_line(strip, line, size, x, baseline)
     return strip
-
-
-def render_caption(width: int, height: int, lines: Sequence[str]) -> Image.Image | None:
-    """The whole band as an "L" image (0 background, 255 ink) ``width`` wide, or None if there is no room."""
-    spec = layout(width, height, lines)
-    if spec is None:
-        return None
-    band = Image.new("L", (width, spec.band_height), 0)
-    for row in range(len(spec.lines)):
-        band.paste(render_line(spec, row), (0, spec.bounds(row)[0]))
-    return band

@@ -63,14 +63,12 @@ class Generator:
         storage: S3Storage | None,
         seeds: SeedSource,
         defaults: dict[str, Any],
-        max_source_pixels: int,
     ) -> None:
         self.renderer = renderer
         self.resolver = resolver
         self.storage = storage
         self.seeds = seeds
         self._defaults = defaults
-        self._max_source_pixels = max_source_pixels
 
     def generate(self, plan: Plan, request_id: str) -> Generation:
         seed = plan.params.get("seed")
@@ -111,7 +109,7 @@ class Generator:
             data = source.data if source.data is not None else self.resolver.resolve(source.path or "")
             # Validated by the renderer, which decodes each distinct source once and keeps the
             # picture for the render that follows (it used to be decoded twice per request).
-            self.renderer.check_source(data, max_pixels=self._max_source_pixels, param=source.param)
+            self.renderer.check_source(data, param=source.param)
             loaded.append(data)
         return tuple(loaded)
 

@@ -237,10 +237,10 @@ class Renderer:
         self._lock = threading.Lock()
         self._edits = EditCache()
 
-    def check_source(self, data: bytes, *, max_pixels: int | None = None, param: str = "image_file") -> None:
+    def check_source(self, data: bytes, *, param: str = "image_file") -> None:
         """Raise ``InvalidImage`` unless ``data`` is a usable source; decodes each distinct source once
         (the decoded picture is kept for the render that follows)."""
-        limit = self.max_source_pixels if max_pixels is None else max_pixels
+        limit = self.max_source_pixels
         self._edits.check(data, limit, lambda raw: decode_source(raw, max_pixels=limit, param=param))
 
     def render(self, spec: RenderSpec) -> RenderedImage:

@@ -31,7 +31,3 @@ def control_spec_path() -> Path:
 def models_path() -> Path:
     """The shipped model library (``fixtures/models.yaml``)."""
     return _root() / "fixtures" / "models.yaml"
-
-
-def fixtures_dir() -> Path:
-    return _root() / "fixtures"

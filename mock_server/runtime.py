@@ -140,7 +140,6 @@ def _generator(settings: Settings, spec: Spec) -> Generator:
         storage=storage,
         seeds=SeedSource(settings.random_seed),
         defaults=spec.defaults,
-        max_source_pixels=settings.max_source_pixels,
     )
 
 

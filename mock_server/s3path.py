@@ -47,10 +47,6 @@ def bucket_name_problem(name: str) -> str | None:
     return None
 
 
-def is_valid_bucket_name(name: str) -> bool:
-    return bucket_name_problem(name) is None
-
-
 def key_problem(key: str) -> str | None:
     """Why ``key`` is not an acceptable object key, or None when it is."""
     if not key:

@@ -47,7 +47,7 @@ class Spec:
         return registry
 
     def schema(self, name: str) -> dict[str, Any]:
-        """A component schema with its own ``$ref`` resolved (one level)."""
+        """A component schema as written (``$ref``s inside are left for ``resolve``)."""
         found: dict[str, Any] = self.document["components"]["schemas"][name]
         return found
 

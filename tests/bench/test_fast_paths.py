@@ -66,7 +66,7 @@ def test_a_source_is_validated_once_and_still_refused_when_bad() -> None:
         with pytest.raises(InvalidImage):
             renderer.check_source(good[:40])
     with pytest.raises(InvalidImage, match="more than the limit"):
-        renderer.check_source(good, max_pixels=100)
+        Renderer(cache_size=0, max_source_pixels=100).check_source(good)
 
 
 def test_edits_of_one_source_share_a_base_but_not_a_picture() -> None:

@@ -431,11 +431,6 @@ def test_adler32_combine(first: bytes, second: bytes) -> None:
     assert combined == zlib.adler32(first + second)
 
 
-def test_rgb_png_writer_round_trips() -> None:
-    image = pixels(source(33, 17))
-    assert pixels(_png.encode_rgb(image)).tobytes() == image.tobytes()
-
-
 # --- cache ---------------------------------------------------------------------------------------
 
 
