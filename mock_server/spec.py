@@ -12,6 +12,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
+import jsonschema_rs
 import yaml
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
@@ -60,6 +61,16 @@ class Spec:
     def validator(self, media: MediaKind) -> Draft202012Validator:
         ref = {"$ref": f"{SPEC_URI}#/components/schemas/{_REQUEST_SCHEMAS[media]}"}
         return Draft202012Validator(ref, registry=self.registry)
+
+    def fast_validator(self, media: MediaKind) -> jsonschema_rs.Validator:
+        """The same schema compiled by jsonschema-rs: about 1 µs per body instead of 200, but its
+        errors do not carry what the contract's error codes need, so it only says yes or no."""
+        ref = {"$ref": f"{SPEC_URI}#/components/schemas/{_REQUEST_SCHEMAS[media]}"}
+        return jsonschema_rs.validator_for(ref, registry=self.fast_registry, validate_formats=False)
+
+    @cached_property
+    def fast_registry(self) -> jsonschema_rs.Registry:
+        return jsonschema_rs.Registry([(SPEC_URI, dict(self.document))])
 
     def properties(self, media: MediaKind) -> dict[str, dict[str, Any]]:
         """Every request parameter of ``media`` with its resolved schema, in spec order."""
