@@ -73,6 +73,7 @@ def _glyph(ch: str, px: int) -> _Glyph:
     return _Glyph(mask, left, top, advance)
 
 
+@lru_cache(maxsize=1024)
 def _width(line: str, px: int) -> float:
     return sum(_glyph(ch, px).advance for ch in line)
 
@@ -129,14 +130,14 @@ def _word(word: str, px: int) -> _Word:
     return _Word(mask, left, top, x)
 
 
-def _draw_line(band: Image.Image, line: str, px: int, x: float, baseline: int) -> None:
+def _draw_line(band: Image.Image, line: str, px: int, x: float, baseline: int, ink: int) -> None:
     space = _glyph(" ", px).advance
     for index, word in enumerate(line.split(" ")):
         if index:
             x += space
         drawn = _word(word, px)
         if drawn.mask is not None:
-            band.paste(255, (round(x) + drawn.left, baseline + drawn.top), drawn.mask)
+            band.paste(ink, (round(x) + drawn.left, baseline + drawn.top), drawn.mask)
         x += drawn.advance
 
 
@@ -174,14 +175,24 @@ def layout(width: int, height: int, lines: Sequence[str]) -> Layout | None:
     return Layout(width, band_h, px, size, margin, tuple(fitted))
 
 
-def render_line(spec: Layout, row: int) -> Image.Image:
-    """Rows ``spec.bounds(row)`` of the band as an "L" image (0 background, 255 ink), line ``row`` drawn."""
+#: (background, ink) of an "L" strip; a glyph's edge pixels get the values in between.
+Tones = tuple[int, int]
+COVERAGE: Tones = (0, 255)
+
+
+def render_line(spec: Layout, row: int, tones: Tones = COVERAGE) -> Image.Image:
+    """Rows ``spec.bounds(row)`` of the band as an "L" image, line ``row`` drawn."""
     top, bottom = spec.bounds(row)
-    return draw_strip(spec.width, bottom - top, spec.lines[row], spec.size, spec.margin, spec.baseline(row) - top)
+    return draw_strip(spec.width, bottom - top, spec.lines[row], spec.size, spec.margin, spec.baseline(row) - top,
+                      tones)  # fmt: skip
 
 
-def draw_strip(width: int, height: int, line: str, size: int, x: int, baseline: int) -> Image.Image:
-    """One line on its own ``width`` x ``height`` strip: a pure function of exactly these arguments."""
-    strip = Image.new("L", (width, height), 0)
-    _draw_line(strip, line, size, x, baseline)
+def draw_strip(
+    width: int, height: int, line: str, size: int, x: int, baseline: int, tones: Tones = COVERAGE
+) -> Image.Image:
+    """One line on its own ``width`` x ``height`` strip: a pure function of exactly these arguments.
+
+    Drawn straight in the caller's tones (say, palette indices): no per-pixel mapping afterwards."""
+    strip = Image.new("L", (width, height), tones[0])
+    _draw_line(strip, line, size, x, baseline, tones[1])
     return strip

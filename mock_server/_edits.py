@@ -56,7 +56,8 @@ def make_edit_base(images: Sequence[Image.Image], size: tuple[int, int]) -> tupl
     palette = bytes(quantised.getpalette() or [])[: 3 * COLORS]
     palette += bytes(3 * COLORS - len(palette))
     indices = Image.frombytes("L", size, quantised.tobytes())
-    return make_base(indices, _caption.band_height(*size)), palette
+    # Level 1: an edit base is made for each new source, and its first answer should not wait on zlib.
+    return make_base(indices, _caption.band_height(*size), level=1), palette
 
 
 def tint(palette: bytes, lut: Sequence[int]) -> bytes:

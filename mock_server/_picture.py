@@ -24,7 +24,8 @@ COLORS = 240  #: palette entries of the picture; the 16 after them are the capti
 _BAND_BG, _BAND_INK = (14, 14, 18), (255, 255, 255)
 RAMP16 = bytes(min(255, round(a + (b - a) * k / 15)) for k in range(16)
                for a, b in zip(_BAND_BG, _BAND_INK, strict=True))  # fmt: skip
-_BAND_LUT = [COLORS + (v * 15 + 127) // 255 for v in range(256)]
+#: The caption is drawn in palette indices: background COLORS, ink COLORS + 15, the ramp between.
+_TONES: _caption.Tones = (COLORS, COLORS + 15)
 _PALETTE_BYTES = 3 * (COLORS + 16)
 
 
@@ -42,11 +43,13 @@ class Base:
         return self.indices.width * self.indices.height + len(self.prefix.zprefix) + len(self.known_base64[1])
 
 
-def make_base(indices: Image.Image, band_height: int) -> Base:
-    """A base for an "L" picture of palette indices whose bottom ``band_height`` rows the caption covers."""
+def make_base(indices: Image.Image, band_height: int, *, level: int) -> Base:
+    """A base for an "L" picture of palette indices whose bottom ``band_height`` rows the caption covers.
+
+    ``level`` is zlib's: a base made once and sent many times is worth compressing harder."""
     width, height = indices.size
     rows = indices.crop((0, 0, width, height - band_height))
-    prefix = _png.make_prefix(width, height, _png.sub_filtered_rows(rows), level=1)
+    prefix = _png.make_prefix(width, height, _png.sub_filtered_rows(rows), level=level)
     start = _png.prefix_offset(_PALETTE_BYTES)
     skip = -start % 3  # the first byte of the prefix at an offset that is a multiple of 3
     usable = (len(prefix.zprefix) - skip) // 3 * 3
@@ -83,14 +86,14 @@ def base64_of(image: RenderedImage) -> bytes:
 
 @lru_cache(maxsize=64)
 def _still_rows(width: int, height: int, line: str, size: int, margin: int, baseline: int) -> _png.Deflated:
-    strip = _caption.draw_strip(width, height, line, size, margin, baseline)
-    return _png.deflate(_png.plain_rows(strip.point(_BAND_LUT)), final=True)
+    strip = _caption.draw_strip(width, height, line, size, margin, baseline, _TONES)
+    return _png.deflate(_png.plain_rows(strip), final=True)
 
 
 def _band_parts(layout: _caption.Layout) -> list[_png.Deflated]:
     parts = []
     for row in range(len(layout.lines) - 1):
-        strip = _caption.render_line(layout, row).point(_BAND_LUT)
+        strip = _caption.render_line(layout, row, _TONES)
         parts.append(_png.deflate(_png.plain_rows(strip), final=False))
     top, bottom = layout.bounds(len(layout.lines) - 1)
     last = layout.lines[-1]
@@ -100,10 +103,10 @@ def _band_parts(layout: _caption.Layout) -> list[_png.Deflated]:
 
 
 def _band(layout: _caption.Layout) -> Image.Image:
-    band = Image.new("L", (layout.width, layout.band_height), 0)
+    band = Image.new("L", (layout.width, layout.band_height), COLORS)
     for row in range(len(layout.lines)):
-        band.paste(_caption.render_line(layout, row), (0, layout.bounds(row)[0]))
-    return band.point(_BAND_LUT)
+        band.paste(_caption.render_line(layout, row, _TONES), (0, layout.bounds(row)[0]))
+    return band
 
 
 def encode(base: Base, colors: bytes, layout: _caption.Layout | None, output_format: OutputFormat) -> EncodedImage:
