@@ -15,6 +15,7 @@ import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from isal import isal_zlib
 from PIL import Image, ImageChops
 
 SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -93,11 +94,15 @@ class Deflated:
     length: int  #: number of uncompressed bytes
 
 
-def deflate(raw: bytes, *, final: bool, level: int = 1) -> Deflated:
-    """Deflate ``raw`` as raw blocks; not ``final`` ends at a full-flush point so that more may follow."""
-    compressor = zlib.compressobj(level, zlib.DEFLATED, -15)
-    data = compressor.compress(raw) + compressor.flush(zlib.Z_FINISH if final else zlib.Z_FULL_FLUSH)
-    return Deflated(data, zlib.adler32(raw), len(raw))
+def deflate(raw: bytes, *, final: bool) -> Deflated:
+    """Deflate ``raw`` as raw blocks; not ``final`` ends at a full-flush point so that more may follow.
+
+    ISA-L, not zlib: this runs on every request, and ISA-L's level 1 takes a fifth of zlib's level 1
+    time for smaller output (a caption strip: 30 µs and 3.9 KB against 150 µs and 4.3 KB)."""
+    compressor = isal_zlib.compressobj(1, isal_zlib.DEFLATED, -15)
+    flush = isal_zlib.Z_FINISH if final else isal_zlib.Z_FULL_FLUSH
+    data = compressor.compress(raw) + compressor.flush(flush)
+    return Deflated(data, isal_zlib.adler32(raw), len(raw))
 
 
 def prefix_offset(palette_len: int) -> int:
