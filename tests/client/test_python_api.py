@@ -51,6 +51,14 @@ def test_an_s3_endpoint_comes_with_the_server() -> None:
         assert stored["ContentType"] == "image/png"
 
 
+def test_the_s3_bucket_exists_when_start_returns() -> None:
+    with MockServer(s3=True, bucket="own-bucket-for-this-test") as mock:
+        s3 = boto3.client("s3", endpoint_url=mock.s3_endpoint_url, region_name="us-east-1",
+                          aws_access_key_id="testing", aws_secret_access_key="testing")
+        s3.put_object(Bucket="own-bucket-for-this-test", Key="mine.txt", Body=b"mine")
+        assert s3.get_object(Bucket="own-bucket-for-this-test", Key="mine.txt")["Body"].read() == b"mine"
+
+
 def test_the_sync_transport_needs_no_socket() -> None:
     mock = transport(Settings(access_log=False, api_keys=("k",)))
     assert isinstance(mock, MockTransport)

@@ -19,7 +19,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from mock_server import errors
-from mock_server.embedded_s3 import EmbeddedS3
+from mock_server.embedded_s3 import EmbeddedS3, create_bucket
 from mock_server.s3path import S3Location
 from mock_server.storage import S3Config, S3Storage
 
@@ -350,6 +350,40 @@ def test_embedded_s3_creates_its_bucket_and_shares_state_within_the_process(moto
     assert not second.running
     with pytest.raises(RuntimeError, match="not running"):
         _ = second.endpoint_url
+
+
+def test_embedded_s3_bucket_takes_boto3_reads_and_writes_as_soon_as_start_returns() -> None:
+    with EmbeddedS3(bucket=unique_bucket("ready")) as server:
+        client = S3Storage(server.config()).client()
+        assert server.bucket in [found["Name"] for found in client.list_buckets()["Buckets"]]
+        assert client.get_bucket_location(Bucket=server.bucket).get("LocationConstraint") is None  # us-east-1
+        client.put_object(Bucket=server.bucket, Key="a/b.txt", Body=b"hello")
+        assert client.get_object(Bucket=server.bucket, Key="a/b.txt")["Body"].read() == b"hello"
+
+
+def test_embedded_s3_creates_its_bucket_in_its_region() -> None:
+    with EmbeddedS3(bucket=unique_bucket("eu"), region="eu-west-1") as server:
+        client = S3Storage(server.config()).client()
+        assert client.get_bucket_location(Bucket=server.bucket)["LocationConstraint"] == "eu-west-1"
+
+
+def test_embedded_s3_keeps_a_bucket_that_already_exists(moto_s3: EmbeddedS3) -> None:
+    storage = S3Storage(moto_s3.config())
+    storage.put(S3Location(moto_s3.bucket, "kept.txt"), b"kept", "text/plain")
+    with EmbeddedS3(bucket=moto_s3.bucket) as second:  # moto's buckets are process-wide: it exists
+        assert keys_in(S3Storage(second.config()), moto_s3.bucket) == ["kept.txt"]
+    assert "kept.txt" in keys_in(storage, moto_s3.bucket)
+
+
+def test_create_bucket_reports_what_s3_refused(moto_s3: EmbeddedS3) -> None:
+    with pytest.raises(errors.StorageError, match="InvalidBucketName"):
+        create_bucket(moto_s3.config(), "x" * 64, timeout=5)  # EmbeddedS3 itself refuses such a name earlier
+
+
+def test_create_bucket_on_a_dead_endpoint_is_storage_error() -> None:
+    dead = S3Config(endpoint_url=f"http://127.0.0.1:{free_port()}")
+    with pytest.raises(errors.StorageError, match="did not answer"):
+        create_bucket(dead, "some-bucket", timeout=5)
 
 
 def test_embedded_s3_rejects_an_invalid_default_bucket() -> None:
