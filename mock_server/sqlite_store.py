@@ -5,6 +5,12 @@ queue (a one-shot fault fires once, not once per worker), one rate-limit count a
 library. A file in a directory the CLI creates gives that with the standard library alone, with
 transactions for the atomic updates and no server to run. WAL mode lets readers go on while one
 worker writes; every statement is small, so a write waits at most a few milliseconds for another.
+
+Logs and documents live in two files. Documents (faults, rate limit, model library) are read on
+every request but change rarely, and ``PRAGMA data_version`` tells a connection whether another
+one has committed to *its* file since it last looked: so each worker keeps the documents it read
+and pays one pragma per request instead of a query per document. With the journal in the same
+file, every request of every worker would look like a change.
 """
 
 from __future__ import annotations
@@ -15,14 +21,14 @@ from pathlib import Path
 
 from .store import T, Updater
 
-_SCHEMA = """
+_LOGS_SCHEMA = """
 CREATE TABLE IF NOT EXISTS logs (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, log TEXT NOT NULL, key TEXT NOT NULL, text TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS logs_by_log ON logs (log, seq);
 CREATE INDEX IF NOT EXISTS logs_by_key ON logs (log, key);
-CREATE TABLE IF NOT EXISTS docs (name TEXT PRIMARY KEY, text TEXT NOT NULL);
 """
+_DOCS_SCHEMA = "CREATE TABLE IF NOT EXISTS docs (name TEXT PRIMARY KEY, text TEXT NOT NULL);"
 _BUSY_TIMEOUT_SECONDS = 10.0
 #: A log is trimmed to its limit on every TRIM_EVERY-th append (of each process): trimming scans
 #: ``limit`` index entries, too much to pay on every request. Readers pass the limit, so they never
@@ -37,20 +43,16 @@ class SqliteStore:
         self.path = path
         self._lock = threading.Lock()
         self._appends: dict[str, int] = {}
-        # isolation_level=None: we issue BEGIN IMMEDIATE ourselves, so a read-modify-write takes the
-        # write lock before it reads and two workers can never both act on the same old value.
-        self._db = sqlite3.connect(
-            path, timeout=_BUSY_TIMEOUT_SECONDS, isolation_level=None, check_same_thread=False
-        )
-        with self._lock:
-            self._db.execute("PRAGMA journal_mode=WAL")
-            # The state lives as long as the server (a temporary directory): surviving a power cut
-            # is worth nothing, and not syncing makes each small write transaction several times cheaper.
-            self._db.execute("PRAGMA synchronous=OFF")
-            self._db.executescript(_SCHEMA)
+        self._db = _connect(path, _LOGS_SCHEMA)
+        self._docs = _connect(docs_path(path), _DOCS_SCHEMA)
+        #: Documents as last read or written here, valid while the docs file's data_version is this.
+        self._cached: dict[str, str | None] = {}
+        self._version: int | None = None
 
     def append(self, log: str, key: str, text: str, limit: int) -> int:
-        with self._lock, self._transaction():
+        # One autocommit INSERT is atomic by itself, and the trim need not be atomic with it
+        # (readers pass the limit): no BEGIN/COMMIT round trips, a shorter hold on the write lock.
+        with self._lock:
             cursor = self._db.execute("INSERT INTO logs (log, key, text) VALUES (?, ?, ?)", (log, key, text))
             seq = int(cursor.lastrowid or 0)
             # Counted per log and process (sequence numbers are shared by all logs, so they will not do).
@@ -84,30 +86,58 @@ class SqliteStore:
 
     def read(self, doc: str) -> str | None:
         with self._lock:
-            row = self._db.execute("SELECT text FROM docs WHERE name = ?", (doc,)).fetchone()
-        return None if row is None else str(row[0])
+            version = int(self._docs.execute("PRAGMA data_version").fetchone()[0])
+            if version != self._version:  # another worker committed a document: forget them all
+                self._cached.clear()
+                self._version = version
+            if doc not in self._cached:
+                self._cached[doc] = self._select(doc)
+            return self._cached[doc]
 
     def update(self, doc: str, updater: Updater[T]) -> T:
-        with self._lock, self._transaction():
-            row = self._db.execute("SELECT text FROM docs WHERE name = ?", (doc,)).fetchone()
-            new, result = updater(None if row is None else str(row[0]))
-            if new is None:
-                self._db.execute("DELETE FROM docs WHERE name = ?", (doc,))
-            else:
-                self._db.execute("INSERT OR REPLACE INTO docs (name, text) VALUES (?, ?)", (doc, new))
+        with self._lock:
+            with _Transaction(self._docs):
+                new, result = updater(self._select(doc))
+                if new is None:
+                    self._docs.execute("DELETE FROM docs WHERE name = ?", (doc,))
+                else:
+                    self._docs.execute("INSERT OR REPLACE INTO docs (name, text) VALUES (?, ?)", (doc, new))
+            # Committed. A connection's own commits leave its data_version alone, so this stays valid.
+            self._cached[doc] = new
             return result
 
     def reset(self) -> None:
-        with self._lock, self._transaction():
+        with self._lock:
             self._db.execute("DELETE FROM logs")
-            self._db.execute("DELETE FROM docs")
+            with _Transaction(self._docs):
+                self._docs.execute("DELETE FROM docs")
+            self._cached.clear()
 
     def close(self) -> None:
         with self._lock:
             self._db.close()
+            self._docs.close()
 
-    def _transaction(self) -> _Transaction:
-        return _Transaction(self._db)
+    def _select(self, doc: str) -> str | None:
+        row = self._docs.execute("SELECT text FROM docs WHERE name = ?", (doc,)).fetchone()
+        return None if row is None else str(row[0])
+
+
+def docs_path(path: Path) -> Path:
+    """The documents' file, beside the logs' file ``path``."""
+    return path.with_name(f"{path.stem}-docs{path.suffix}")
+
+
+def _connect(path: Path, schema: str) -> sqlite3.Connection:
+    # isolation_level=None: we issue BEGIN IMMEDIATE ourselves, so a read-modify-write takes the
+    # write lock before it reads and two workers can never both act on the same old value.
+    db = sqlite3.connect(path, timeout=_BUSY_TIMEOUT_SECONDS, isolation_level=None, check_same_thread=False)
+    db.execute("PRAGMA journal_mode=WAL")
+    # The state lives as long as the server (a temporary directory): surviving a power cut is
+    # worth nothing, and not syncing makes each small write transaction several times cheaper.
+    db.execute("PRAGMA synchronous=OFF")
+    db.executescript(schema)
+    return db
 
 
 class _Transaction:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -80,3 +81,36 @@ def test_sqlite_updates_from_several_processes_are_never_lost(tmp_path: Path) ->
     state_store = SqliteStore(path)
     assert json.loads(state_store.read("counter") or "0") == 300
     state_store.close()
+
+
+operations = st.lists(
+    st.tuples(st.sampled_from(["set", "delete", "read", "reset"]), st.integers(0, 1), st.sampled_from(["a", "b"]),
+              st.text(max_size=5)),
+    max_size=25,
+)  # fmt: skip
+
+
+def _setting(text: str) -> Callable[[str | None], tuple[str | None, None]]:
+    return lambda _: (text, None)
+
+
+@given(steps=operations)
+def test_every_worker_reads_the_documents_any_worker_wrote_last(tmp_path_factory: pytest.TempPathFactory,
+                                                                steps: list[tuple[str, int, str, str]]) -> None:
+    # Workers keep the documents they read until another worker commits one: never a stale read.
+    path = tmp_path_factory.mktemp("docs") / "state.sqlite3"
+    workers, model = [SqliteStore(path), SqliteStore(path)], dict[str, str]()
+    for action, index, doc, text in steps:
+        worker = workers[index]
+        if action == "set":
+            worker.update(doc, _setting(text))
+            model[doc] = text
+        elif action == "delete":
+            worker.update(doc, lambda _: (None, None))
+            model.pop(doc, None)
+        elif action == "reset":
+            worker.reset()
+            model.clear()
+        assert [w.read(doc) for w in workers] == [model.get(doc)] * 2
+    for worker in workers:
+        worker.close()
