@@ -23,31 +23,35 @@ from .errors import EigenMockError, NotFound, RateLimited
 from .fault_queue import AppliedFault, header_fault
 from .fault_responses import FaultyResponse
 from .forwarding import passthrough_response
+from .prepared import Prepared
 from .recording import draft_of
 from .replay import matching_key
 from .responses import error_response, generation_response
 from .runtime import Runtime, runtime_of
 from .spec import MediaKind
-from .summaries import summarize
 
 
 async def generate(request: Request) -> Response:
     runtime = runtime_of(request)
     check_bearer(request.headers.get("authorization"), runtime.settings.api_keys)
     check_rate_limit(request, runtime)
-    raw, problem = await _read(request, runtime)
-    facts = _facts(request, raw)
+    prepared, problem = await _read(request, runtime)
+    facts = _facts(request, prepared)
     header = request.headers.get(faults.FAULT_HEADER)
     applied = header_fault(faults.from_header(header)) if header is not None else runtime.faults.take(facts)
     if applied is None:
-        return await _answer(request, runtime, raw, problem)
-    return await _answer_with_fault(request, runtime, applied, raw, problem)
+        return await _answer(request, runtime, prepared, problem)
+    return await _answer_with_fault(request, runtime, applied, prepared, problem)
 
 
-async def read_request(request: Request, runtime: Runtime) -> RawRequest:
+async def prepare(request: Request, runtime: Runtime) -> Prepared:
+    """The body parsed and summarised, or as prepared before if the same JSON body came lately."""
     kind = parsing.media_kind(request.headers.get("content-type"))
     limit = runtime.settings.max_body_bytes
-    return await parse_body(request, kind, await parsing.read_body(request, limit), limit)
+    body = await parsing.read_body(request, limit)
+    if kind == "json":
+        return runtime.bodies.prepare(body, parsing.parse_json)
+    return Prepared.of(await parse_body(request, kind, body, limit))
 
 
 async def parse_body(request: Request, kind: MediaKind, body: bytes, limit: int) -> RawRequest:
@@ -71,24 +75,25 @@ def client_key(request: Request) -> str:
     return "addr:" + (request.client.host if request.client else "unknown")
 
 
-async def _read(request: Request, runtime: Runtime) -> tuple[RawRequest | None, EigenMockError | None]:
+async def _read(request: Request, runtime: Runtime) -> tuple[Prepared | None, EigenMockError | None]:
     try:
-        return await read_request(request, runtime), None
+        return await prepare(request, runtime), None
     except EigenMockError as exc:
         return None, exc
 
 
-def _facts(request: Request, raw: RawRequest | None) -> faults.RequestFacts:
+def _facts(request: Request, prepared: Prepared | None) -> faults.RequestFacts:
     headers = {name.lower(): value for name, value in request.headers.items()}
-    if raw is None:
+    if prepared is None:
         return faults.RequestFacts(headers=headers)
-    summary = summarize(raw)
+    summary = prepared.summary
     draft_of(request.scope).note_request(summary)
     return faults.RequestFacts(summary.model, summary.mode, headers)
 
 
 async def _answer_with_fault(
-    request: Request, runtime: Runtime, applied: AppliedFault, raw: RawRequest | None, problem: EigenMockError | None
+    request: Request, runtime: Runtime, applied: AppliedFault, prepared: Prepared | None,
+    problem: EigenMockError | None,
 ) -> Response:
     fault = applied.fault
     draft_of(request.scope).fault = applied.to_json()
@@ -101,7 +106,7 @@ async def _answer_with_fault(
         error = fault.exception()
         if error is not None:
             raise error
-        response = await _answer(request, runtime, raw, problem)
+        response = await _answer(request, runtime, prepared, problem)
     except EigenMockError as exc:
         if not shaped:
             raise
@@ -109,16 +114,18 @@ async def _answer_with_fault(
     return FaultyResponse(response, fault) if shaped else response
 
 
-async def _answer(request: Request, runtime: Runtime, raw: RawRequest | None, problem: EigenMockError | None
-                  ) -> Response:
-    if problem is not None or raw is None:
+async def _answer(
+    request: Request, runtime: Runtime, prepared: Prepared | None, problem: EigenMockError | None
+) -> Response:
+    if problem is not None or prepared is None:
         raise problem or NotFound("no request")
+    raw = prepared.raw
     if runtime.replayer is not None:
         replayed = await _replayed(request, runtime, raw)
         if replayed is not None:
             return replayed
-    params = runtime.validator.validate(raw)
-    plan = rules.plan(params, raw.uploads, runtime.catalog)
+    catalog = runtime.catalog
+    plan = prepared.plan(catalog, lambda: rules.plan(runtime.validator.validate(raw), raw.uploads, catalog))
     request_id = request_id_of(request.scope)
     if _renders_in_a_blink(plan):
         generation = runtime.generate(plan, request_id)

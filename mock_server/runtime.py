@@ -20,6 +20,7 @@ from .fault_queue import FaultQueue
 from .imaging import Renderer
 from .journal import Journal
 from .model_library import ModelLibrary, check_against_spec
+from .prepared import PreparedBodies
 from .ratelimit import RateLimit, RateLimiter
 from .replay import Replayer
 from .rng import SeedSource
@@ -55,6 +56,7 @@ class Runtime:
     thumbnails: ThumbnailCache
     thumbnailer: Thumbnailer
     checker: ResponseChecker
+    bodies: PreparedBodies
     replayer: Replayer | None = None
     #: Proxy mode only: where requests go, and the cassette exchanges are recorded into.
     forwarder: Forwarder | None = None
@@ -79,6 +81,7 @@ class Runtime:
             thumbnails=thumbnails,
             thumbnailer=Thumbnailer(thumbnails),
             checker=ResponseChecker(spec),
+            bodies=PreparedBodies(),
             replayer=None if settings.replay_dir is None else Replayer.load(settings.replay_dir, store),
             forwarder=_forwarder(settings),
             cassette=None if settings.record_dir is None else Cassette(settings.record_dir),
