@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from . import resources
 from .datatypes import Mode
 
 MODES: tuple[Mode, ...] = ("text-to-image", "image-editing")
@@ -66,7 +67,7 @@ class Catalog:
     @classmethod
     def load(cls, path: Path) -> Catalog:
         try:
-            document = yaml.safe_load(path.read_text(encoding="utf-8"))
+            document = resources.load_yaml(path.read_text(encoding="utf-8"))
         except (OSError, yaml.YAMLError) as exc:
             raise CatalogError(f"cannot read model library {path}: {exc}") from exc
         return cls.from_document(document)

@@ -9,6 +9,18 @@ from __future__ import annotations
 
 from importlib.resources import files
 from pathlib import Path
+from typing import Any
+
+import yaml
+
+#: libyaml's parser when PyYAML was built with it (its wheels are): the spec parses ten times faster,
+#: about 90 ms less per app, which a fixture pays at every start.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def load_yaml(text: str) -> Any:
+    """A YAML document, as ``yaml.safe_load`` would give it."""
+    return yaml.load(text, Loader=_LOADER)  # a safe loader either way
 
 
 def _root() -> Path:

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 import jsonschema_rs
-import yaml
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
@@ -39,7 +38,7 @@ class Spec:
     @classmethod
     def load(cls, path: Path | None = None) -> Spec:
         text = (path or resources.spec_path()).read_text(encoding="utf-8")
-        return cls(yaml.safe_load(text))
+        return cls(resources.load_yaml(text))
 
     @cached_property
     def registry(self) -> Registry[Any]:

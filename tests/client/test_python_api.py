@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import anyio
 import boto3
 import httpx
@@ -16,14 +14,12 @@ from tests.fixtures.client import T2I
 URL = "/api/v1/generate"
 
 
-def test_mock_server_starts_in_well_under_a_second_and_stops_cleanly() -> None:
-    started = time.perf_counter()
+def test_mock_server_answers_once_started_and_stops_cleanly() -> None:
+    # How fast it starts is the benchmark's business (docs/benchmarks.md), not a test's.
     with MockServer() as mock:
-        ready = time.perf_counter() - started
         url = mock.url
         assert httpx.get(f"{url}/_mock/health").status_code == 200
         assert url.startswith("http://127.0.0.1:") and mock.api_key == "eigen-mock-key"
-    assert ready < 0.8
     with pytest.raises(httpx.ConnectError):
         httpx.get(f"{url}/_mock/health", timeout=2)
 
