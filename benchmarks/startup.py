@@ -1,8 +1,11 @@
 """Fixture start-up: ``MockServer(s3=True)`` against a bare moto ``ThreadedMotoServer``.
 
 Each trial runs in a fresh interpreter (imports are not yet cached, as at the start of a test
-session) and reports two times: importing the module, and starting until both endpoints answer
-an HTTP request. The two kinds alternate, so drift hits both alike; medians are reported.
+session) and reports two times: importing the modules, and starting until both endpoints answer
+an HTTP request. Both trials import ``moto.server`` before the clock starts: the bare trial needs
+it to name ``ThreadedMotoServer``, and ``MockServer`` would otherwise import it inside ``start()``
+(lazily, so that a mock without S3 never pays for it), which would time an import on one side
+only. The two kinds alternate, so drift hits both alike; medians are reported.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ _MOCK = """
 import json, time, urllib.error, urllib.request
 t0 = time.perf_counter()
 from mock_server.testing import MockServer
+import moto.server  # what the bare trial imports before its clock (MockServer imports it in start())
 t1 = time.perf_counter()
 server = MockServer(s3=True).start()
 def answer(url):

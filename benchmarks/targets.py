@@ -91,8 +91,10 @@ def startup(mock: Startup | None, moto: Startup | None, limit: float = 2.0) -> V
     if mock is None or moto is None:
         return Verdict(target, "n/a", "not measured")
     share = mock.start_s / moto.start_s
+    total_mock, total_moto = mock.import_s + mock.start_s, moto.import_s + moto.start_s
     value = (f"{mock.start_s * 1000:.0f} ms vs {moto.start_s * 1000:.0f} ms (x{share:.2f}); imports "
-             f"{mock.import_s * 1000:.0f} ms vs {moto.import_s * 1000:.0f} ms")  # fmt: skip
+             f"{mock.import_s * 1000:.0f} ms vs {moto.import_s * 1000:.0f} ms; imports and start "
+             f"{total_mock * 1000:.0f} ms vs {total_moto * 1000:.0f} ms (x{total_mock / total_moto:.2f})")  # fmt: skip
     return Verdict(target, _status(share <= limit), value)
 
 
