@@ -6,6 +6,11 @@ library. A file in a directory the CLI creates gives that with the standard libr
 transactions for the atomic updates and no server to run. WAL mode lets readers go on while one
 worker writes; every statement is small, so a write waits at most a few milliseconds for another.
 
+Writers take turns through an ``flock`` on a lock file beside the database, so SQLite never finds
+the database busy: its busy handler would sleep 1, 2, 5… milliseconds and retry, stalling the
+worker's whole event loop for a write that takes tens of microseconds. A kernel lock wakes the
+waiter as soon as the other write is done.
+
 Logs and documents live in two files. Documents (faults, rate limit, model library) are read on
 every request but change rarely, and ``PRAGMA data_version`` tells a connection whether another
 one has committed to *its* file since it last looked: so each worker keeps the documents it read
@@ -15,9 +20,12 @@ file, every request of every worker would look like a change.
 
 from __future__ import annotations
 
+import fcntl
+import os
 import sqlite3
 import threading
 from pathlib import Path
+from types import TracebackType
 
 from .store import T, Updater
 
@@ -43,8 +51,10 @@ class SqliteStore:
         self.path = path
         self._lock = threading.Lock()
         self._appends: dict[str, int] = {}
-        self._db = _connect(path, _LOGS_SCHEMA)
-        self._docs = _connect(docs_path(path), _DOCS_SCHEMA)
+        self._turn = _WriterTurn(path.with_name(f"{path.stem}.lock"))
+        with self._turn:
+            self._db = _connect(path, _LOGS_SCHEMA)
+            self._docs = _connect(docs_path(path), _DOCS_SCHEMA)
         #: Documents as last read or written here, valid while the docs file's data_version is this.
         self._cached: dict[str, str | None] = {}
         self._version: int | None = None
@@ -52,7 +62,7 @@ class SqliteStore:
     def append(self, log: str, key: str, text: str, limit: int) -> int:
         # One autocommit INSERT is atomic by itself, and the trim need not be atomic with it
         # (readers pass the limit): no BEGIN/COMMIT round trips, a shorter hold on the write lock.
-        with self._lock:
+        with self._lock, self._turn:
             cursor = self._db.execute("INSERT INTO logs (log, key, text) VALUES (?, ?, ?)", (log, key, text))
             seq = int(cursor.lastrowid or 0)
             # Counted per log and process (sequence numbers are shared by all logs, so they will not do).
@@ -81,7 +91,7 @@ class SqliteStore:
         return None if row is None else str(row[0])
 
     def clear(self, log: str) -> None:
-        with self._lock:
+        with self._lock, self._turn:
             self._db.execute("DELETE FROM logs WHERE log = ?", (log,))
 
     def read(self, doc: str) -> str | None:
@@ -96,7 +106,7 @@ class SqliteStore:
 
     def update(self, doc: str, updater: Updater[T]) -> T:
         with self._lock:
-            with _Transaction(self._docs):
+            with self._turn, _Transaction(self._docs):
                 new, result = updater(self._select(doc))
                 if new is None:
                     self._docs.execute("DELETE FROM docs WHERE name = ?", (doc,))
@@ -107,7 +117,7 @@ class SqliteStore:
             return result
 
     def reset(self) -> None:
-        with self._lock:
+        with self._lock, self._turn:
             self._db.execute("DELETE FROM logs")
             with _Transaction(self._docs):
                 self._docs.execute("DELETE FROM docs")
@@ -117,6 +127,7 @@ class SqliteStore:
         with self._lock:
             self._db.close()
             self._docs.close()
+            self._turn.close()
 
     def _select(self, doc: str) -> str | None:
         row = self._docs.execute("SELECT text FROM docs WHERE name = ?", (doc,)).fetchone()
@@ -138,6 +149,25 @@ def _connect(path: Path, schema: str) -> sqlite3.Connection:
     db.execute("PRAGMA synchronous=OFF")
     db.executescript(schema)
     return db
+
+
+class _WriterTurn:
+    """An exclusive ``flock`` on ``path`` while inside ``with`` (one holder per process at a time:
+    callers hold the store's thread lock first)."""
+
+    def __init__(self, path: Path) -> None:
+        self._fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+
+    def __enter__(self) -> None:
+        fcntl.flock(self._fd, fcntl.LOCK_EX)
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        fcntl.flock(self._fd, fcntl.LOCK_UN)
+
+    def close(self) -> None:
+        os.close(self._fd)
 
 
 class _Transaction:
