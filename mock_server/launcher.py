@@ -4,7 +4,8 @@
 workers are separate processes, so the state a client can observe (journal, faults, rate-limit
 counters, model library, thumbnails, replay positions) must live outside them: unless a
 ``--state-dir`` is given, a fresh temporary directory holds one SQLite file for all of them, and
-is removed when the server stops. Workers rebuild their settings from the environment.
+is removed when the server stops. Workers rebuild their settings from the environment, and each
+listens on a socket of its own (``workers.py``).
 """
 
 from __future__ import annotations
@@ -41,14 +42,16 @@ def run(settings: Settings, launch: Launch) -> int:
     with embedded_s3(settings, launch.embedded_s3_bucket) as settings, shared_state(settings, launch) as settings:
         announce(settings, launch)
         if launch.workers > 1:
-            os.environ.update(settings.to_env())
-            uvicorn.run("mock_server.app:create_app_from_env", factory=True, workers=launch.workers, host=launch.host,
-                        port=launch.port, access_log=False, log_level=launch.log_level)
-        else:
-            from .app import create_app
+            from . import workers
 
-            uvicorn.run(create_app(settings), host=launch.host, port=launch.port, access_log=False,
-                        log_level=launch.log_level)
+            os.environ.update(settings.to_env())
+            config = uvicorn.Config("mock_server.app:create_app_from_env", factory=True, host=launch.host,
+                                    port=launch.port, access_log=False, log_level=launch.log_level)  # fmt: skip
+            return workers.serve(config, launch.workers)
+        from .app import create_app
+
+        uvicorn.run(create_app(settings), host=launch.host, port=launch.port, access_log=False,
+                    log_level=launch.log_level)
     return 0
 
 

@@ -3,7 +3,13 @@ model library, over a real socket, with each request on a fresh connection (so b
 
 from __future__ import annotations
 
+import json
+import os
+import signal
+import socket
+import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -76,3 +82,53 @@ def test_a_replaced_model_library_is_every_workers(url: str) -> None:
                 for _ in range(6)}
     assert statuses == {200}
     assert {len(fresh(url, "GET", "/_mock/models").json()["models"]) for _ in range(6)} == {1}
+
+
+def test_a_burst_of_connections_is_spread_over_the_workers(url: str) -> None:
+    # Opened all at once, as a client pool or a load generator opens them, then used in turn.
+    host, port = url.removeprefix("http://").split(":")
+    connections = [socket.create_connection((host, int(port)), timeout=30) for _ in range(16)]
+    try:
+        pids = [_health_pid(connection) for connection in connections]
+    finally:
+        for connection in connections:
+            connection.close()
+    assert len(set(pids)) == 2, pids  # one worker per connection; all 16 on one has odds of 1 in 32768
+
+
+def _health_pid(connection: socket.socket) -> int:
+    connection.sendall(b"GET /_mock/health HTTP/1.1\r\nHost: mock\r\nConnection: close\r\n\r\n")
+    answer = b""
+    while chunk := connection.recv(65536):
+        answer += chunk
+    pid: int = json.loads(answer.split(b"\r\n\r\n", 1)[1])["pid"]
+    return pid
+
+
+def test_a_port_in_use_is_refused_with_a_message(two_workers: str) -> None:
+    port = two_workers.rsplit(":", 1)[1]
+    done = subprocess.run([sys.executable, "-m", "mock_server", "serve", "--workers", "2", "--no-s3", "--port", port],
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert done.returncode == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in done.stderr + done.stdout
+
+
+def test_a_worker_that_dies_stops_the_server() -> None:
+    port = free_port()
+    command = [sys.executable, "-m", "mock_server", "serve", "--workers", "2", "--no-s3", "--port", str(port),
+               "--log-level", "warning"]
+    with server_process(command, port=port) as base:
+        pid = fresh(base, "GET", "/_mock/health").json()["pid"]
+        os.kill(pid, signal.SIGKILL)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and _answers(base):
+            time.sleep(0.1)
+        assert not _answers(base)
+
+
+def _answers(base: str) -> bool:
+    try:  # a connection queued on the dead worker's socket would wait, never fail: hence the timeout
+        httpx.get(f"{base}/_mock/health", timeout=2)
+    except httpx.TransportError:
+        return False
+    return True
