@@ -3,17 +3,21 @@
 It reads the request body (every server must receive the upload) and answers with the exact
 status, headers and bytes that the mock gave for the scenario's probe request, precomputed at
 start-up: the most any Python server on this stack could do for that request. Run it as
-``uvicorn --factory benchmarks.ceiling:create_app`` with ``EIGEN_BENCH_RESPONSE`` naming the
-JSON file that ``save_response`` wrote.
+``python -m benchmarks.ceiling --port P --workers N`` with ``EIGEN_BENCH_RESPONSE`` naming the
+JSON file that ``save_response`` wrote. Several workers are started the way the mock starts them
+(``mock_server.workers``: a listening socket each), so both spread connections alike.
 """
 
 from __future__ import annotations
 
+import argparse
 import base64
 import json
 import os
+import sys
 from pathlib import Path
 
+import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -41,3 +45,24 @@ def create_app() -> Starlette:
         return Response(body, status_code=status, headers=headers, media_type=media_type)
 
     return Starlette(routes=[Route("/api/v1/generate", replay, methods=["POST"])])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.ceiling", description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--log-level", default="warning")
+    args = parser.parse_args(argv)
+    config = uvicorn.Config("benchmarks.ceiling:create_app", factory=True, host=args.host, port=args.port,
+                            access_log=False, log_level=args.log_level)  # fmt: skip
+    if args.workers > 1:
+        from mock_server import workers
+
+        return workers.serve(config, args.workers)
+    uvicorn.Server(config).run()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -133,9 +133,8 @@ def start_mock(workers: int, logdir: Path, timeout: float = 60.0) -> Server:
 
 def start_ceiling(workers: int, response: Path, logdir: Path, timeout: float = 60.0) -> Server:
     port = free_port()
-    command = [sys.executable, "-m", "uvicorn", "--factory", "benchmarks.ceiling:create_app", "--app-dir",
-               str(ROOT), "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
-               "--log-level", "warning", "--no-access-log"]  # fmt: skip
+    command = [sys.executable, "-m", "benchmarks.ceiling", "--host", "127.0.0.1", "--port", str(port),
+               "--workers", str(workers), "--log-level", "warning"]  # fmt: skip
     server = _spawn("ceiling", workers, port, command, logdir, _environment({RESPONSE_ENV: str(response)}))
     return _ready(server, timeout)
 
