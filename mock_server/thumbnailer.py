@@ -3,7 +3,7 @@
 A request only hands its image over (a reference: no work, no wait). A daemon thread makes the
 thumbnails, newest first, for at most ``pending`` waiting images (older ones are dropped: they
 would have scrolled off the gallery anyway) and rests between them so that it is busy at most
-``duty`` of the time (2%: at 10%, a load test lost a tenth of its throughput to thumbnails and
+``duty`` of the time (0.5%: at 10%, a load test lost a tenth of its throughput to thumbnails and
 the thread's turns with the GIL stretched its p99), so a load test pays little for a page nobody
 is looking at. ``drain()`` makes the waiting ones at once; the gallery calls it when someone is
 looking. The thread ends when it has been idle a while and the next image starts it again, so
@@ -28,7 +28,7 @@ class Thumbnailer:
     IDLE_SECONDS = 5.0
 
     def __init__(self, cache: ThumbnailCache, *, pending: int = 32, pending_bytes: int = 32 * MIB,
-                 duty: float = 0.02) -> None:
+                 duty: float = 0.005) -> None:
         self.cache = cache
         self._pending, self._pending_bytes, self._duty = pending, pending_bytes, duty
         self._waiting: deque[tuple[str, bytes]] = deque()
