@@ -73,9 +73,19 @@ def _glyph(ch: str, px: int) -> _Glyph:
     return _Glyph(mask, left, top, advance)
 
 
-@lru_cache(maxsize=1024)
 def _width(line: str, px: int) -> float:
-    return sum(_glyph(ch, px).advance for ch in line)
+    head, space, last = line.rpartition(" ")
+    return _head_width(head + space, px) + _glyphs_width(last, px)
+
+
+@lru_cache(maxsize=1024)
+def _head_width(text: str, px: int) -> float:
+    """Everything before a line's last word is measured once (see ``draw_strip``)."""
+    return _glyphs_width(text, px)
+
+
+def _glyphs_width(text: str, px: int) -> float:
+    return sum(_glyph(ch, px).advance for ch in text)
 
 
 def _truncate(line: str, px: int, avail: int) -> str:
@@ -192,7 +202,26 @@ def draw_strip(
 ) -> Image.Image:
     """One line on its own ``width`` x ``height`` strip: a pure function of exactly these arguments.
 
-    Drawn straight in the caller's tones (say, palette indices): no per-pixel mapping afterwards."""
-    strip = Image.new("L", (width, height), tones[0])
-    _draw_line(strip, line, size, x, baseline, tones[1])
+    Drawn straight in the caller's tones (say, palette indices): no per-pixel mapping afterwards.
+    Everything before the line's last word is drawn once and copied: callers put what changes from
+    request to request (the seed) last, so a new seed costs a copy and a few glyphs."""
+    head, space, last = line.rpartition(" ")
+    strip = _head_strip(width, height, head + space, size, x, baseline, tones).copy()
+    _draw_glyphs(strip, last, size, x + _head_width(head + space, size), baseline, tones[1])
     return strip
+
+
+@lru_cache(maxsize=32)
+def _head_strip(width: int, height: int, head: str, size: int, x: int, baseline: int, tones: Tones) -> Image.Image:
+    strip = Image.new("L", (width, height), tones[0])
+    _draw_line(strip, head, size, x, baseline, tones[1])
+    return strip
+
+
+def _draw_glyphs(band: Image.Image, text: str, px: int, x: float, baseline: int, ink: int) -> None:
+    """``text`` glyph by glyph: a word drawn once (a seed) is not worth composing and caching."""
+    for ch in text:
+        glyph = _glyph(ch, px)
+        if glyph.mask is not None:
+            band.paste(ink, (round(x) + glyph.left, baseline + glyph.top), glyph.mask)
+        x += glyph.advance

@@ -38,7 +38,7 @@ from ._picture import COLORS, Base, EncodedImage, base64_of, encode, make_base
 from .datatypes import RenderedImage, RenderSpec
 from .errors import InvalidImage
 
-_VERSION = "eigen-mock-imaging/4"  # part of every digest: bump it when the pictures change
+_VERSION = "eigen-mock-imaging/5"  # part of every digest: bump it when the pictures change
 _MASTER = 2048  # side of the pattern plane; a canvas shows its centre
 _GRID = 129  # the pattern is sampled on a _GRID-square grid and enlarged smoothly
 _COLORS = COLORS
@@ -207,9 +207,11 @@ def _t2i_base(variant: int, width: int, height: int) -> Base:
 
 
 def _caption_lines(spec: RenderSpec, width: int, height: int) -> tuple[str, str]:
-    head = f"{_caption.printable(spec.model[:60])}  ·  seed {spec.seed}  ·  {width}x{height}"
+    edit = ""
     if spec.mode == "image-editing":
-        head += f"  ·  edit of {len(spec.sources)}" if len(spec.sources) > 1 else "  ·  edit"
+        edit = f"  ·  edit of {len(spec.sources)}" if len(spec.sources) > 1 else "  ·  edit"
+    # The seed last: the caption draws everything before a line's last word once (``_caption.draw_strip``).
+    head = f"{_caption.printable(spec.model[:60])}  ·  {width}x{height}{edit}  ·  seed {spec.seed}"
     prompt = _caption.printable(spec.prompt[:40]).strip() + ("…" if len(spec.prompt) > 40 else "")
     return head, f"“{prompt}”"
 
