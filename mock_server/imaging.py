@@ -2,7 +2,7 @@
 
 The image is a pure function of the ``RenderSpec``: every choice (pattern, colours, tint) comes
 from a SHA-256 of a canonical encoding of the spec, never from ``hash()``, time or a global RNG.
-A caption band at the bottom shows the model, the seed, the size and the start of the prompt.
+A caption band at the bottom shows the model, the size, the seed and the start of the prompt.
 
 Every output is an 8-bit palette picture with the same shape: a ``_Base`` (palette indices whose
 rows above the caption are deflated once, see ``_png``) that many requests share, a palette of
