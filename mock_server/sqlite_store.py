@@ -11,16 +11,17 @@ the database busy: its busy handler would sleep 1, 2, 5… milliseconds and retr
 worker's whole event loop for a write that takes tens of microseconds. A kernel lock wakes the
 waiter as soon as the other write is done.
 
-Logs and documents live in two files. Documents (faults, rate limit, model library) are read on
-every request but change rarely, and ``PRAGMA data_version`` tells a connection whether another
-one has committed to *its* file since it last looked: so each worker keeps the documents it read
-and pays one pragma per request instead of a query per document. With the journal in the same
-file, every request of every worker would look like a change.
+Documents (faults, rate limit, model library) are read several times per request but change
+rarely, so each worker keeps the documents it read until the documents' version changes: a
+counter in a file that every worker maps into memory, bumped by each writer after it commits
+(still holding the writers' turn). Checking it is a memory read, where a query, or even
+``PRAGMA data_version``, costs several microseconds of SQLite per document.
 """
 
 from __future__ import annotations
 
 import fcntl
+import mmap
 import os
 import sqlite3
 import threading
@@ -55,7 +56,8 @@ class SqliteStore:
         with self._turn:
             self._db = _connect(path, _LOGS_SCHEMA)
             self._docs = _connect(docs_path(path), _DOCS_SCHEMA)
-        #: Documents as last read or written here, valid while the docs file's data_version is this.
+        self._docs_version = _SharedCounter(path.with_name(f"{path.stem}-docs.version"))
+        #: Documents as last read or written here, valid while the documents' version is this.
         self._cached: dict[str, str | None] = {}
         self._version: int | None = None
 
@@ -96,8 +98,8 @@ class SqliteStore:
 
     def read(self, doc: str) -> str | None:
         with self._lock:
-            version = int(self._docs.execute("PRAGMA data_version").fetchone()[0])
-            if version != self._version:  # another worker committed a document: forget them all
+            version = self._docs_version.value()
+            if version != self._version:  # a worker changed a document: forget them all
                 self._cached.clear()
                 self._version = version
             if doc not in self._cached:
@@ -106,13 +108,14 @@ class SqliteStore:
 
     def update(self, doc: str, updater: Updater[T]) -> T:
         with self._lock:
-            with self._turn, _Transaction(self._docs):
-                new, result = updater(self._select(doc))
-                if new is None:
-                    self._docs.execute("DELETE FROM docs WHERE name = ?", (doc,))
-                else:
-                    self._docs.execute("INSERT OR REPLACE INTO docs (name, text) VALUES (?, ?)", (doc, new))
-            # Committed. A connection's own commits leave its data_version alone, so this stays valid.
+            with self._turn:
+                with _Transaction(self._docs):
+                    new, result = updater(self._select(doc))
+                    if new is None:
+                        self._docs.execute("DELETE FROM docs WHERE name = ?", (doc,))
+                    else:
+                        self._docs.execute("INSERT OR REPLACE INTO docs (name, text) VALUES (?, ?)", (doc, new))
+                self._changed_documents()
             self._cached[doc] = new
             return result
 
@@ -121,13 +124,23 @@ class SqliteStore:
             self._db.execute("DELETE FROM logs")
             with _Transaction(self._docs):
                 self._docs.execute("DELETE FROM docs")
+            self._changed_documents()
             self._cached.clear()
+
+    def _changed_documents(self) -> None:
+        """After a commit, holding the writers' turn: bump the version, and drop what we kept if
+        another worker had changed documents since we last looked."""
+        before = self._docs_version.value()
+        if before != self._version:
+            self._cached.clear()
+        self._version = self._docs_version.bump()
 
     def close(self) -> None:
         with self._lock:
             self._db.close()
             self._docs.close()
             self._turn.close()
+            self._docs_version.close()
 
     def _select(self, doc: str) -> str | None:
         row = self._docs.execute("SELECT text FROM docs WHERE name = ?", (doc,)).fetchone()
@@ -149,6 +162,31 @@ def _connect(path: Path, schema: str) -> sqlite3.Connection:
     db.execute("PRAGMA synchronous=OFF")
     db.executescript(schema)
     return db
+
+
+class _SharedCounter:
+    """A 64-bit counter in a file that every process maps into memory (reading it makes no syscall).
+    Only holders of the writers' turn bump it."""
+
+    def __init__(self, path: Path) -> None:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            if os.fstat(fd).st_size < 8:
+                os.ftruncate(fd, 8)  # zero, as for every process that gets here first
+            self._map = mmap.mmap(fd, 8)
+        finally:
+            os.close(fd)  # the mapping keeps its own reference
+
+    def value(self) -> int:
+        return int.from_bytes(self._map[:8], "little")
+
+    def bump(self) -> int:
+        value = self.value() + 1
+        self._map[:8] = value.to_bytes(8, "little")
+        return value
+
+    def close(self) -> None:
+        self._map.close()
 
 
 class _WriterTurn:
