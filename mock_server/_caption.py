@@ -219,9 +219,10 @@ def _head_strip(width: int, height: int, head: str, size: int, x: int, baseline:
 
 
 def _draw_glyphs(band: Image.Image, text: str, px: int, x: float, baseline: int, ink: int) -> None:
-    """``text`` glyph by glyph: a word drawn once (a seed) is not worth composing and caching."""
-    for ch in text:
-        glyph = _glyph(ch, px)
-        if glyph.mask is not None:
-            band.paste(ink, (round(x) + glyph.left, baseline + glyph.top), glyph.mask)
-        x += glyph.advance
+    """``text`` two characters at a time: a word drawn once (a seed) is not worth composing and
+    caching whole, but its pairs ("42", "96"…) are few and recur, so it costs half the pastes."""
+    for start in range(0, len(text), 2):
+        drawn = _word(text[start : start + 2], px)
+        if drawn.mask is not None:
+            band.paste(ink, (round(x) + drawn.left, baseline + drawn.top), drawn.mask)
+        x += drawn.advance

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Awaitable, Callable
+from functools import lru_cache
 
 import anyio
 from anyio import to_thread
@@ -71,8 +72,13 @@ def client_key(request: Request) -> str:
     """Whose requests are counted together: one API key (by hash: never the key) or one client address."""
     header = request.headers.get("authorization")
     if header:
-        return "key:" + hashlib.sha256(header.strip().encode()).hexdigest()[:16]
+        return _key_digest(header)
     return "addr:" + (request.client.host if request.client else "unknown")
+
+
+@lru_cache(maxsize=64)
+def _key_digest(header: str) -> str:
+    return "key:" + hashlib.sha256(header.strip().encode()).hexdigest()[:16]
 
 
 async def _read(request: Request, runtime: Runtime) -> tuple[Prepared | None, EigenMockError | None]:
