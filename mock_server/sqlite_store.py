@@ -46,7 +46,7 @@ TRIM_EVERY = 32
 
 
 class SqliteStore:
-    """``StateStore`` in one SQLite file; open one per process, all on the same ``path``."""
+    """``StateStore`` in SQLite files at and beside ``path``; open one per process, all on the same ``path``."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
