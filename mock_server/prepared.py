@@ -68,7 +68,3 @@ class PreparedBodies:
                 while len(self._entries) > self.size:
                     self._entries.popitem(last=False)
         return prepared
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
