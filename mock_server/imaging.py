@@ -110,14 +110,22 @@ def output_size_for_edit(width: int, height: int, downsizing_mp: float | None) -
     return new_w, new_h
 
 
-def _spec_digest(spec: RenderSpec, source_hashes: Sequence[str], *, with_format: bool) -> bytes:
-    """SHA-256 of a canonical (JSON, ASCII) encoding of everything the image depends on."""
+def _spec_digest(spec: RenderSpec, source_hashes: Sequence[str]) -> bytes:
+    """SHA-256 of a canonical (JSON, ASCII) encoding of everything the picture depends on (the output
+    format aside: PNG and JPEG of one request show the same picture)."""
     mp = None if spec.downsizing_mp is None else repr(float(spec.downsizing_mp))
     fields = [
         _VERSION, spec.model, spec.mode, spec.prompt, spec.negative_prompt, spec.seed, spec.width, spec.height,
-        [list(knob) for knob in spec.knobs], list(source_hashes), mp, spec.output_format if with_format else None,
+        [list(knob) for knob in spec.knobs], list(source_hashes), mp, None,  # None: where the format was
     ]  # fmt: skip
     return hashlib.sha256(json.dumps(fields, ensure_ascii=True, separators=(",", ":")).encode()).digest()
+
+
+@lru_cache(maxsize=1024)
+def _text_to_image_digest(spec: RenderSpec) -> bytes:
+    """A spec with no sources is its own key (it hashes in a microsecond): a repeated request skips
+    the encoding and the SHA-256."""
+    return _spec_digest(spec, ())
 
 
 def _byte(value: float) -> int:
@@ -249,14 +257,17 @@ class Renderer:
         self._edits.check(data, limit, lambda raw: decode_source(raw, max_pixels=limit, param=param))
 
     def render(self, spec: RenderSpec) -> RenderedImage:
-        hashes = [self._edits.sha256(source) for source in spec.sources]
-        key = _spec_digest(spec, hashes, with_format=True)
+        if spec.sources:
+            digest = _spec_digest(spec, [self._edits.sha256(source) for source in spec.sources])
+        else:
+            digest = _text_to_image_digest(spec)
+        key = digest + spec.output_format.encode()
         with self._lock:
             cached = self._cache.get(key)
             if cached is not None:
                 self._cache.move_to_end(key)
                 return cached
-        result = self._render(spec, _spec_digest(spec, hashes, with_format=False))
+        result = self._render(spec, digest)
         self._remember(key, result)
         return result
 

@@ -6,9 +6,9 @@ reproducible runs; request ids are always unique (they must not repeat across wo
 
 from __future__ import annotations
 
+import os
 import random
 import threading
-import uuid
 
 MAX_SEED = 2**32 - 1
 
@@ -27,5 +27,26 @@ class SeedSource:
             self._random.seed(seed)
 
 
+class _IdSource:
+    """128 random bits per id from a generator seeded by the OS once per process.
+
+    ``uuid4`` asks the OS for every id (a ``getrandom`` call that also gives up the GIL, and a
+    background thread may keep it for a while); ids need to be unique, not secret. Seeded afresh
+    in a forked child, so two processes never share a sequence."""
+
+    def __init__(self) -> None:
+        self._pid = -1
+        self._random = random.Random()
+
+    def next_id(self) -> str:
+        if self._pid != os.getpid():
+            self._random.seed(os.urandom(32))
+            self._pid = os.getpid()
+        return f"gen_{self._random.getrandbits(128):032x}"
+
+
+_ids = _IdSource()
+
+
 def new_request_id() -> str:
-    return "gen_" + uuid.uuid4().hex
+    return _ids.next_id()

@@ -41,18 +41,29 @@ def test_base64_from_known_parts_equals_plain_base64(seed: int, width: int, heig
 
 
 class _Plan:
-    def __init__(self, response_field: str, s3: str | None) -> None:
-        self.model_id, self.mode, self.response_field, self.binary_response = "eigen-image", "text-to-image", \
+    def __init__(self, model_id: str, response_field: str, s3: str | None) -> None:
+        self.model_id, self.mode, self.response_field, self.binary_response = model_id, "text-to-image", \
             response_field, False  # fmt: skip
         self.s3_output = s3
 
 
-@pytest.mark.parametrize(("field", "s3", "extra"), [
-    ("turbo_image_base64", None, {}), ("image_base64", "s3://b/k.png", {"use_lightning": True}),
-])  # fmt: skip
-def test_json_body_is_the_json_of_to_json(field: str, s3: str | None, extra: dict[str, Any]) -> None:
+#: Extra fields are the model's own (``use_lightning``), never one of the fields every response has.
+extra_names = st.text().filter(lambda name: name not in {"request_id", "model", "mode", "seed", "width", "height",
+                                                         "output_format", "image_base64", "turbo_image_base64",
+                                                         "image_sha256", "s3_output_path", "created",
+                                                         "processing_time_seconds"})
+json_scalars = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text()
+
+
+@settings(max_examples=60, deadline=None)
+@given(model_id=st.text(), field=st.sampled_from(["image_base64", "turbo_image_base64"]),
+       s3=st.none() | st.text(), extra=st.dictionaries(extra_names, json_scalars | st.lists(json_scalars), max_size=3),
+       seed=st.integers(0, 2**32 - 1), seconds=st.floats(0, 1e6), created=st.integers(0, 2**40))
+def test_json_body_is_the_json_of_to_json(model_id: str, field: str, s3: str | None, extra: dict[str, Any],
+                                          seed: int, seconds: float, created: int) -> None:
     image = RENDERER.render(t2i(7))
-    generation = Generation("gen_" + "0" * 32, _Plan(field, s3), 7, image, 1.25, 1767225600, extra)  # type: ignore[arg-type]
+    plan = _Plan(model_id, field, s3)
+    generation = Generation("gen_" + "0" * 32, plan, seed, image, seconds, created, extra)  # type: ignore[arg-type]
     assert json_body(generation) == json.dumps(generation.to_json(), separators=(",", ":")).encode()
 
 
