@@ -34,7 +34,7 @@ def _server_options() -> argparse.ArgumentParser:
     common.add_argument("--no-control", action="store_true", help="disable the /_mock/ control plane")
     common.add_argument("--journal-size", type=int, help="requests kept in the journal (default 1000)")
     common.add_argument("--thumbnails", type=int, help="gallery thumbnails kept (default 48; 0 for none)")
-    common.add_argument("--state-dir", type=Path, help="share state between workers in a SQLite file here")
+    common.add_argument("--state-dir", type=Path, help="share state between workers in files here")
     common.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
     return common
 

@@ -3,8 +3,8 @@
 ``eigen-mock serve``, ``record`` and ``proxy`` all end here. With ``--workers N`` (N > 1) the
 workers are separate processes, so the state a client can observe (journal, faults, rate-limit
 counters, model library, thumbnails, replay positions) must live outside them: unless a
-``--state-dir`` is given, a fresh temporary directory holds one SQLite file for all of them, and
-is removed when the server stops. Workers rebuild their settings from the environment, and each
+``--state-dir`` is given, a fresh temporary directory holds their files (``sqlite_store.py``),
+and is removed when the server stops. Workers rebuild their settings from the environment, and each
 listens on a socket of its own (``workers.py``).
 """
 
@@ -72,13 +72,18 @@ def shared_state(settings: Settings, launch: Launch) -> Iterator[Settings]:
     if launch.workers <= 1 and settings.state_dir is None:
         yield settings
         return
-    created = None
-    if settings.state_dir is None:
+    created, state_dir = None, settings.state_dir
+    if state_dir is None:
         created = tempfile.mkdtemp(prefix="eigen-mock-state-")
-        settings = settings.replace(state_dir=Path(created))
-    from .runtime import open_store
+        state_dir = Path(created)
+        settings = settings.replace(state_dir=state_dir)
+    from .runtime import STATE_FILE
+    from .sqlite_store import SqliteStore
 
-    open_store(settings).close()  # create the schema once, before workers race to do it
+    state_dir.mkdir(parents=True, exist_ok=True)
+    store = SqliteStore(state_dir / STATE_FILE)  # the files made once, before the workers race to make them
+    store.drop_stopped_writers()  # logs an earlier server left in this directory
+    store.close()
     try:
         yield settings
     finally:

@@ -104,6 +104,13 @@ class SegmentLogs:
             self._counters.bump(_CLEARS)
             self._notice_clears()
 
+    def drop_stopped_writers(self) -> None:
+        """Delete the files of processes that no longer run: a server that stopped left them in its
+        state directory, and a new one would otherwise read them, and keep them, for ever."""
+        for path in self.prefix.parent.glob(f"{self.prefix.name}-log-*"):
+            if path.suffix in _SUFFIXES and not _running(int(path.stem.rpartition("-")[2].partition("_")[0])):
+                path.unlink(missing_ok=True)
+
     def close(self) -> None:
         with self._lock:
             for writer in self._writers.values():
@@ -144,6 +151,16 @@ class SegmentLogs:
                     if record.seq <= newest:
                         found[record.seq] = record
         return [found[seq] for seq in sorted(found)]
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)  # signal 0: nothing is sent, only the check is made
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
 
 
 def _name(log: str) -> str:

@@ -45,9 +45,10 @@ class Settings:
         access_log: write one log line per request.
         journal_size: requests kept in the journal (``GET /_mock/requests``); the oldest are dropped.
         thumbnails: thumbnails of recent images kept for the gallery (``/_mock/ui``); 0 for none.
-        state_dir: keep the shared state (journal, faults, rate-limit counters, model library) in a
-            SQLite file in this directory, so that several worker processes share it; ``None`` keeps
-            it in memory (one process).
+        state_dir: keep the shared state (journal, faults, rate-limit counters, model library) in
+            files in this directory, so that several worker processes share it; ``None`` keeps it in
+            memory (one process). Documents outlive the server there; the journal and thumbnails
+            of a server that stopped are dropped when the next one starts.
         rate_limit: requests allowed per key and window (429 with ``Retry-After`` beyond); ``None`` is off.
         rate_limit_window: the window of ``rate_limit``, in seconds.
         replay_dir: a cassette directory; recorded requests are answered as recorded.

@@ -60,6 +60,10 @@ class SqliteStore:
     def clear(self, log: str) -> None:
         self._logs.clear(log)
 
+    def drop_stopped_writers(self) -> None:
+        """Forget the logs of processes that have stopped (before a new server's workers start)."""
+        self._logs.drop_stopped_writers()
+
     def read(self, doc: str) -> str | None:
         with self._lock:
             version = self._docs_version.value()

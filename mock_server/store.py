@@ -3,7 +3,7 @@
 Two backends behind one small interface, ``StateStore``:
 
 * ``MemoryStore``: a lock and a few dicts, for one process (the default, and ``MockServer``);
-* ``SqliteStore`` (``sqlite_store.py``): SQLite files shared by every worker of
+* ``SqliteStore`` (``sqlite_store.py``): files shared by every worker of
   ``eigen-mock serve --workers N``, so all workers show one journal, one fault queue, one rate
   limit and one model library.
 

@@ -103,3 +103,13 @@ def test_two_handles_always_show_the_same_newest_records(tmp_path_factory: pytes
                     assert handle.find(name, key) == [text for _, _, k, text in kept if k == key][-1]
     for handle in handles:
         handle.close()
+
+
+def test_the_logs_of_stopped_processes_are_dropped_and_those_of_running_ones_kept(tmp_path: Path) -> None:
+    prefix = tmp_path / "state"
+    assert [writer.wait(timeout=60) for writer in _writers(prefix, 1, 5, 100)] == [0]
+    running = SegmentLogs(prefix)
+    running.append("journal", "mine", "still here", 100)
+    running.drop_stopped_writers()
+    assert [text for _, text in running.entries("journal")] == ["still here"]
+    running.close()
