@@ -99,7 +99,9 @@ def _truncate(line: str, px: int, avail: int) -> str:
 def _fit(lines: Sequence[str], px: int, avail: int) -> tuple[int, list[str]]:
     """The font size (``px``, or smaller down to ``MIN_FONT``) and the lines (truncated) that fit."""
     widest = max(_width(line, px) for line in lines)
-    size = px if widest <= avail else max(MIN_FONT, int(px * avail / widest))
+    if widest <= avail:
+        return px, list(lines)  # the common case: everything fits, nothing to measure again
+    size = max(MIN_FONT, int(px * avail / widest))
     return size, [_truncate(line, size, avail) for line in lines]
 
 

@@ -62,7 +62,7 @@ class EncodedImage(RenderedImage):
     """A rendered image that makes its base64 text once (a cached image is sent many times)."""
 
     known_base64: tuple[int, bytes] | None = field(default=None, repr=False, compare=False)
-    _base64: list[bytes] = field(default_factory=list, repr=False, compare=False)
+    _base64: list[tuple[bytes, ...]] = field(default_factory=list, repr=False, compare=False)
 
     def base64(self) -> str:
         return base64_of(self).decode("ascii")
@@ -70,17 +70,26 @@ class EncodedImage(RenderedImage):
 
 def base64_of(image: RenderedImage) -> bytes:
     """The base64 text of ``image.data``, reusing what is already known of it."""
+    return b"".join(base64_parts(image))
+
+
+def base64_parts(image: RenderedImage) -> tuple[bytes, ...]:
+    """The base64 text of ``image.data`` in pieces to be joined, made once per image.
+
+    For a PNG made from a ``Base`` the middle piece is the base's own text (shared by every image
+    of that base, never copied): a caller that splices the text into a larger body (``json_body``)
+    copies it once, into the body."""
     if not isinstance(image, EncodedImage):
-        return base64.b64encode(image.data)
+        return (base64.b64encode(image.data),)
     if not image._base64:
         data, known = image.data, image.known_base64
         if known is None:
-            text = base64.b64encode(data)
+            parts: tuple[bytes, ...] = (base64.b64encode(data),)
         else:
             start, middle = known
             end = start + len(middle) // 4 * 3
-            text = b"".join((base64.b64encode(data[:start]), middle, base64.b64encode(data[end:])))
-        image._base64.append(text)  # a race only makes the same text twice
+            parts = (base64.b64encode(data[:start]), middle, base64.b64encode(data[end:]))
+        image._base64.append(parts)  # a race only makes the same text twice
     return image._base64[0]
 
 

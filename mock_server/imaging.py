@@ -34,7 +34,7 @@ from PIL.WebPImagePlugin import WebPImageFile
 
 from . import _caption
 from ._edits import EditCache, tint
-from ._picture import COLORS, Base, EncodedImage, base64_of, encode, make_base
+from ._picture import COLORS, Base, EncodedImage, base64_of, base64_parts, encode, make_base
 from .datatypes import RenderedImage, RenderSpec
 from .errors import InvalidImage
 
@@ -307,4 +307,5 @@ def _cost(image: RenderedImage) -> int:
     return len(image.data) * 7 // 3
 
 
-__all__ = ["EncodedImage", "Renderer", "SourceImage", "base64_of", "decode_source", "output_size_for_edit"]
+__all__ = ["EncodedImage", "Renderer", "SourceImage", "base64_of", "base64_parts", "decode_source",
+           "output_size_for_edit"]

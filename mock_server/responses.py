@@ -11,7 +11,7 @@ from starlette.responses import Response
 
 from .backend import Generation
 from .errors import EigenMockError, render_error
-from .imaging import base64_of
+from .imaging import base64_parts
 
 
 def generation_response(generation: Generation) -> Response:
@@ -44,26 +44,29 @@ def json_body(generation: Generation) -> bytes:
     The base64 text is most of the body and appears twice (``image_base64`` and the model's own
     field); json.dumps would scan every character of it for escapes, which base64 never needs,
     and that scan cost more than rendering the image. So the small fields are encoded one by one
-    and the base64 bytes (made once per image, see ``base64_of``) are spliced in between.
+    and the pieces of the base64 text (made once per image, see ``base64_parts``) are spliced in
+    between: the body is made with one copy of each.
     """
     image, plan = generation.image, generation.plan
-    encoded = base64_of(image)
+    encoded = base64_parts(image)
     fields: list[tuple[str, Any]] = [
         ("request_id", generation.request_id), ("model", plan.model_id), ("mode", plan.mode),
         ("seed", generation.seed), ("width", image.width), ("height", image.height),
         ("output_format", image.output_format),
     ]  # fmt: skip
-    parts = [b",".join(_json(name) + b":" + _json(value) for name, value in fields)]
+    parts = [b"{", b",".join(_json(name) + b":" + _json(value) for name, value in fields)]
     for name in dict.fromkeys(("image_base64", plan.response_field)):  # one key when the field is image_base64
-        parts.append(_json(name) + b':"' + encoded + b'"')
+        parts += [b",", _json(name), b':"', *encoded, b'"']
     tail: dict[str, Any] = {"image_sha256": image.sha256}
     if plan.s3_output is not None:
         tail["s3_output_path"] = str(plan.s3_output)
     tail.update(generation.extra)
     tail["processing_time_seconds"] = generation.processing_time_seconds
     tail["created"] = generation.created
-    parts += [_json(name) + b":" + _json(value) for name, value in tail.items()]
-    return b"{" + b",".join(parts) + b"}"
+    for name, value in tail.items():
+        parts += [b",", _json(name), b":", _json(value)]
+    parts.append(b"}")
+    return b"".join(parts)
 
 
 def binary_response(generation: Generation) -> Response:
