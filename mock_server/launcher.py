@@ -74,7 +74,7 @@ def shared_state(settings: Settings, launch: Launch) -> Iterator[Settings]:
         return
     created, state_dir = None, settings.state_dir
     if state_dir is None:
-        created = tempfile.mkdtemp(prefix="eigen-mock-state-")
+        created = tempfile.mkdtemp(prefix="eigen-mock-state-", dir=_memory_directory())
         state_dir = Path(created)
         settings = settings.replace(state_dir=state_dir)
     from .runtime import STATE_FILE
@@ -89,6 +89,14 @@ def shared_state(settings: Settings, launch: Launch) -> Iterator[Settings]:
     finally:
         if created is not None:
             shutil.rmtree(created, ignore_errors=True)
+
+
+def _memory_directory() -> str | None:
+    """``/dev/shm`` where it is a writable directory (Linux: a tmpfs), else ``None`` (the default
+    temporary directory). State that lives as long as the server is worth nothing on disk, and a
+    disk file system may stall a worker writing to it."""
+    shm = Path("/dev/shm")
+    return str(shm) if shm.is_dir() and os.access(shm, os.W_OK | os.X_OK) else None
 
 
 def announce(settings: Settings, launch: Launch) -> None:

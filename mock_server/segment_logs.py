@@ -77,7 +77,7 @@ class SegmentLogs:
             seq = self._counters.value(_SEQ) + 1
             if limit > 0:
                 writer = self._writer(log, limit)
-                os.write(writer.fd, _HEAD.pack(seq, len(key_bytes), len(text_bytes)) + key_bytes + text_bytes)
+                _write_all(writer.fd, _HEAD.pack(seq, len(key_bytes), len(text_bytes)) + key_bytes + text_bytes)
                 writer.count += 1
             self._counters.set(seq, _SEQ)  # only now may readers return it
             return seq
@@ -108,7 +108,8 @@ class SegmentLogs:
         """Delete the files of processes that no longer run: a server that stopped left them in its
         state directory, and a new one would otherwise read them, and keep them, for ever."""
         for path in self.prefix.parent.glob(f"{self.prefix.name}-log-*"):
-            if path.suffix in _SUFFIXES and not _running(int(path.stem.rpartition("-")[2].partition("_")[0])):
+            pid = path.stem.rpartition("-")[2].partition("_")[0]
+            if path.suffix in _SUFFIXES and pid.isdigit() and not _running(int(pid)):
                 path.unlink(missing_ok=True)
 
     def close(self) -> None:
@@ -126,11 +127,15 @@ class SegmentLogs:
         writer = self._writers.get(log)
         if writer is None:
             current = self.prefix.with_name(f"{self.prefix.name}-log-{_name(log)}-{self._writer_id}.cur")
-            writer = self._writers[log] = _Writer(_open(current, truncate=True), current, 0)
+            writer = self._writers[log] = _Writer(_open(current), current, 0)
         if writer.count >= limit:
-            os.replace(writer.current, writer.current.with_suffix(".old"))
+            old = writer.current.with_suffix(".old")
+            # Unlink, then rename: on ext4 a rename over an existing file starts writing the renamed
+            # file's data out (auto_da_alloc), which can stall a request.
+            old.unlink(missing_ok=True)
+            os.rename(writer.current, old)
             os.close(writer.fd)
-            writer.fd, writer.count = _open(writer.current, truncate=True), 0
+            writer.fd, writer.count = _open(writer.current), 0
         return writer
 
     def _notice_clears(self) -> None:
@@ -175,8 +180,18 @@ def _decode(data: bytes) -> str:
     return data.decode("utf-8", "surrogatepass")
 
 
-def _open(path: Path, *, truncate: bool) -> int:
-    return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | (os.O_TRUNC if truncate else 0), 0o600)
+def _open(path: Path) -> int:
+    """A new, empty file of this handle's (a file of a process that ran before with the same id is
+    not ours)."""
+    return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND, 0o600)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    # A write to a regular file is all or nothing unless a signal or a full disk cuts it short;
+    # the rest then follows at once (the file is this handle's alone, in the writers' turn).
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
 
 
 def _read(path: Path) -> bytes:
