@@ -37,9 +37,13 @@ async def generate(request: Request) -> Response:
     check_bearer(request.headers.get("authorization"), runtime.settings.api_keys)
     check_rate_limit(request, runtime)
     prepared, problem = await _read(request, runtime)
-    facts = _facts(request, prepared)
+    if prepared is not None:
+        draft_of(request.scope).note_request(prepared.summary)
     header = request.headers.get(faults.FAULT_HEADER)
-    applied = header_fault(faults.from_header(header)) if header is not None else runtime.faults.take(facts)
+    if header is not None:
+        applied: AppliedFault | None = header_fault(faults.from_header(header))
+    else:  # the facts only when a fault is queued: most requests meet an empty queue
+        applied = runtime.faults.take(_facts(request, prepared)) if runtime.faults.entries() else None
     if applied is None:
         return await _answer(request, runtime, prepared, problem)
     return await _answer_with_fault(request, runtime, applied, prepared, problem)
@@ -63,6 +67,8 @@ async def parse_body(request: Request, kind: MediaKind, body: bytes, limit: int)
 
 def check_rate_limit(request: Request, runtime: Runtime) -> None:
     """Count the request against its key's window; ``429`` with ``Retry-After`` past the limit."""
+    if runtime.rate_limiter.config() is None:
+        return  # off (the default): no key to work out
     retry = runtime.rate_limiter.hit(client_key(request))
     if retry is not None:
         raise RateLimited(f"too many requests; retry after {retry} s", headers={"Retry-After": str(retry)})
@@ -92,9 +98,7 @@ def _facts(request: Request, prepared: Prepared | None) -> faults.RequestFacts:
     headers = {name.lower(): value for name, value in request.headers.items()}
     if prepared is None:
         return faults.RequestFacts(headers=headers)
-    summary = prepared.summary
-    draft_of(request.scope).note_request(summary)
-    return faults.RequestFacts(summary.model, summary.mode, headers)
+    return faults.RequestFacts(prepared.summary.model, prepared.summary.mode, headers)
 
 
 async def _answer_with_fault(
