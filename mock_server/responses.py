@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterable
 from json.encoder import encode_basestring_ascii
 from typing import Any
 
@@ -54,7 +55,7 @@ def json_body(generation: Generation) -> bytes:
         ("seed", generation.seed), ("width", image.width), ("height", image.height),
         ("output_format", image.output_format),
     ]  # fmt: skip
-    parts = [b"{", b",".join(_json(name) + b":" + _json(value) for name, value in fields)]
+    parts = [b"{", _members(fields)]
     for name in dict.fromkeys(("image_base64", plan.response_field)):  # one key when the field is image_base64
         parts += [b",", _json(name), b':"', *encoded, b'"']
     tail: dict[str, Any] = {"image_sha256": image.sha256}
@@ -63,10 +64,12 @@ def json_body(generation: Generation) -> bytes:
     tail.update(generation.extra)
     tail["processing_time_seconds"] = generation.processing_time_seconds
     tail["created"] = generation.created
-    for name, value in tail.items():
-        parts += [b",", _json(name), b":", _json(value)]
-    parts.append(b"}")
+    parts += [b",", _members(tail.items()), b"}"]
     return b"".join(parts)
+
+
+def _members(items: Iterable[tuple[str, Any]]) -> bytes:
+    return b",".join(_json(name) + b":" + _json(value) for name, value in items)
 
 
 def binary_response(generation: Generation) -> Response:
