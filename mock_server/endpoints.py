@@ -67,8 +67,6 @@ async def parse_body(request: Request, kind: MediaKind, body: bytes, limit: int)
 
 def check_rate_limit(request: Request, runtime: Runtime) -> None:
     """Count the request against its key's window; ``429`` with ``Retry-After`` past the limit."""
-    if runtime.rate_limiter.config() is None:
-        return  # off (the default): no key to work out
     retry = runtime.rate_limiter.hit(client_key(request))
     if retry is not None:
         raise RateLimited(f"too many requests; retry after {retry} s", headers={"Retry-After": str(retry)})

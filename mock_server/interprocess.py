@@ -3,7 +3,7 @@
 * ``WriterTurn``: an exclusive ``flock`` on a lock file, taken around every shared write. A kernel
   lock wakes the waiter as soon as the holder is done, where SQLite's busy handler would sleep
   1, 2, 5… milliseconds and retry, stalling a worker's whole event loop.
-* ``SharedCounter``: 64-bit counters in a file that every process maps into memory, so reading
+* ``SharedCounters``: 64-bit counters in a file that every process maps into memory, so reading
   one makes no system call. Only holders of the writers' turn change them.
 """
 

@@ -5,8 +5,8 @@ before its answer goes out. An INSERT cost about 45 µs here, and with it the wa
 worker's turn: with two workers at concurrency 32 the journal took a third of the server's time.
 Appending a record to a file is one ``write`` system call.
 
-Each process (each handle) writes only its own files, ``<prefix>-log-<log>-<pid>_<n>.cur`` and ``.old``, always in
-the writers' turn (``WriterTurn``), and numbers each record from a counter every process maps
+Each process (each handle) writes only its own files, ``<prefix>-log-<log>-<pid>_<n>.cur`` and
+``.old``, always in the writers' turn (``WriterTurn``), and numbers each record from a counter every process maps
 (``SharedCounters``), bumped only once the record is written. When ``.cur`` holds ``limit``
 records it becomes ``.old`` (replacing the one before), so each process keeps at least its newest
 ``limit`` records and at most ``2 * limit``, and all processes together at least the log's newest
