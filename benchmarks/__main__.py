@@ -12,8 +12,8 @@ from pathlib import Path
 from . import environment, growth, loadgen, matrix, prism, report, scenarios, soak, startup, targets
 from .servers import ROOT
 
-FULL = {"duration_s": 10.0, "warmup_s": 2.0, "soak_s": 300.0, "growth_n": 40, "startup_trials": 5}
-QUICK = {"duration_s": 2.0, "warmup_s": 0.5, "soak_s": 15.0, "growth_n": 6, "startup_trials": 1}
+FULL = {"duration_s": 4.0, "rounds": 3, "warmup_s": 2.0, "soak_s": 300.0, "growth_n": 40, "startup_trials": 5}
+QUICK = {"duration_s": 2.0, "rounds": 1, "warmup_s": 0.5, "soak_s": 15.0, "growth_n": 6, "startup_trials": 1}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -25,7 +25,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--only", nargs="+", metavar="SCENARIO", help="run only these scenarios")
     parser.add_argument("--no-prism", action="store_true", help="leave Prism out (no npm install)")
     parser.add_argument("--no-soak", action="store_true")
-    parser.add_argument("--duration", type=float, help="seconds per load run")
+    parser.add_argument("--duration", type=float, help="seconds per load run (a round)")
+    parser.add_argument("--rounds", type=int, help="load runs per server and concurrency, taking turns")
     parser.add_argument("--soak-seconds", type=float)
     return parser  # fmt: skip
 
@@ -51,6 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     knobs = dict(QUICK if args.quick else FULL)
     knobs["duration_s"] = args.duration or knobs["duration_s"]
+    knobs["rounds"] = args.rounds or knobs["rounds"]
     knobs["soak_s"] = args.soak_seconds or knobs["soak_s"]
     started = time.monotonic()
     doc, raw = _outputs(args)
@@ -61,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
         workdir, logdir = Path(scratch) / "bodies", Path(scratch) / "logs"
         workdir.mkdir()
         logdir.mkdir()
-        plan = matrix.Plan(duration_s=knobs["duration_s"], warmup_s=knobs["warmup_s"])
+        plan = matrix.Plan(duration_s=knobs["duration_s"], warmup_s=knobs["warmup_s"], rounds=int(knobs["rounds"]))
         ctx = matrix.Context(plan, workdir, logdir, wrk, prism_exe, prism_missing)
         results = report.Results(meta={}, scenarios=chosen)
         results.rows = matrix.run(chosen, ctx)
@@ -75,7 +77,8 @@ def main(argv: list[str] | None = None) -> int:
     results.verdicts = _verdicts(results, plan)
     results.meta = {
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "quick": args.quick,
-        "duration_s": plan.duration_s, "warmup_s": plan.warmup_s, "elapsed_s": time.monotonic() - started,
+        "duration_s": plan.duration_s, "rounds": plan.rounds, "warmup_s": plan.warmup_s,
+        "elapsed_s": time.monotonic() - started,
         "environment": environment.describe(ROOT, wrk),
     }  # fmt: skip
     report.write(results, doc, raw)

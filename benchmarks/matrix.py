@@ -1,14 +1,22 @@
 """The side-by-side runs: every scenario against the mock, the ceiling and Prism.
 
-For each scenario, in this order so that drift between the three stays small: the mock with 1
-worker (its answer to the probe request is captured for the ceiling), the ceiling with 1
-worker, the same two with 2 workers, then Prism. Each server is started fresh, probed once
-(a wrong answer is reported, not measured), warmed up, then driven at each concurrency.
+This machine's speed drifts by tens of percent over minutes, so servers that are compared are
+measured taking turns, not one after the other. For each scenario and worker count a *group* runs
+at once: the mock (its answer to the probe request is captured for the ceiling), the ceiling with
+the same workers and, with the largest worker count, Prism. Each is started fresh, probed once (a
+wrong answer is reported, not measured) and warmed up. Then, at each concurrency, every server
+gets ``rounds`` load runs, in an order that rotates from round to round, each after every server
+of the group has worked off its backlog. A row shows the round with the median rate (its latency
+and CPU figures are that round's) and the errors of all rounds; the rates of every round are kept
+in the raw results.
 """
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import itertools
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -28,8 +36,10 @@ IDLE_TIMEOUT_S = 60.0
 
 @dataclass(frozen=True, slots=True)
 class Plan:
+    #: Seconds of one load run (a round).
     duration_s: float
     warmup_s: float
+    rounds: int = 3
     concurrencies: tuple[int, ...] = (1, 32)
     workers: tuple[int, ...] = (1, 2)
 
@@ -44,6 +54,8 @@ class Row:
     peak_rss_mib: float | None = None
     server_cpu_ms_per_request: float | None = None
     note: str = ""
+    #: Requests per second of every round, in the order they ran.
+    round_rps: tuple[float, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -52,7 +64,7 @@ class Row:
             "peak_rss_mib": None if self.peak_rss_mib is None else round(self.peak_rss_mib, 1),
             "server_cpu_ms_per_request": None if self.server_cpu_ms_per_request is None
             else round(self.server_cpu_ms_per_request, 3),
-            "note": self.note,
+            "note": self.note, "round_rps": [round(rps, 1) for rps in self.round_rps],
         }  # fmt: skip
 
 
@@ -81,74 +93,142 @@ def probe(server: Server, scenario: Scenario) -> httpx.Response:
     return answer
 
 
-def _measure(server: Server, scenario: Scenario, ctx: Context) -> list[Row]:
-    plan = ctx.plan
-    # One connection per worker: enough to build each worker's caches, without queueing a backlog
-    # that a slow server would still be working off when the measured run starts.
-    loadgen.run(server.url, scenario.template(ctx.workdir, ctx.seed_start()), concurrency=server.workers,
-                duration_s=plan.warmup_s, workdir=ctx.workdir, wrk=ctx.wrk)  # fmt: skip
-    rows = []
-    for concurrency in plan.concurrencies:
-        idle = server.wait_idle(IDLE_TIMEOUT_S)
-        template = scenario.template(ctx.workdir, ctx.seed_start())
-        cpu_before = server.cpu_seconds()
-        result = loadgen.run(server.url, template, concurrency=concurrency, duration_s=plan.duration_s,
-                             workdir=ctx.workdir, wrk=ctx.wrk)  # fmt: skip
-        cpu = (server.cpu_seconds() - cpu_before) * 1000 / result.requests if result.requests else None
-        note = "" if idle else f"still busy {IDLE_TIMEOUT_S:g} s after the previous run"
-        rows.append(Row(scenario.name, server.kind, server.workers, concurrency, result, None, cpu, note))
-        ctx.progress(f"  {server.kind:8} {server.workers}w c={concurrency:<3} {result.rps:8.1f} req/s  "
-                     f"p50 {result.p50_ms:7.2f} ms  p99 {result.p99_ms:7.2f} ms  errors {result.error_count}")
-    peak = server.peak_rss_mib()
-    for row in rows:
-        row.peak_rss_mib = peak
-    return rows
+@dataclass(frozen=True, slots=True)
+class _Round:
+    load: loadgen.LoadResult
+    cpu_ms_per_request: float | None
+    idle: bool
 
 
-def _failed(scenario: Scenario, kind: str, workers: int, plan: Plan, why: str) -> list[Row]:
-    return [Row(scenario.name, kind, workers, c, note=why) for c in plan.concurrencies]
+@dataclass
+class _Entrant:
+    """One server of a group, and the rounds it has run at each concurrency."""
+
+    kind: str
+    server: Server
+    note: str = ""
+    rounds: dict[int, list[_Round]] = field(default_factory=dict)
+    failure: str = ""
 
 
-def _run_one(start: Callable[[], Server], scenario: Scenario, kind: str, workers: int, ctx: Context,
-             on_probe: Callable[[httpx.Response], None] | None = None, note: str = "") -> list[Row]:  # fmt: skip
+def _failed(scenario: Scenario, kind: str, workers: int, concurrencies: Sequence[int], why: str) -> list[Row]:
+    return [Row(scenario.name, kind, workers, c, note=why) for c in concurrencies]
+
+
+def _join(stack: contextlib.ExitStack, kind: str, start: Callable[[], Server], scenario: Scenario, ctx: Context,
+          on_probe: Callable[[httpx.Response], None] | None = None) -> Server | str:  # fmt: skip
+    """The server started, probed and warmed up (stopped when ``stack`` closes), or why not."""
     try:
         server = start()
     except (ServerError, OSError) as exc:
-        return _failed(scenario, kind, workers, ctx.plan, f"did not start: {exc}")
+        return f"did not start: {exc}"
+    stack.callback(server.stop)
     try:
         answer = probe(server, scenario)
         if on_probe is not None:
             on_probe(answer)
-        rows = _measure(server, scenario, ctx)
+        # One connection per worker: enough to build each worker's caches, without queueing a backlog
+        # that a slow server would still be working off when the measured runs start.
+        loadgen.run(server.url, scenario.template(ctx.workdir, ctx.seed_start()), concurrency=server.workers,
+                    duration_s=ctx.plan.warmup_s, workdir=ctx.workdir, wrk=ctx.wrk)  # fmt: skip
     except (ServerError, loadgen.LoadGenError, httpx.HTTPError) as exc:
-        rows = _failed(scenario, kind, workers, ctx.plan, f"not served: {exc}")
-    finally:
-        server.stop()
-    for row in rows:
-        row.note = row.note or note
+        return f"not served: {exc}"
+    return server
+
+
+def _one_round(entrant: _Entrant, group: Sequence[_Entrant], scenario: Scenario, concurrency: int,
+               ctx: Context) -> _Round:  # fmt: skip
+    # Every server of the group idle first (each one waited for: no short cut), since one's leftover
+    # work would slow another's run.
+    idles = [member.server.wait_idle(IDLE_TIMEOUT_S) for member in group]
+    idle = all(idles)
+    server = entrant.server
+    cpu_before = server.cpu_seconds()
+    result = loadgen.run(server.url, scenario.template(ctx.workdir, ctx.seed_start()), concurrency=concurrency,
+                         duration_s=ctx.plan.duration_s, workdir=ctx.workdir, wrk=ctx.wrk)  # fmt: skip
+    cpu = (server.cpu_seconds() - cpu_before) * 1000 / result.requests if result.requests else None
+    return _Round(result, cpu, idle)
+
+
+def _rows(entrant: _Entrant, scenario: Scenario, concurrencies: Sequence[int]) -> list[Row]:
+    server, rows = entrant.server, []
+    peak = server.peak_rss_mib()
+    for concurrency in concurrencies:
+        rounds = entrant.rounds.get(concurrency, [])
+        if not rounds:
+            rows.append(Row(scenario.name, entrant.kind, server.workers, concurrency, note=entrant.failure))
+            continue
+        median = sorted(rounds, key=lambda r: r.load.rps)[(len(rounds) - 1) // 2]
+        errors = sum((Counter(r.load.errors) for r in rounds), Counter())
+        load = dataclasses.replace(median.load, errors=dict(errors))
+        busy = "" if all(r.idle for r in rounds) else f"a server was still busy {IDLE_TIMEOUT_S:g} s after a run"
+        rows.append(Row(scenario.name, entrant.kind, server.workers, concurrency, load, peak, median.cpu_ms_per_request,
+                        busy or entrant.failure or entrant.note, tuple(r.load.rps for r in rounds)))  # fmt: skip
     return rows
 
 
-def run_scenario(scenario: Scenario, ctx: Context) -> list[Row]:
-    ctx.progress(f"{scenario.name}: {scenario.title}")
+def _race(group: list[_Entrant], scenario: Scenario, ctx: Context) -> None:
+    for concurrency in ctx.plan.concurrencies:
+        for number in range(ctx.plan.rounds):
+            turn = number % len(group)
+            for entrant in group[turn:] + group[:turn]:
+                if entrant.failure:
+                    continue
+                try:
+                    measured = _one_round(entrant, group, scenario, concurrency, ctx)
+                except (loadgen.LoadGenError, httpx.HTTPError) as exc:
+                    entrant.failure = f"not served: {exc}"
+                    continue
+                entrant.rounds.setdefault(concurrency, []).append(measured)
+                load = measured.load
+                ctx.progress(f"  {entrant.kind:8} {entrant.server.workers}w c={concurrency:<3} round {number + 1}  "
+                             f"{load.rps:8.1f} req/s  p50 {load.p50_ms:7.2f} ms  p99 {load.p99_ms:7.2f} ms  "
+                             f"errors {load.error_count}")  # fmt: skip
+
+
+def _run_group(scenario: Scenario, workers: int, with_prism: bool, ctx: Context) -> list[Row]:
+    concurrencies = ctx.plan.concurrencies
     response = ctx.workdir / f"{scenario.name}.response.json"
 
     def capture(answer: httpx.Response) -> None:
         save_response(response, answer.status_code, dict(answer.headers), answer.content)
 
     rows: list[Row] = []
+    group: list[_Entrant] = []
+    with contextlib.ExitStack() as stack:
+
+        def enter(kind: str, start: Callable[[], Server], count: int, note: str = "",
+                  on_probe: Callable[[httpx.Response], None] | None = None) -> None:  # fmt: skip
+            joined = _join(stack, kind, start, scenario, ctx, on_probe)
+            if isinstance(joined, str):
+                rows.extend(_failed(scenario, kind, count, concurrencies, joined))
+            else:
+                group.append(_Entrant(kind, joined, note))
+
+        enter("mock", partial(servers.start_mock, workers, ctx.logdir), workers,
+              on_probe=None if response.exists() else capture)  # fmt: skip
+        if response.exists():
+            enter("ceiling", partial(servers.start_ceiling, workers, response, ctx.logdir), workers)
+        else:
+            rows += _failed(scenario, "ceiling", workers, concurrencies, "no mock answer to replay")
+        if with_prism and ctx.prism is not None:
+            enter("prism", partial(servers.start_prism, ctx.prism, ctx.logdir), 1, note=scenario.prism_note)
+        if group:
+            _race(group, scenario, ctx)
+        for entrant in group:
+            rows += _rows(entrant, scenario, concurrencies)
+    return rows
+
+
+def run_scenario(scenario: Scenario, ctx: Context) -> list[Row]:
+    """The scenario's rows; Prism runs in the group with the most workers (its comparison is with those)."""
+    ctx.progress(f"{scenario.name}: {scenario.title}")
+    rows: list[Row] = []
     for workers in ctx.plan.workers:
-        rows += _run_one(partial(servers.start_mock, workers, ctx.logdir), scenario, "mock", workers, ctx,
-                         on_probe=capture if not response.exists() else None)  # fmt: skip
-        if not response.exists():
-            rows += _failed(scenario, "ceiling", workers, ctx.plan, "no mock answer to replay")
-            continue
-        rows += _run_one(partial(servers.start_ceiling, workers, response, ctx.logdir), scenario, "ceiling",
-                         workers, ctx)  # fmt: skip
+        rows += _run_group(scenario, workers, workers == max(ctx.plan.workers), ctx)
     if ctx.prism is None:
-        return rows + _failed(scenario, "prism", 1, ctx.plan, ctx.prism_missing or "Prism is not installed")
-    return rows + _run_one(partial(servers.start_prism, ctx.prism, ctx.logdir), scenario, "prism", 1, ctx,
-                           note=scenario.prism_note)  # fmt: skip
+        rows += _failed(scenario, "prism", 1, ctx.plan.concurrencies, ctx.prism_missing or "Prism is not installed")
+    return rows
 
 
 def run(scenarios: Sequence[Scenario], ctx: Context) -> list[Row]:

@@ -101,8 +101,11 @@ def markdown(results: Results) -> str:
     out += [f"- `{s.name}`: {s.title}" for s in results.scenarios]
     out += ["", "## Targets", "", *verdict_table(results.verdicts), "",
             "## Throughput and latency, side by side", "",
-            f"Each run: {meta['duration_s']:g} s of load from wrk (one thread, keep-alive connections) after a "
-            f"{meta['warmup_s']:g} s warm-up; every server started fresh. × ceiling: requests per second over the "
+            f"Each row: the median of {meta.get('rounds', 1)} rounds of {meta['duration_s']:g} s of load from wrk "
+            "(one thread, keep-alive connections; errors: all rounds). The servers compared run side by side (the "
+            "mock and the ceiling with the same workers, and Prism with the most workers) and take turns, in an "
+            "order that rotates each round, so that the machine's drift hits them alike; each was started fresh "
+            f"and warmed up for {meta['warmup_s']:g} s. × ceiling: requests per second over the "
             "ceiling's with the same workers and concurrency (Prism: over the one-worker ceiling). Peak RSS is the "
             "largest VmHWM among the workers; server CPU is all the server's processes' CPU time per answered "
             "request.", "", *run_table(results.rows), "",

@@ -7,6 +7,7 @@ import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import cast
 
 import pytest
 from hypothesis import given
@@ -14,7 +15,8 @@ from hypothesis import strategies as st
 
 from benchmarks import loadgen, report, scenarios, stats, targets
 from benchmarks.growth import Cost
-from benchmarks.matrix import Row
+from benchmarks.matrix import Row, _Entrant, _Round, _rows
+from benchmarks.servers import Server
 from benchmarks.soak import Soak
 from benchmarks.startup import Startup
 
@@ -135,3 +137,29 @@ def test_report_has_the_table_the_verdicts_and_the_raw_json(tmp_path: Path) -> N
     verdicts = {v["target"]: v["status"] for v in json.loads(raw.read_text())["targets"]}
     assert list(verdicts.values()) == ["met", "met", "met", "met"]
     assert "x1.50" in results.verdicts[0].value
+
+
+class _StillServer:
+    """Enough of ``servers.Server`` for the rows of a race."""
+
+    workers = 1
+
+    def peak_rss_mib(self) -> float:
+        return 42.0
+
+
+@given(st.lists(st.tuples(st.integers(0, 10_000), st.integers(0, 3), st.booleans()), min_size=1, max_size=7))
+def test_a_row_is_the_median_round_with_the_errors_of_every_round(rounds: list[tuple[int, int, bool]]) -> None:
+    measured = [_Round(loadgen.LoadResult(requests, 1.0, float(requests), 1.0, {"read": errors} if errors else {}),
+                       cpu_ms_per_request=float(n), idle=idle)
+                for n, (requests, errors, idle) in enumerate(rounds)]  # fmt: skip
+    entrant = _Entrant("mock", cast(Server, _StillServer()), note="a note", rounds={32: measured})
+    empty, row = _rows(entrant, scenarios.build(edit_source=b"\x89PNG fake")[0], (1, 32))
+    assert empty.load is None and empty.round_rps == ()
+    assert row.load is not None and row.round_rps == tuple(float(r) for r, _, _ in rounds)
+    assert row.load.rps == stats.median([float(r) for r, _, _ in rounds])
+    assert row.load.p50_ms == row.load.rps  # the latency of the round chosen, not of another
+    assert row.server_cpu_ms_per_request is not None and rounds[int(row.server_cpu_ms_per_request)][0] == row.load.rps
+    assert row.load.error_count == sum(errors for _, errors, _ in rounds)
+    assert row.note == "a note" if all(idle for _, _, idle in rounds) else "still busy" in row.note
+    assert row.peak_rss_mib == 42.0
