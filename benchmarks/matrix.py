@@ -108,7 +108,9 @@ class _Entrant:
     server: Server
     note: str = ""
     rounds: dict[int, list[_Round]] = field(default_factory=dict)
+    #: Why it stopped serving, and at which concurrency (it runs no further rounds).
     failure: str = ""
+    failed_at: int | None = None
 
 
 def _failed(scenario: Scenario, kind: str, workers: int, concurrencies: Sequence[int], why: str) -> list[Row]:
@@ -162,8 +164,9 @@ def _rows(entrant: _Entrant, scenario: Scenario, concurrencies: Sequence[int]) -
         errors = sum((Counter(r.load.errors) for r in rounds), Counter())
         load = dataclasses.replace(median.load, errors=dict(errors))
         busy = "" if all(r.idle for r in rounds) else f"a server was still busy {IDLE_TIMEOUT_S:g} s after a run"
+        failure = entrant.failure if concurrency == entrant.failed_at else ""
         rows.append(Row(scenario.name, entrant.kind, server.workers, concurrency, load, peak, median.cpu_ms_per_request,
-                        busy or entrant.failure or entrant.note, tuple(r.load.rps for r in rounds)))  # fmt: skip
+                        busy or failure or entrant.note, tuple(r.load.rps for r in rounds)))  # fmt: skip
     return rows
 
 
@@ -177,7 +180,7 @@ def _race(group: list[_Entrant], scenario: Scenario, ctx: Context) -> None:
                 try:
                     measured = _one_round(entrant, group, scenario, concurrency, ctx)
                 except (loadgen.LoadGenError, httpx.HTTPError) as exc:
-                    entrant.failure = f"not served: {exc}"
+                    entrant.failure, entrant.failed_at = f"not served: {exc}", concurrency
                     continue
                 entrant.rounds.setdefault(concurrency, []).append(measured)
                 load = measured.load

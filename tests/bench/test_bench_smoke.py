@@ -163,3 +163,14 @@ def test_a_row_is_the_median_round_with_the_errors_of_every_round(rounds: list[t
     assert row.load.error_count == sum(errors for _, errors, _ in rounds)
     assert row.note == "a note" if all(idle for _, _, idle in rounds) else "still busy" in row.note
     assert row.peak_rss_mib == 42.0
+
+
+def test_a_server_that_stops_serving_keeps_the_rounds_it_ran() -> None:
+    ran = [_Round(loadgen.LoadResult(100, 1.0, 1.0, 2.0), cpu_ms_per_request=1.0, idle=True)]
+    entrant = _Entrant("prism", cast(Server, _StillServer()), note="example answers", rounds={1: ran, 32: ran},
+                       failure="not served: timeout", failed_at=32)  # fmt: skip
+    scenario = scenarios.build(edit_source=b"\x89PNG fake")[0]
+    first, failed, never = _rows(entrant, scenario, (1, 32, 64))
+    assert (first.note, first.load) == ("example answers", ran[0].load)
+    assert failed.note == "not served: timeout" and failed.round_rps == (100.0,)
+    assert never.load is None and never.note == "not served: timeout"
