@@ -25,7 +25,7 @@ from typing import Any
 
 import httpx
 
-from . import loadgen, servers
+from . import loadgen, servers, stats
 from .ceiling import save_response
 from .scenarios import Scenario
 from .servers import Server, ServerError
@@ -160,7 +160,8 @@ def _rows(entrant: _Entrant, scenario: Scenario, concurrencies: Sequence[int]) -
         if not rounds:
             rows.append(Row(scenario.name, entrant.kind, server.workers, concurrency, note=entrant.failure))
             continue
-        median = sorted(rounds, key=lambda r: r.load.rps)[(len(rounds) - 1) // 2]
+        middle = stats.median([r.load.rps for r in rounds])
+        median = next(r for r in rounds if r.load.rps == middle)
         errors = sum((Counter(r.load.errors) for r in rounds), Counter())
         load = dataclasses.replace(median.load, errors=dict(errors))
         busy = "" if all(r.idle for r in rounds) else f"a server was still busy {IDLE_TIMEOUT_S:g} s after a run"
