@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import itertools
+import math
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -85,6 +86,18 @@ class Context:
         return next(self._seeds) * 10_000_000 + 1
 
 
+def warmup_connections(workers: int, miss_odds: float = 1e-4) -> int:
+    """Connections for the warm-up: every worker must build its caches (the canvases among them,
+    tens of milliseconds each) before it is measured, without a backlog that a slow server would
+    still be working off when the measured runs start. The kernel hands each new connection to a
+    worker's socket by a hash, not in turn: two connections for two workers both went to one
+    worker about half the time, and a measured round at concurrency 1 then met a cold worker. So:
+    the fewest connections that leave some worker without one at odds below ``miss_odds``."""
+    if workers == 1:
+        return 1
+    return math.ceil(math.log(miss_odds / workers) / math.log(1 - 1 / workers))
+
+
 def probe(server: Server, scenario: Scenario) -> httpx.Response:
     answer = httpx.post(server.url, content=scenario.probe_body, headers=scenario.headers(), timeout=60.0)
     media_type = answer.headers.get("content-type", "").split(";")[0].strip()
@@ -129,10 +142,9 @@ def _join(stack: contextlib.ExitStack, kind: str, start: Callable[[], Server], s
         answer = probe(server, scenario)
         if on_probe is not None:
             on_probe(answer)
-        # One connection per worker: enough to build each worker's caches, without queueing a backlog
-        # that a slow server would still be working off when the measured runs start.
-        loadgen.run(server.url, scenario.template(ctx.workdir, ctx.seed_start()), concurrency=server.workers,
-                    duration_s=ctx.plan.warmup_s, workdir=ctx.workdir, wrk=ctx.wrk)  # fmt: skip
+        loadgen.run(server.url, scenario.template(ctx.workdir, ctx.seed_start()),
+                    concurrency=warmup_connections(server.workers), duration_s=ctx.plan.warmup_s,
+                    workdir=ctx.workdir, wrk=ctx.wrk)  # fmt: skip
     except (ServerError, loadgen.LoadGenError, httpx.HTTPError) as exc:
         return f"not served: {exc}"
     return server

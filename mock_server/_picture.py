@@ -49,7 +49,7 @@ def make_base(indices: Image.Image, band_height: int, *, level: int) -> Base:
     ``level`` is zlib's: a base made once and sent many times is worth compressing harder."""
     width, height = indices.size
     rows = indices.crop((0, 0, width, height - band_height))
-    prefix = _png.make_prefix(width, height, _png.sub_filtered_rows(rows), level=level)
+    prefix = _png.make_prefix(width, height, _png.filtered_rows(rows), level=level)
     start = _png.prefix_offset(_PALETTE_BYTES)
     skip = -start % 3  # the first byte of the prefix at an offset that is a multiple of 3
     usable = (len(prefix.zprefix) - skip) // 3 * 3

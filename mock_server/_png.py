@@ -22,6 +22,7 @@ SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _ADLER_BASE = 65521
 _FILTER_NONE = 0
 _FILTER_SUB = 1
+_FILTER_UP = 2
 
 
 def chunk(tag: bytes, data: bytes) -> bytes:
@@ -50,11 +51,25 @@ def _with_filter_bytes(pixels: Image.Image, filter_type: int) -> bytes:
     return framed.tobytes()
 
 
-def sub_filtered_rows(indices: Image.Image) -> bytes:
+def _sub_filtered_rows(indices: Image.Image) -> bytes:
     """PNG scanlines of an 8-bit "L" image with the Sub filter (computed by Pillow, in C)."""
     shifted = ImageChops.offset(indices, 1, 0)
     shifted.paste(0, (0, 0, 1, indices.height))
     return _with_filter_bytes(ImageChops.subtract_modulo(indices, shifted), _FILTER_SUB)
+
+
+def filtered_rows(indices: Image.Image) -> bytes:
+    """PNG scanlines of an 8-bit "L" image: Up where a row repeats the one above (all zeros, which
+    deflate to almost nothing), Sub elsewhere. A picture drawn at half resolution and doubled
+    (a text-to-image canvas) deflates to about a third of what Sub alone gives."""
+    width, height = indices.size
+    pixels, sub = indices.tobytes(), _sub_filtered_rows(indices)
+    repeat = bytes([_FILTER_UP]) + bytes(width)
+    rows = []
+    for row in range(height):
+        above, here = pixels[(row - 1) * width : row * width], pixels[row * width : (row + 1) * width]
+        rows.append(repeat if row and here == above else sub[row * (width + 1) : (row + 1) * (width + 1)])
+    return b"".join(rows)
 
 
 def plain_rows(indices: Image.Image) -> bytes:

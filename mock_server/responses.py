@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterable
+from functools import lru_cache
 from json.encoder import encode_basestring_ascii
 from typing import Any
 
@@ -44,28 +45,47 @@ def json_body(generation: Generation) -> bytes:
 
     The base64 text is most of the body and appears twice (``image_base64`` and the model's own
     field); json.dumps would scan every character of it for escapes, which base64 never needs,
-    and that scan cost more than rendering the image. So the small fields are encoded one by one
-    and the pieces of the base64 text (made once per image, see ``base64_parts``) are spliced in
-    between: the body is made with one copy of each.
+    and that scan cost more than rendering the image. So the pieces of the base64 text (made once
+    per image, see ``base64_parts``) are spliced between the other members, which are encoded once
+    per image and plan (``_framing``: a repeated request only adds its request id and time): the
+    body is made with one copy of each piece.
     """
     image, plan = generation.image, generation.plan
     encoded = base64_parts(image)
-    fields: list[tuple[str, Any]] = [
-        ("request_id", generation.request_id), ("model", plan.model_id), ("mode", plan.mode),
-        ("seed", generation.seed), ("width", image.width), ("height", image.height),
-        ("output_format", image.output_format),
-    ]  # fmt: skip
-    parts = [b"{", _members(fields)]
-    for name in dict.fromkeys(("image_base64", plan.response_field)):  # one key when the field is image_base64
-        parts += [b",", _json(name), b':"', *encoded, b'"']
-    tail: dict[str, Any] = {"image_sha256": image.sha256}
-    if plan.s3_output is not None:
-        tail["s3_output_path"] = str(plan.s3_output)
-    tail.update(generation.extra)
-    tail["processing_time_seconds"] = generation.processing_time_seconds
-    tail["created"] = generation.created
-    parts += [b",", _members(tail.items()), b"}"]
+    s3 = None if plan.s3_output is None else str(plan.s3_output)
+    facts = (image.sha256, image.width, image.height, image.output_format, plan.model_id, plan.mode,
+             plan.response_field, generation.seed, s3, generation.processing_time_seconds)  # fmt: skip
+    # Types in the key: 1, 1.0 and True are equal keys, but not the same JSON.
+    extra = tuple((name, type(value), value) for name, value in generation.extra.items())
+    try:
+        before, between, after = _framing(*facts, extra)
+    except TypeError:  # an extra field's value that cannot be a cache key (a list): encoded afresh
+        before, between, after = _framing.__wrapped__(*facts, extra)
+    parts = [b'{"request_id":', _json(generation.request_id), before, *encoded]
+    if between is not None:
+        parts += [between, *encoded]
+    parts += [after, int.__repr__(generation.created).encode(), b"}"]
     return b"".join(parts)
+
+
+@lru_cache(maxsize=256, typed=True)
+def _framing(
+    sha256: str, width: int, height: int, output_format: str, model_id: str, mode: str, response_field: str,
+    seed: int, s3: str | None, seconds: float, extra: tuple[tuple[str, type, Any], ...],
+) -> tuple[bytes, bytes | None, bytes]:
+    """Everything of a JSON body around the base64 text but the request id and the time: the
+    members before the first copy, between the two (``None`` when the model's field is
+    ``image_base64`` itself), and after the last, up to ``"created":``."""
+    head = [("model", model_id), ("mode", mode), ("seed", seed), ("width", width), ("height", height),
+            ("output_format", output_format)]  # fmt: skip
+    tail: dict[str, Any] = {"image_sha256": sha256}
+    if s3 is not None:
+        tail["s3_output_path"] = s3
+    tail.update((name, value) for name, _, value in extra)
+    tail["processing_time_seconds"] = seconds
+    before = b"," + _members(head) + b',"image_base64":"'
+    between = None if response_field == "image_base64" else b'",' + _json(response_field) + b':"'
+    return before, between, b'",' + _members(tail.items()) + b',"created":'
 
 
 def _members(items: Iterable[tuple[str, Any]]) -> bytes:

@@ -38,7 +38,10 @@ def listening_sockets(host: str, port: int, count: int) -> list[socket.socket]:
         port = probe.getsockname()[1]
     sockets = []
     for _ in range(count):
-        sock = socket.socket(family)
+        # IPPROTO_TCP, not 0: asyncio turns Nagle's algorithm off only on connections whose socket
+        # says it is TCP. With proto 0 a kept-alive connection now and then waited 40 ms for a
+        # delayed ACK before the last segment of an answer went out.
+        sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         sock.bind((host, port))

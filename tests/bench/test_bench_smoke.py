@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from benchmarks import loadgen, report, scenarios, stats, targets
 from benchmarks.growth import Cost
-from benchmarks.matrix import Row, _Entrant, _Round, _rows
+from benchmarks.matrix import Row, _Entrant, _Round, _rows, warmup_connections
 from benchmarks.servers import Server
 from benchmarks.soak import Soak
 from benchmarks.startup import Startup
@@ -46,6 +46,14 @@ def test_percentile_edges() -> None:
     with pytest.raises(ValueError, match="no values"):
         stats.percentile([], 50)
     assert stats.ratio(1, 0) is None
+
+
+@given(st.integers(1, 64))
+def test_the_warm_up_reaches_every_worker_but_by_a_very_rare_chance(workers: int) -> None:
+    connections = warmup_connections(workers)
+    # The kernel picks a worker's socket for each connection by a hash: as good as at random.
+    chance_some_worker_missed = workers * (1 - 1 / workers) ** connections
+    assert connections >= workers and chance_some_worker_missed < 1e-4
 
 
 class _Recorder(BaseHTTPRequestHandler):

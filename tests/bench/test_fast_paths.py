@@ -64,7 +64,9 @@ def test_json_body_is_the_json_of_to_json(model_id: str, field: str, s3: str | N
     image = RENDERER.render(t2i(7))
     plan = _Plan(model_id, field, s3)
     generation = Generation("gen_" + "0" * 32, plan, seed, image, seconds, created, extra)  # type: ignore[arg-type]
-    assert json_body(generation) == json.dumps(generation.to_json(), separators=(",", ":")).encode()
+    expected = json.dumps(generation.to_json(), separators=(",", ":")).encode()
+    assert json_body(generation) == expected
+    assert json_body(generation) == expected  # a second time from what the first one kept
 
 
 def test_a_source_is_validated_once_and_still_refused_when_bad() -> None:
@@ -96,3 +98,12 @@ def test_deflated_parts_join_into_one_valid_stream() -> None:
     image = Image.open(io.BytesIO(_png.finish(prefix, bytes(768), parts)))
     image.load()
     assert image.size == (16, 3) and image.tobytes() == bytes(range(16)) * 3
+
+
+@pytest.mark.parametrize("values", [(True, 1, 1.0), (False, 0, 0.0)])
+def test_json_body_keeps_apart_values_that_are_equal_but_not_the_same_json(values: tuple[Any, ...]) -> None:
+    image = RENDERER.render(t2i(8))
+    for value in values * 2:
+        generation = Generation("gen_" + "1" * 32, _Plan("m", "image_base64", None), 1, image, 1.0, 0,  # type: ignore[arg-type]
+                                {"use_lightning": value})  # fmt: skip
+        assert json_body(generation) == json.dumps(generation.to_json(), separators=(",", ":")).encode()

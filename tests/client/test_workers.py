@@ -3,6 +3,7 @@ model library, over a real socket, with each request on a fresh connection (so b
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -16,6 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
+from mock_server.workers import listening_sockets
 from tests.fixtures.client import T2I
 from tests.fixtures.servers import free_port, server_process
 
@@ -132,3 +134,27 @@ def _answers(base: str) -> bool:
     except httpx.TransportError:
         return False
     return True
+
+
+def test_connections_to_a_worker_socket_have_nagle_off() -> None:
+    """asyncio sets TCP_NODELAY only on sockets that say they are TCP: without it a kept-alive
+    connection now and then held an answer's last segment for a 40 ms delayed ACK."""
+    listener = listening_sockets("127.0.0.1", 0, 1)[0]
+
+    async def nodelay_of_accepted() -> int:
+        accepted: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+
+        def on_connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            sock = writer.get_extra_info("socket")
+            accepted.set_result(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+            writer.close()
+
+        server = await asyncio.start_server(on_connection, sock=listener)
+        async with server:
+            _, writer = await asyncio.open_connection(*listener.getsockname())
+            try:
+                return await asyncio.wait_for(accepted, timeout=10)
+            finally:
+                writer.close()
+
+    assert asyncio.run(nodelay_of_accepted()) != 0

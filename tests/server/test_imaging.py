@@ -179,7 +179,7 @@ def test_png_is_well_formed(renderer: Renderer) -> None:
     assert (width, height, depth, color) == (1000, 600, 8, 3)
     raw = zlib.decompress(chunks[2][1])  # raises on a wrong Adler-32
     assert len(raw) == height * (width + 1)
-    assert {raw[row * (width + 1)] for row in range(height)} <= {0, 1}
+    assert {raw[row * (width + 1)] for row in range(height)} <= {0, 1, 2}  # none, Sub, Up
 
 
 def test_jpeg_is_baseline(renderer: Renderer) -> None:
@@ -429,6 +429,30 @@ def test_corrupted_sources_never_raise_anything_but_invalid_image(sample: bytes,
 def test_adler32_combine(first: bytes, second: bytes) -> None:
     combined = _png.adler32_combine(zlib.adler32(first), zlib.adler32(second), len(second))
     assert combined == zlib.adler32(first + second)
+
+
+@st.composite
+def index_pictures(draw: st.DrawFn) -> Image.Image:
+    """Small "L" pictures whose rows often repeat the one above (as a doubled canvas's do)."""
+    width = draw(st.integers(1, 40))
+    rows = [draw(st.binary(min_size=width, max_size=width))]
+    for _ in range(draw(st.integers(0, 30))):
+        rows.append(rows[-1] if draw(st.booleans()) else draw(st.binary(min_size=width, max_size=width)))
+    return Image.frombytes("L", (width, len(rows)), b"".join(rows))
+
+
+@settings(max_examples=60, deadline=None)
+@given(index_pictures())
+def test_filtered_rows_decode_to_the_same_indices(indices: Image.Image) -> None:
+    width, height = indices.size
+    prefix = _png.make_prefix(width, height, _png.filtered_rows(indices))
+    data = _png.finish(prefix, bytes(range(256)) * 3, [_png.deflate(b"", final=True)])
+    with Image.open(io.BytesIO(data)) as decoded:
+        assert decoded.mode == "P" and decoded.tobytes() == indices.tobytes()
+    repeats = sum(indices.crop((0, y, width, y + 1)).tobytes() == indices.crop((0, y - 1, width, y)).tobytes()
+                  for y in range(1, height))  # fmt: skip
+    raw = zlib.decompressobj().decompress(prefix.zprefix)  # the rows: the stream ends at a flush point
+    assert sum(raw[row * (width + 1)] == 2 for row in range(height)) == repeats  # Up exactly where a row repeats
 
 
 # --- cache ---------------------------------------------------------------------------------------
