@@ -14,6 +14,8 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, overload
 
+import orjson
+
 from .store import StateStore
 
 LOG = "journal"
@@ -136,7 +138,13 @@ class CallList(Sequence[Call]):
 
 
 def _compact(document: Mapping[str, Any]) -> str:
-    return json.dumps(document, separators=(",", ":"), default=str)
+    """The record as compact JSON. orjson writes one in about a microsecond, json.dumps in ten (with
+    every request recorded, that was a tenth of a repeated request's time); the standard library
+    still takes what orjson refuses: integers beyond 64 bits, lone surrogates, other types."""
+    try:
+        return orjson.dumps(document).decode()
+    except TypeError:
+        return json.dumps(document, separators=(",", ":"), default=str)
 
 
 def _shortened(document: Mapping[str, Any]) -> dict[str, Any]:

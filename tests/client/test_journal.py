@@ -9,11 +9,11 @@ import tracemalloc
 from pathlib import Path
 
 import httpx
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from mock_server import CallList, MockServer
-from mock_server.journal import Call, Journal
+from mock_server.journal import Call, Journal, _compact
 from mock_server.store import MemoryStore
 from tests.fixtures.client import T2I
 
@@ -135,3 +135,18 @@ def test_a_huge_request_makes_a_small_record(live_mock: MockServer, mock_api: ht
     mock_api.post("/api/v1/generate", json={**T2I, "prompt": "p" * 10_000}, headers=headers)
     text = json.dumps(live_mock.runtime.journal.documents()[-1])
     assert len(text) < 20_000 and live_mock.requests.last.status == 200
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@given(st.dictionaries(st.text(), json_values, max_size=8))
+@example({"seed": 2**70, "prompt": "\ud800", "ok": [1.5e16, -0.0]})
+def test_a_record_reads_back_as_the_standard_library_would_write_it(document: dict[str, object]) -> None:
+    """orjson writes the records; what it refuses (integers beyond 64 bits, lone surrogates) the
+    standard library writes. Either way a record reads back the same."""
+    assert json.loads(_compact(document)) == json.loads(json.dumps(document))
