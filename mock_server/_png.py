@@ -60,8 +60,8 @@ def _sub_filtered_rows(indices: Image.Image) -> bytes:
 
 def filtered_rows(indices: Image.Image) -> bytes:
     """PNG scanlines of an 8-bit "L" image: Up where a row repeats the one above (all zeros, which
-    deflate to almost nothing), Sub elsewhere. A picture drawn at half resolution and doubled
-    (a text-to-image canvas) deflates to about a third of what Sub alone gives."""
+    deflate to almost nothing), Sub elsewhere: in a picture drawn at half resolution and doubled
+    (a text-to-image canvas) every other row costs nothing."""
     width, height = indices.size
     pixels, sub = indices.tobytes(), _sub_filtered_rows(indices)
     repeat = bytes([_FILTER_UP]) + bytes(width)
