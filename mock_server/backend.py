@@ -6,7 +6,10 @@ worker thread by the HTTP layer. No Starlette imports: the rules live apart from
 
 from __future__ import annotations
 
+import dataclasses
+import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +20,9 @@ from .rng import SeedSource
 from .rules import Plan, Source, extra_fields, processing_seconds
 from .sources import SourceResolver
 from .storage import S3Storage
+
+#: Generations kept for repeated plans: few, since each holds its image (up to a few MB at 2048²).
+KEPT_GENERATIONS = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,14 +75,25 @@ class Generator:
         self.storage = storage
         self.seeds = seeds
         self._defaults = defaults
+        #: Generations of plans answered lately whose answer is a pure function of the plan (see
+        #: ``_repeatable``), by ``id(plan)``; each keeps its plan alive, so an id is never reused
+        #: while it is here.
+        self._kept: OrderedDict[int, Generation] = OrderedDict()
+        self._lock = threading.Lock()
 
     def generate(self, plan: Plan, request_id: str) -> Generation:
+        repeatable = self._repeatable(plan)
+        if repeatable:
+            with self._lock:
+                kept = self._kept.get(id(plan))
+            if kept is not None and kept.plan is plan:
+                return dataclasses.replace(kept, request_id=request_id, created=int(time.time()))
         seed = plan.params.get("seed")
         seed = self.seeds.next_seed() if seed is None else seed
         image = self.renderer.render(self.render_spec(plan, seed, self._load_sources(plan.sources)))
         if plan.s3_output is not None:
             self._store(plan, image)
-        return Generation(
+        generation = Generation(
             request_id=request_id,
             plan=plan,
             seed=seed,
@@ -85,6 +102,25 @@ class Generator:
             created=int(time.time()),
             extra=extra_fields(plan.model, plan.params),
         )
+        if repeatable:
+            self._keep(generation)
+        return generation
+
+    def _repeatable(self, plan: Plan) -> bool:
+        """A request sent again (the same body, so the same plan object: ``prepared.py``) is answered
+        from the generation kept for its plan, skipping the spec, the render cache's key and the
+        derived fields, when nothing but the plan decides the answer: a seed given, no source to
+        read (an ``image_path`` may change), no S3 object to write; and only while images are cached
+        at all (``render_cache_size`` 0 turns this off too)."""
+        return (self.renderer.cache_size > 0 and "seed" in plan.params and not plan.sources
+                and plan.s3_output is None)  # fmt: skip
+
+    def _keep(self, generation: Generation) -> None:
+        with self._lock:
+            self._kept[id(generation.plan)] = generation
+            self._kept.move_to_end(id(generation.plan))
+            while len(self._kept) > KEPT_GENERATIONS:
+                self._kept.popitem(last=False)
 
     def render_spec(self, plan: Plan, seed: int, sources: tuple[bytes, ...]) -> RenderSpec:
         params = plan.params

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 
-from mock_server.datatypes import RawRequest
+from mock_server.datatypes import RawRequest, RenderedImage, RenderSpec
+from mock_server.imaging import Renderer
 from mock_server.parsing import parse_json
 from mock_server.prepared import PreparedBodies
 from tests.fixtures.app import AppFactory, InProcessClient
@@ -61,3 +62,32 @@ def test_the_kept_bodies_are_the_most_recent_and_bounded() -> None:
     bodies.prepare(large, parse)
     bodies.prepare(large, parse)
     assert parsed[-2:] == [large, large]  # longer than max_body: never kept
+
+
+def test_a_repeated_body_with_a_seed_gets_the_same_answer_with_its_own_id(app_factory: AppFactory) -> None:
+    client = InProcessClient(app_factory())
+    seeded = json.dumps({"model": "eigen-image", "prompt": "a fox", "width": 512, "height": 512, "seed": 9}).encode()
+    answers = [client.generate(content=seeded, headers={**client.headers, **JSON}).json() for _ in range(3)]
+    assert len({answer["request_id"] for answer in answers}) == 3
+    same = [{k: v for k, v in answer.items() if k not in ("request_id", "created")} for answer in answers]
+    assert same[0] == same[1] == same[2] and same[0]["seed"] == 9
+    journal = client.get("/_mock/requests").json()["requests"]
+    assert [entry["request_id"] for entry in journal] == [answer["request_id"] for answer in answers]
+    assert all(entry["image_sha256"] == answers[0]["image_sha256"] for entry in journal)
+
+
+def test_without_a_render_cache_a_repeated_body_is_rendered_again(app_factory: AppFactory) -> None:
+    app = app_factory(render_cache_size=0)
+    client, rendered = InProcessClient(app), []
+    renderer: Renderer = app.state.runtime.generator.renderer
+    render = renderer.render
+
+    def counted(spec: RenderSpec) -> RenderedImage:
+        rendered.append(spec)
+        return render(spec)
+
+    renderer.render = counted  # type: ignore[method-assign]
+    seeded = json.dumps({"model": "eigen-image", "prompt": "a fox", "width": 512, "height": 512, "seed": 9}).encode()
+    for _ in range(3):
+        assert client.generate(content=seeded, headers={**client.headers, **JSON}).status_code == 200
+    assert len(rendered) == 3

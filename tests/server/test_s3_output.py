@@ -30,6 +30,18 @@ def test_png_output_is_written_whole_with_its_content_type(
     assert object_keys(s3_client, bucket) == ["renders/cat.png"]
 
 
+def test_a_repeated_body_writes_its_object_every_time(
+    app_factory: AppFactory, s3_server: EmbeddedS3, s3_client: S3Client, bucket: str
+) -> None:
+    client = s3_client_app(app_factory, s3_server)
+    body = json.dumps({"model": "eigen-image", "prompt": "cat", "seed": 1, "s3_output_path": f"s3://{bucket}/again.png"})
+    for _ in range(2):
+        response = client.generate(content=body, headers={**client.headers, "Content-Type": "application/json"})
+        assert response.status_code == 200
+        assert object_keys(s3_client, bucket) == ["again.png"]
+        s3_client.delete_object(Bucket=bucket, Key="again.png")
+
+
 def test_jpeg_binary_output_from_multipart(
     app_factory: AppFactory, s3_server: EmbeddedS3, s3_client: S3Client, bucket: str
 ) -> None:
