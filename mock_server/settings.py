@@ -41,7 +41,8 @@ class Settings:
         control_enabled: serve the ``/_mock/`` control plane.
         control_token: if set, the control plane requires ``Authorization: Bearer <token>``.
         random_seed: seeds the RNG that picks seeds for requests without one (reproducible runs).
-        render_cache_size: encoded images kept per process, keyed by the full request.
+        render_cache_size: encoded images kept per process, keyed by the full request; 0 also stops a
+            JSON body sent again from being answered from the generation kept for it.
         access_log: write one log line per request.
         journal_size: requests kept in the journal (``GET /_mock/requests``); the oldest are dropped.
         thumbnails: thumbnails of recent images kept for the gallery (``/_mock/ui``); 0 for none.
