@@ -27,6 +27,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+import orjson
 from PIL import Image, ImageFile
 from PIL.JpegImagePlugin import JpegImageFile
 from PIL.PngImagePlugin import PngImageFile
@@ -111,14 +112,20 @@ def output_size_for_edit(width: int, height: int, downsizing_mp: float | None) -
 
 
 def _spec_digest(spec: RenderSpec, source_hashes: Sequence[str]) -> bytes:
-    """SHA-256 of a canonical (JSON, ASCII) encoding of everything the picture depends on (the output
-    format aside: PNG and JPEG of one request show the same picture)."""
+    """SHA-256 of a canonical JSON encoding of everything the picture depends on (the output format
+    aside: PNG and JPEG of one request show the same picture). orjson's encoding, in a fifth of
+    json.dumps's time; for what orjson refuses (a lone surrogate in a prompt) the standard
+    library's, ASCII: either way the same spec always gives the same digest."""
     mp = None if spec.downsizing_mp is None else repr(float(spec.downsizing_mp))
     fields = [
         _VERSION, spec.model, spec.mode, spec.prompt, spec.negative_prompt, spec.seed, spec.width, spec.height,
         [list(knob) for knob in spec.knobs], list(source_hashes), mp, None,  # None: where the format was
     ]  # fmt: skip
-    return hashlib.sha256(json.dumps(fields, ensure_ascii=True, separators=(",", ":")).encode()).digest()
+    try:
+        encoded = orjson.dumps(fields)
+    except TypeError:
+        encoded = json.dumps(fields, ensure_ascii=True, separators=(",", ":")).encode()
+    return hashlib.sha256(encoded).digest()
 
 
 @lru_cache(maxsize=1024)
