@@ -192,11 +192,12 @@ Tones = tuple[int, int]
 COVERAGE: Tones = (0, 255)
 
 
-def render_line(spec: Layout, row: int, tones: Tones = COVERAGE) -> Image.Image:
-    """Rows ``spec.bounds(row)`` of the band as an "L" image, line ``row`` drawn."""
+def render_line(spec: Layout, row: int, tones: Tones = COVERAGE, *, pad_left: int = 0) -> Image.Image:
+    """Rows ``spec.bounds(row)`` of the band as an "L" image, line ``row`` drawn, with ``pad_left``
+    more columns of background before it (a PNG writer puts its filter bytes there)."""
     top, bottom = spec.bounds(row)
-    return draw_strip(spec.width, bottom - top, spec.lines[row], spec.size, spec.margin, spec.baseline(row) - top,
-                      tones)  # fmt: skip
+    return draw_strip(spec.width + pad_left, bottom - top, spec.lines[row], spec.size, spec.margin + pad_left,
+                      spec.baseline(row) - top, tones)  # fmt: skip
 
 
 def draw_strip(

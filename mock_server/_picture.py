@@ -95,26 +95,29 @@ def base64_parts(image: RenderedImage) -> tuple[bytes, ...]:
 
 @lru_cache(maxsize=64)
 def _still_rows(width: int, height: int, line: str, size: int, margin: int, baseline: int) -> _png.Deflated:
-    strip = _caption.draw_strip(width, height, line, size, margin, baseline, _TONES)
+    """A line's rows drawn as ``_caption.render_line(..., pad_left=1)`` draws them, deflated once:
+    the last line (the prompt's) is the same for every seed."""
+    strip = _caption.draw_strip(width + 1, height, line, size, margin + 1, baseline, _TONES)
     return _png.deflate(_png.plain_rows(strip), final=True)
 
 
 def _band_parts(layout: _caption.Layout) -> list[_png.Deflated]:
-    parts = []
-    for row in range(len(layout.lines) - 1):
-        strip = _caption.render_line(layout, row, _TONES)
-        parts.append(_png.deflate(_png.plain_rows(strip), final=False))
-    top, bottom = layout.bounds(len(layout.lines) - 1)
-    last = layout.lines[-1]
-    parts.append(_still_rows(layout.width, bottom - top, last, layout.size, layout.margin,
-                             layout.baseline(len(layout.lines) - 1) - top))  # fmt: skip
+    """The caption's rows, deflated: every line but the last drawn anew (the seed's), the last kept."""
+    parts = [_png.deflate(_png.plain_rows(_caption.render_line(layout, row, _TONES, pad_left=1)), final=False)
+             for row in range(len(layout.lines) - 1)]  # fmt: skip
+    row = len(layout.lines) - 1
+    top, bottom = layout.bounds(row)
+    parts.append(_still_rows(layout.width, bottom - top, layout.lines[row], layout.size, layout.margin,
+                             layout.baseline(row) - top))  # fmt: skip
     return parts
 
 
 def _band(layout: _caption.Layout) -> Image.Image:
+    """The caption as a picture (JPEG output), its glyphs where the PNG's are: drawn the same way,
+    with the PNG's extra first column left out."""
     band = Image.new("L", (layout.width, layout.band_height), COLORS)
     for row in range(len(layout.lines)):
-        band.paste(_caption.render_line(layout, row, _TONES), (0, layout.bounds(row)[0]))
+        band.paste(_caption.render_line(layout, row, _TONES, pad_left=1), (-1, layout.bounds(row)[0]))
     return band
 
 
