@@ -37,6 +37,7 @@ class Thumbnailer:
         self._recent: OrderedDict[str, None] = OrderedDict()
         self._condition = threading.Condition()
         self._thread: threading.Thread | None = None
+        self._making = 0  #: images the thread has taken and not yet added to the cache
 
     def submit(self, sha256: str, image: bytes) -> None:
         if self.cache.count <= 0:
@@ -54,7 +55,7 @@ class Thumbnailer:
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="eigen-mock-thumbnails", daemon=True)
                 self._thread.start()
-            self._condition.notify()
+            self._condition.notify_all()  # the thread, and nobody else waits for a new image
 
     def submit_answer(self, content_type: str | None, body: bytes) -> str | None:
         """Hand over the image an answer carries (``image_in_body``); the image's SHA-256, if it has one."""
@@ -66,10 +67,14 @@ class Thumbnailer:
         return digest
 
     def drain(self, timeout: float = 2.0) -> None:
-        """Make the waiting thumbnails now (for at most ``timeout`` seconds)."""
+        """Make the waiting thumbnails now, and wait for the one the thread may be making (for at
+        most ``timeout`` seconds in all): afterwards every image handed over is in the cache."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline and (item := self._next()) is not None:
             self.cache.add(*item)
+        with self._condition:
+            while self._making and (left := deadline - time.monotonic()) > 0:
+                self._condition.wait(left)
 
     def clear(self) -> None:
         with self._condition:
@@ -77,12 +82,14 @@ class Thumbnailer:
             self._recent.clear()
             self._bytes = 0
 
-    def _next(self) -> tuple[str, bytes] | None:
+    def _next(self, *, making: bool = False) -> tuple[str, bytes] | None:
         with self._condition:
             if not self._waiting:
                 return None
             item = self._waiting.pop()  # newest first: the gallery shows the newest first
             self._bytes -= len(item[1])
+            if making:
+                self._making += 1
             return item
 
     def _run(self) -> None:
@@ -93,9 +100,14 @@ class Thumbnailer:
                 if not self._waiting:
                     self._thread = None
                     return
-            item = self._next()
+            item = self._next(making=True)
             if item is None:
                 continue
             started = time.monotonic()
-            self.cache.add(*item)
+            try:
+                self.cache.add(*item)
+            finally:
+                with self._condition:
+                    self._making -= 1
+                    self._condition.notify_all()
             time.sleep((time.monotonic() - started) * (1 - self._duty) / self._duty)

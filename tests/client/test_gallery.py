@@ -6,6 +6,7 @@ import io
 import re
 import shutil
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -144,3 +145,21 @@ def test_thumbnails_are_made_in_the_background_and_waiting_images_are_bounded() 
     starved.submit("f" * 64, _picture(0))
     starved.drain()
     assert starved.cache.get("f" * 64) is None
+
+
+def test_drain_waits_for_the_thumbnail_the_thread_is_making() -> None:
+    taken, release = threading.Event(), threading.Event()
+
+    class SlowCache(ThumbnailCache):
+        def add(self, sha256: str, image: bytes) -> bool:
+            taken.set()
+            release.wait(10)
+            return super().add(sha256, image)
+
+    cache = SlowCache(MemoryStore(), 10)
+    background = Thumbnailer(cache, duty=1.0)
+    background.submit("a" * 64, _picture(1))
+    assert taken.wait(10)  # the thread has it: nothing is left waiting for drain to make itself
+    threading.Timer(0.2, release.set).start()
+    background.drain(timeout=10)
+    assert cache.get("a" * 64) is not None
