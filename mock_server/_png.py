@@ -74,7 +74,7 @@ def filtered_rows(indices: Image.Image) -> bytes:
 
 def plain_rows(padded: Image.Image) -> bytes:
     """PNG scanlines with no filter of an 8-bit "L" image drawn one column wider than the picture,
-    that column first: it becomes the filter bytes, so the rows need no copy to frame them."""
+    that column first: the filter bytes are written into it, so the rows need no copy to frame them."""
     padded.paste(_FILTER_NONE, (0, 0, 1, padded.height))
     return padded.tobytes()
 

@@ -55,7 +55,8 @@ class Thumbnailer:
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="eigen-mock-thumbnails", daemon=True)
                 self._thread.start()
-            self._condition.notify_all()  # the thread, and nobody else waits for a new image
+            # The thread and any drain() wait on this condition: notify() might wake only a drain().
+            self._condition.notify_all()
 
     def submit_answer(self, content_type: str | None, body: bytes) -> str | None:
         """Hand over the image an answer carries (``image_in_body``); the image's SHA-256, if it has one."""
