@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from mock_server.datatypes import RawRequest, RenderedImage, RenderSpec
 from mock_server.imaging import Renderer
 from mock_server.parsing import parse_json
@@ -76,8 +78,13 @@ def test_a_repeated_body_with_a_seed_gets_the_same_answer_with_its_own_id(app_fa
     assert all(entry["image_sha256"] == answers[0]["image_sha256"] for entry in journal)
 
 
-def test_without_a_render_cache_a_repeated_body_is_rendered_again(app_factory: AppFactory) -> None:
-    app = app_factory(render_cache_size=0)
+@pytest.mark.parametrize(("cache_size", "renders"), [(256, 1), (0, 3)])
+def test_a_repeated_body_with_a_seed_is_rendered_once_while_images_are_cached(
+    app_factory: AppFactory, cache_size: int, renders: int
+) -> None:
+    """The kept generation answers the repeats (not even the render cache is asked); with the
+    render cache off, nothing is kept and every request renders."""
+    app = app_factory(render_cache_size=cache_size)
     client, rendered = InProcessClient(app), []
     renderer: Renderer = app.state.runtime.generator.renderer
     render = renderer.render
@@ -90,4 +97,4 @@ def test_without_a_render_cache_a_repeated_body_is_rendered_again(app_factory: A
     seeded = json.dumps({"model": "eigen-image", "prompt": "a fox", "width": 512, "height": 512, "seed": 9}).encode()
     for _ in range(3):
         assert client.generate(content=seeded, headers={**client.headers, **JSON}).status_code == 200
-    assert len(rendered) == 3
+    assert len(rendered) == renders
