@@ -89,6 +89,13 @@ def verdict_table(verdicts: Sequence[Verdict]) -> list[str]:
     return lines
 
 
+def _prism_warmup(meta: dict[str, Any]) -> str:
+    seconds = meta.get("prism_warmup_s") or 0
+    if seconds <= meta["warmup_s"]:
+        return ""
+    return f" (Prism for {seconds:g} s: Node's JIT keeps speeding it up over its first ten thousand requests or so)"
+
+
 def markdown(results: Results) -> str:
     meta = results.meta
     out = ["# Benchmarks", "",
@@ -105,7 +112,7 @@ def markdown(results: Results) -> str:
             "(one thread, keep-alive connections; errors: all rounds). The servers compared run side by side (the "
             "mock and the ceiling with the same workers, and Prism with the most workers) and take turns, in an "
             "order that rotates each round, so that the machine's drift hits them alike; each was started fresh "
-            f"and warmed up for {meta['warmup_s']:g} s. × ceiling: requests per second over the "
+            f"and warmed up for {meta['warmup_s']:g} s{_prism_warmup(meta)}. × ceiling: requests per second over the "
             "ceiling's with the same workers and concurrency (Prism: over the one-worker ceiling). Peak RSS is the "
             "largest VmHWM among the workers; server CPU is all the server's processes' CPU time per answered "
             "request.", "", *run_table(results.rows), "",

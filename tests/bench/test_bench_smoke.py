@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from benchmarks import loadgen, report, scenarios, stats, targets
+from benchmarks import loadgen, matrix, report, scenarios, stats, targets
 from benchmarks.growth import Cost
 from benchmarks.matrix import Row, _Entrant, _Round, _rows, warmup_connections
 from benchmarks.servers import Server
@@ -171,6 +171,23 @@ def test_a_row_is_the_median_round_with_the_errors_of_every_round(rounds: list[t
     assert row.load.error_count == sum(errors for _, errors, _ in rounds)
     assert row.note == "a note" if all(idle for _, _, idle in rounds) else "still busy" in row.note
     assert row.peak_rss_mib == 42.0
+
+
+def test_prism_alone_gets_the_longer_warm_up(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    warmed: dict[str, float] = {}
+
+    def join(stack: object, kind: str, start: object, scenario: object, ctx: object, warmup_s: float,
+             on_probe: object = None) -> str:  # fmt: skip
+        warmed[kind] = warmup_s
+        return "not started in this test"
+
+    monkeypatch.setattr(matrix, "_join", join)
+    (tmp_path / "t2i-new-seed.response.json").write_text("{}")  # as if the mock had answered: the ceiling joins
+    plan = matrix.Plan(duration_s=1.0, warmup_s=2.0, prism_warmup_s=12.0)
+    ctx = matrix.Context(plan, tmp_path, tmp_path, "wrk", prism=tmp_path / "prism")
+    rows = matrix._run_group(scenarios.build(edit_source=b"\x89PNG fake")[0], 2, True, ctx)
+    assert warmed == {"mock": 2.0, "ceiling": 2.0, "prism": 12.0}
+    assert {row.note for row in rows} == {"not started in this test"}
 
 
 def test_a_server_that_stops_serving_keeps_the_rounds_it_ran() -> None:
