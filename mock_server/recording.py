@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -109,16 +110,23 @@ def _watch(wire: _Wire, message: Message) -> None:
 
 
 def _document(scope: Scope, draft: CallDraft, wire: _Wire, wall: float, elapsed: float) -> dict[str, Any]:
-    headers = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in scope.get("headers", [])]
     return {
         "request_id": request_id_of(scope), "time": round(wall, 6), "method": scope["method"],
         "path": scope["path"], "query": scope.get("query_string", b"").decode("latin-1"),
-        "headers": redact_headers(headers), "params": draft.params,
+        "headers": _headers(tuple(scope.get("headers", ()))), "params": draft.params,
         "files": [part.to_json() for part in draft.files], "model": draft.model, "mode": draft.mode,
         "status": wire.status, "duration_ms": round(elapsed * 1000, 3), "content_type": wire.content_type,
         "response_size": wire.size, "error_code": _error_code(wire), "image_sha256": draft.image_sha256,
         "fault": draft.fault, "violations": draft.violations, "source": draft.source,
     }
+
+
+@lru_cache(maxsize=64)
+def _headers(raw: tuple[tuple[bytes, bytes], ...]) -> dict[str, str]:
+    """The headers as recorded: a client sends the same few headers request after request, so
+    they are decoded and redacted once per distinct set. The dict is shared: it is only read (the
+    record is serialised at once)."""
+    return redact_headers((name.decode("latin-1"), value.decode("latin-1")) for name, value in raw)
 
 
 def _error_code(wire: _Wire) -> str | None:

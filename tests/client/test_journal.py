@@ -12,9 +12,10 @@ import httpx
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from mock_server import CallList, MockServer
+from mock_server import CallList, MockServer, recording
 from mock_server.journal import Call, Journal, _compact
 from mock_server.store import MemoryStore
+from mock_server.summaries import redact_headers
 from tests.fixtures.client import T2I
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "images"
@@ -150,3 +151,19 @@ def test_a_record_reads_back_as_the_standard_library_would_write_it(document: di
     """orjson writes the records; what it refuses (integers beyond 64 bits, lone surrogates) the
     standard library writes. Either way a record reads back the same."""
     assert json.loads(_compact(document)) == json.loads(json.dumps(document))
+
+
+header_lists = st.lists(st.tuples(st.sampled_from([b"authorization", b"Cookie", b"x-trace", b"host", b"X-Trace"]),
+                                  st.binary(max_size=12)), max_size=6)  # fmt: skip
+
+
+@given(header_lists, header_lists)
+def test_recorded_headers_are_each_requests_own_even_when_kept_for_reuse(first: list[tuple[bytes, bytes]],
+                                                                         second: list[tuple[bytes, bytes]]) -> None:
+    """The decoded, redacted headers are kept per distinct header list: asking again, or for
+    another list in between, gives exactly what decoding that list afresh gives."""
+    def fresh(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
+        return redact_headers((name.decode("latin-1"), value.decode("latin-1")) for name, value in raw)
+
+    for raw in (first, second, first):
+        assert recording._headers(tuple(raw)) == fresh(raw)
