@@ -220,8 +220,9 @@ def _run_group(scenario: Scenario, workers: int, with_prism: bool, ctx: Context)
 
         def enter(kind: str, start: Callable[[], Server], count: int, note: str = "",
                   on_probe: Callable[[httpx.Response], None] | None = None) -> None:  # fmt: skip
-            warmup_s = ctx.plan.prism_warmup_s if kind == "prism" else ctx.plan.warmup_s
-            joined = _join(stack, kind, start, scenario, ctx, max(warmup_s, ctx.plan.warmup_s), on_probe)
+            plan = ctx.plan
+            warmup_s = max(plan.prism_warmup_s, plan.warmup_s) if kind == "prism" else plan.warmup_s
+            joined = _join(stack, kind, start, scenario, ctx, warmup_s, on_probe)
             if isinstance(joined, str):
                 rows.extend(_failed(scenario, kind, count, concurrencies, joined))
             else:
