@@ -138,7 +138,7 @@ async def _answer(
     if _renders_in_a_blink(plan):
         generation = runtime.generate(plan, request_id)
     else:
-        generation = await to_thread.run_sync(runtime.generate, plan, request_id)
+        generation = await to_thread.run_sync(runtime.generate, plan, request_id, limiter=runtime.render_limiter)
     draft = draft_of(request.scope)
     draft.mode, draft.image_sha256 = plan.mode, generation.image.sha256
     return generation_response(generation)

@@ -43,6 +43,9 @@ class Settings:
         random_seed: seeds the RNG that picks seeds for requests without one (reproducible runs).
         render_cache_size: encoded images kept per process, keyed by the full request; 0 also stops a
             JSON body sent again from being answered from the generation kept for it.
+        render_threads: requests a process renders at once off its event loop (JPEG, edits,
+            sources, S3 writes; others wait their turn); ``None``: two per core, at least four.
+            Each render of a large image holds tens of megabytes while it runs.
         access_log: write one log line per request.
         journal_size: requests kept in the journal (``GET /_mock/requests``); the oldest are dropped.
         thumbnails: thumbnails of recent images kept for the gallery (``/_mock/ui``); 0 for none.
@@ -74,6 +77,7 @@ class Settings:
     control_token: str | None = field(default=None, repr=False)
     random_seed: int | None = None
     render_cache_size: int = 256
+    render_threads: int | None = None
     access_log: bool = True
     journal_size: int = 1000
     thumbnails: int = 48
@@ -90,6 +94,8 @@ class Settings:
             raise SettingsError("limits must be positive")
         if any(not key for key in self.api_keys):
             raise SettingsError("an API key must not be empty")
+        if self.render_threads is not None and self.render_threads < 1:
+            raise SettingsError("render_threads must be at least 1")
         if self.journal_size < 0 or self.thumbnails < 0:
             raise SettingsError("journal_size and thumbnails must not be negative")
         if (self.rate_limit is not None and self.rate_limit < 1) or not 0 < self.rate_limit_window <= 86_400:
@@ -162,6 +168,7 @@ _ENV_FIELDS: dict[str, tuple[str, Any]] = {
     "CONTROL_TOKEN": ("control_token", str),
     "RANDOM_SEED": ("random_seed", int),
     "RENDER_CACHE_SIZE": ("render_cache_size", int),
+    "RENDER_THREADS": ("render_threads", int),
     "ACCESS_LOG": ("access_log", _bool),
     "JOURNAL_SIZE": ("journal_size", int),
     "THUMBNAILS": ("thumbnails", int),

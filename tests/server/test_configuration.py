@@ -22,12 +22,14 @@ tokens = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-_.", min_size=1,
     limit=st.integers(min_value=1, max_value=2**40),
     seed=st.none() | st.integers(min_value=0, max_value=2**32),
     control=st.booleans(),
+    threads=st.none() | st.integers(min_value=1, max_value=256),
 )
 def test_settings_survive_the_environment_round_trip(
-    keys: list[str], hosts: frozenset[str], limit: int, seed: int | None, control: bool
+    keys: list[str], hosts: frozenset[str], limit: int, seed: int | None, control: bool, threads: int | None
 ) -> None:
     settings = Settings(api_keys=tuple(keys), allowed_source_hosts=hosts, max_body_bytes=limit, random_seed=seed,
-                        control_enabled=control, models_path=Path("/tmp/models.yaml"), s3_endpoint_url="http://h:1")
+                        control_enabled=control, models_path=Path("/tmp/models.yaml"), s3_endpoint_url="http://h:1",
+                        render_threads=threads)  # fmt: skip
     assert Settings.from_env(settings.to_env()) == settings
 
 
@@ -40,6 +42,11 @@ def test_bad_environment_values_are_named(name: str, value: str) -> None:
         Settings.from_env({f"EIGEN_MOCK_{name}": value})
 
 
+def test_render_threads_must_be_at_least_one() -> None:
+    with pytest.raises(SettingsError, match="render_threads"):
+        Settings.from_env({"EIGEN_MOCK_RENDER_THREADS": "0"})
+
+
 def test_environment_is_only_read_when_asked(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("EIGEN_MOCK_API_KEYS", "a,b")
     assert Settings().api_keys == ("eigen-mock-key",)
@@ -49,9 +56,11 @@ def test_environment_is_only_read_when_asked(monkeypatch: pytest.MonkeyPatch) ->
 def test_cli_arguments_become_settings() -> None:
     args = build_parser().parse_args(
         ["serve", "--api-key", "k1", "--api-key", "k2", "--allow-source-host", "Images.Example.com",
-         "--source-root", "/srv/img", "--no-control", "--random-seed", "7", "--max-body-bytes", "1000"]
+         "--source-root", "/srv/img", "--no-control", "--random-seed", "7", "--max-body-bytes", "1000",
+         "--render-threads", "3"]
     )
     settings = settings_from_args(args, Settings())
+    assert settings.render_threads == 3
     assert settings.api_keys == ("k1", "k2")
     assert settings.allowed_source_hosts == frozenset({"images.example.com"})
     assert settings.source_root == Path("/srv/img")
