@@ -90,7 +90,7 @@ class Generator:
         if repeatable:
             with self._lock:
                 kept = self._kept.get(id(plan))
-            if kept is not None and kept.plan is plan:
+            if kept is not None:  # its plan is kept alive with it: no other object has that id
                 return kept.again(request_id, int(time.time()))
         seed = plan.params.get("seed")
         seed = self.seeds.next_seed() if seed is None else seed

@@ -49,8 +49,10 @@ def default_render_threads() -> int:
     """Two renders per core, at least four. Not anyio's 40 threads: at concurrency 32, 2048² JPEGs
     rendered 32 at a time held about 1 GB per worker for no more throughput than 4 at a time
     (300 MB, and a lower p99), since they share the cores and the GIL; the margin over one per
-    core keeps a render that waits on S3 or a source URL from idling a core."""
-    return max(4, 2 * (os.cpu_count() or 1))
+    core keeps a render that waits on S3 or a source URL from idling a core. Cores: those this
+    process may run on (a container's CPU set), not the machine's."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return max(4, 2 * cores)
 
 
 @dataclass

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 
@@ -56,6 +57,10 @@ def test_no_more_renders_run_at_once_than_render_threads(app_factory: AppFactory
     assert most == threads  # with anyio's own limit (40 threads) all 8 would have run at once
 
 
-def test_the_default_allows_two_renders_per_core_and_at_least_four() -> None:
-    assert default_render_threads() >= 4
-    assert default_render_threads() % 2 == 0
+@pytest.mark.parametrize(("cores", "threads"), [(1, 4), (2, 4), (3, 6), (16, 32)])
+def test_the_default_is_two_renders_per_usable_core_and_at_least_four(
+    monkeypatch: pytest.MonkeyPatch, cores: int, threads: int
+) -> None:
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(cores)), raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: 64)  # the machine's count is not the process's share
+    assert default_render_threads() == threads
