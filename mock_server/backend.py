@@ -35,11 +35,14 @@ class Generation:
     processing_time_seconds: float
     created: int
     extra: dict[str, Any]
+    #: What every answer of this generation has in common, made by the response layer on first use
+    #: (``responses.json_body``); answered ``again``, a generation shares it.
+    shared: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def again(self, request_id: str, created: int) -> Generation:
         """The same answer under a new id and time (``dataclasses.replace``'s result, in a third of its time)."""
         return Generation(request_id, self.plan, self.seed, self.image, self.processing_time_seconds, created,
-                          self.extra)  # fmt: skip
+                          self.extra, self.shared)  # fmt: skip
 
     def to_json(self) -> dict[str, Any]:
         body: dict[str, Any] = {

@@ -27,19 +27,20 @@ from .forwarding import passthrough_response
 from .prepared import Prepared
 from .recording import draft_of
 from .replay import matching_key
+from .request_headers import headers_of
 from .responses import error_response, generation_response
 from .runtime import Runtime, runtime_of
 from .spec import MediaKind
 
 
 async def generate(request: Request) -> Response:
-    runtime = runtime_of(request)
-    check_bearer(request.headers.get("authorization"), runtime.settings.api_keys)
+    runtime, headers = runtime_of(request), headers_of(request.scope)
+    check_bearer(headers.get("authorization"), runtime.settings.api_keys)
     check_rate_limit(request, runtime)
     prepared, problem = await _read(request, runtime)
     if prepared is not None:
         draft_of(request.scope).note_request(prepared.summary)
-    header = request.headers.get(faults.FAULT_HEADER)
+    header = headers.get(faults.FAULT_HEADER)
     if header is not None:
         applied: AppliedFault | None = header_fault(faults.from_header(header))
     else:  # the facts only when a fault is queued: most requests meet an empty queue
@@ -51,7 +52,7 @@ async def generate(request: Request) -> Response:
 
 async def prepare(request: Request, runtime: Runtime) -> Prepared:
     """The body parsed and summarised, or as prepared before if the same JSON body came lately."""
-    kind = parsing.media_kind(request.headers.get("content-type"))
+    kind = parsing.media_kind(headers_of(request.scope).get("content-type"))
     limit = runtime.settings.max_body_bytes
     body = await parsing.read_body(request, limit)
     if kind == "json":
@@ -74,7 +75,7 @@ def check_rate_limit(request: Request, runtime: Runtime) -> None:
 
 def client_key(request: Request) -> str:
     """Whose requests are counted together: one API key (by hash: never the key) or one client address."""
-    header = request.headers.get("authorization")
+    header = headers_of(request.scope).get("authorization")
     if header:
         return _key_digest(header)
     return "addr:" + (request.client.host if request.client else "unknown")
@@ -93,7 +94,7 @@ async def _read(request: Request, runtime: Runtime) -> tuple[Prepared | None, Ei
 
 
 def _facts(request: Request, prepared: Prepared | None) -> faults.RequestFacts:
-    headers = {name.lower(): value for name, value in request.headers.items()}
+    headers = dict(headers_of(request.scope))
     if prepared is None:
         return faults.RequestFacts(headers=headers)
     return faults.RequestFacts(prepared.summary.model, prepared.summary.mode, headers)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import lru_cache
 from json.encoder import encode_basestring_ascii
 from typing import Any
@@ -19,8 +20,20 @@ from .imaging import base64_parts
 def generation_response(generation: Generation) -> Response:
     if generation.plan.binary_response:
         return binary_response(generation)
-    return Response(json_body(generation), media_type="application/json",
-                    headers={"X-Request-Id": generation.request_id})  # fmt: skip
+    body = json_body(generation)
+    return _Answer(body, [(b"x-request-id", generation.request_id.encode()),
+                          (b"content-length", int.__repr__(len(body)).encode()), _JSON_TYPE])  # fmt: skip
+
+
+_JSON_TYPE = (b"content-type", b"application/json")
+
+
+class _Answer(Response):
+    """A 200 response with its header list given whole: ``Response.__init__`` would lower-case,
+    encode and scan the same three headers on every request, for 2 µs of a repeated request's 90."""
+
+    def __init__(self, body: bytes, raw_headers: list[tuple[bytes, bytes]]) -> None:
+        self.status_code, self.body, self.background, self.raw_headers = 200, body, None, raw_headers
 
 
 def _json(value: Any) -> bytes:
@@ -46,46 +59,68 @@ def json_body(generation: Generation) -> bytes:
     The base64 text is most of the body and appears twice (``image_base64`` and the model's own
     field); json.dumps would scan every character of it for escapes, which base64 never needs,
     and that scan cost more than rendering the image. So the pieces of the base64 text (made once
-    per image, see ``base64_parts``) are spliced between the other members, which are encoded once
-    per image and plan (``_framing``: a repeated request only adds its request id and time): the
-    body is made with one copy of each piece.
+    per image, see ``base64_parts``) are spliced between the other members: the body is made with
+    one copy of each piece. What lies between the request id and the time is the same in every
+    answer of a generation and is kept with it (``Generation.shared``); the members that are the
+    same for every seed of a plan are encoded once per plan (``_frame``).
     """
+    pieces = generation.shared.get(_PIECES)
+    if pieces is None:  # a race only makes the same pieces twice
+        pieces = generation.shared[_PIECES] = _pieces(generation)
+    return b"".join([b'{"request_id":', _json(generation.request_id), *pieces,
+                     int.__repr__(generation.created).encode(), b"}"])  # fmt: skip
+
+
+_PIECES = "json_body"
+
+
+def _pieces(generation: Generation) -> tuple[bytes, ...]:
+    """The body between the request id and the time, in pieces."""
     image, plan = generation.image, generation.plan
     encoded = base64_parts(image)
     s3 = None if plan.s3_output is None else str(plan.s3_output)
-    facts = (image.sha256, image.width, image.height, image.output_format, plan.model_id, plan.mode,
-             plan.response_field, generation.seed, s3, generation.processing_time_seconds)  # fmt: skip
     # Types in the key: 1, 1.0 and True are equal keys, but not the same JSON.
     extra = tuple((name, type(value), value) for name, value in generation.extra.items())
+    facts = (plan.model_id, plan.mode, image.width, image.height, image.output_format, plan.response_field, s3,
+             generation.processing_time_seconds, extra)  # fmt: skip
     try:
-        before, between, after = _framing(*facts, extra)
+        frame = _frame(*facts)
     except TypeError:  # an extra field's value that cannot be a cache key (a list): encoded afresh
-        before, between, after = _framing.__wrapped__(*facts, extra)
-    parts = [b'{"request_id":', _json(generation.request_id), before, *encoded]
-    if between is not None:
-        parts += [between, *encoded]
-    parts += [after, int.__repr__(generation.created).encode(), b"}"]
-    return b"".join(parts)
+        frame = _frame.__wrapped__(*facts)
+    second = () if frame.between is None else (frame.between, *encoded)
+    return (frame.before_seed, _json(generation.seed), frame.before_image, *encoded, *second, frame.before_sha,
+            _json(image.sha256), frame.after)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class _Frame:
+    """A JSON body's members that are the same for every seed of a plan, up to ``"created":``."""
+
+    before_seed: bytes  #: ``,"model":…,"mode":…,"seed":``
+    before_image: bytes  #: ``,"width":…,"output_format":…,"image_base64":"``
+    between: bytes | None  #: ``","<the model's field>":"``, ``None`` when that field is ``image_base64``
+    before_sha: bytes  #: ``","image_sha256":``
+    after: bytes  #: ``,"s3_output_path":…,<extra>,"processing_time_seconds":…,"created":``
 
 
 @lru_cache(maxsize=256, typed=True)
-def _framing(
-    sha256: str, width: int, height: int, output_format: str, model_id: str, mode: str, response_field: str,
-    seed: int, s3: str | None, seconds: float, extra: tuple[tuple[str, type, Any], ...],
-) -> tuple[bytes, bytes | None, bytes]:
-    """Everything of a JSON body around the base64 text but the request id and the time: the
-    members before the first copy, between the two (``None`` when the model's field is
-    ``image_base64`` itself), and after the last, up to ``"created":``."""
-    head = [("model", model_id), ("mode", mode), ("seed", seed), ("width", width), ("height", height),
-            ("output_format", output_format)]  # fmt: skip
-    tail: dict[str, Any] = {"image_sha256": sha256}
+def _frame(
+    model_id: str, mode: str, width: int, height: int, output_format: str, response_field: str, s3: str | None,
+    seconds: float, extra: tuple[tuple[str, type, Any], ...],
+) -> _Frame:
+    tail: dict[str, Any] = {}
     if s3 is not None:
         tail["s3_output_path"] = s3
     tail.update((name, value) for name, _, value in extra)
     tail["processing_time_seconds"] = seconds
-    before = b"," + _members(head) + b',"image_base64":"'
-    between = None if response_field == "image_base64" else b'",' + _json(response_field) + b':"'
-    return before, between, b'",' + _members(tail.items()) + b',"created":'
+    return _Frame(
+        before_seed=b"," + _members([("model", model_id), ("mode", mode)]) + b',"seed":',
+        before_image=b"," + _members([("width", width), ("height", height), ("output_format", output_format)])
+        + b',"image_base64":"',
+        between=None if response_field == "image_base64" else b'",' + _json(response_field) + b':"',
+        before_sha=b'","image_sha256":',
+        after=b"," + _members(tail.items()) + b',"created":',
+    )
 
 
 def _members(items: Iterable[tuple[str, Any]]) -> bytes:

@@ -67,6 +67,8 @@ def test_json_body_is_the_json_of_to_json(model_id: str, field: str, s3: str | N
     expected = json.dumps(generation.to_json(), separators=(",", ":")).encode()
     assert json_body(generation) == expected
     assert json_body(generation) == expected  # a second time from what the first one kept
+    again = generation.again("gen_" + "9" * 32, created + 1)  # a repeated request: what was kept, a new id and time
+    assert json_body(again) == json.dumps(again.to_json(), separators=(",", ":")).encode()
 
 
 def test_a_source_is_validated_once_and_still_refused_when_bad() -> None:
