@@ -43,10 +43,12 @@ class RequestContextMiddleware:
             nonlocal status, response_started
             if message["type"] == "http.response.start":
                 status, response_started = message["status"], True
-                headers = list(message.get("headers", []))
-                if not any(name.lower() == b"x-request-id" for name, _ in headers):
-                    headers.append((b"x-request-id", request_id.encode()))
-                message = {**message, "headers": headers}
+                headers = message.get("headers", ())
+                for name, _ in headers:
+                    if name.lower() == b"x-request-id":
+                        break
+                else:  # the message is the sender's: a copy gets the header
+                    message = {**message, "headers": [*headers, (b"x-request-id", request_id.encode())]}
             await send(message)
 
         try:

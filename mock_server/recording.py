@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -28,16 +29,17 @@ CONTROL_PREFIX = "/_mock"
 _ERROR_BODY_LIMIT = 64 * 1024
 
 
-@dataclass
+@dataclass(slots=True)
 class CallDraft:
-    """What the handler of one request learned, for the journal."""
+    """What the handler of one request learned, for the journal (a handler replaces a field, never
+    changes the value in it: the defaults are immutable, so made once)."""
 
-    params: dict[str, Any] = field(default_factory=dict)
+    params: Mapping[str, Any] | None = None
     files: tuple[FilePart, ...] = ()
     model: str | None = None
     mode: str | None = None
     fault: dict[str, Any] | None = None
-    violations: list[dict[str, str]] = field(default_factory=list)
+    violations: Sequence[Mapping[str, str]] = ()
     source: str = "mock"
     image_sha256: str | None = None
 
@@ -53,12 +55,12 @@ def draft_of(scope: Scope) -> CallDraft:
     return draft
 
 
-@dataclass
+@dataclass(slots=True)
 class _Wire:
     status: int | None = None
     content_type: str | None = None
     size: int = 0
-    error_body: bytearray = field(default_factory=bytearray)
+    error_body: bytes = b""
 
 
 class JournalMiddleware:
@@ -100,8 +102,8 @@ class JournalMiddleware:
 def _watch(wire: _Wire, message: Message) -> None:
     if message["type"] == "http.response.start":
         wire.status = int(message["status"])
-        headers = {name.lower(): value for name, value in message.get("headers", [])}
-        wire.content_type = headers.get(b"content-type", b"").decode("latin-1") or None
+        wire.content_type = next((value.decode("latin-1") for name, value in message.get("headers", ())
+                                  if name.lower() == b"content-type"), None) or None  # fmt: skip
     elif message["type"] == "http.response.body":
         body = message.get("body", b"")
         wire.size += len(body)
@@ -111,14 +113,20 @@ def _watch(wire: _Wire, message: Message) -> None:
 
 def _document(scope: Scope, draft: CallDraft, wire: _Wire, wall: float, elapsed: float) -> dict[str, Any]:
     return {
-        "request_id": request_id_of(scope), "time": round(wall, 6), "method": scope["method"],
+        "request_id": request_id_of(scope), "time": _rounded(wall, 1e6), "method": scope["method"],
         "path": scope["path"], "query": scope.get("query_string", b"").decode("latin-1"),
-        "headers": _headers(tuple(scope.get("headers", ()))), "params": draft.params,
-        "files": [part.to_json() for part in draft.files], "model": draft.model, "mode": draft.mode,
-        "status": wire.status, "duration_ms": round(elapsed * 1000, 3), "content_type": wire.content_type,
+        "headers": _headers(tuple(scope.get("headers", ()))), "params": draft.params or {},
+        "files": [part.to_json() for part in draft.files] if draft.files else [], "model": draft.model,
+        "mode": draft.mode,
+        "status": wire.status, "duration_ms": _rounded(elapsed * 1000, 1e3), "content_type": wire.content_type,
         "response_size": wire.size, "error_code": _error_code(wire), "image_sha256": draft.image_sha256,
-        "fault": draft.fault, "violations": draft.violations, "source": draft.source,
+        "fault": draft.fault, "violations": list(draft.violations), "source": draft.source,
     }
+
+
+def _rounded(value: float, scale: float) -> float:
+    """``value`` to ``1/scale``: ``round(value, digits)`` goes through decimal text, at 0.6 µs a call."""
+    return round(value * scale) / scale
 
 
 @lru_cache(maxsize=64)

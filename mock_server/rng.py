@@ -32,20 +32,22 @@ class _IdSource:
 
     ``uuid4`` asks the OS for every id (a ``getrandom`` call that also gives up the GIL, and a
     background thread may keep it for a while); ids need to be unique, not secret. Seeded afresh
-    in a forked child, so two processes never share a sequence."""
+    in a forked child (``os.register_at_fork``), so two processes never share a sequence."""
 
     def __init__(self) -> None:
-        self._pid = -1
         self._random = random.Random()
+        self.reseed()
+        self._bits = self._random.getrandbits
+
+    def reseed(self) -> None:
+        self._random.seed(os.urandom(32))
 
     def next_id(self) -> str:
-        if self._pid != os.getpid():
-            self._random.seed(os.urandom(32))
-            self._pid = os.getpid()
-        return f"gen_{self._random.getrandbits(128):032x}"
+        return f"gen_{self._bits(128):032x}"
 
 
 _ids = _IdSource()
+os.register_at_fork(after_in_child=_ids.reseed)
 
 
 def new_request_id() -> str:
