@@ -17,13 +17,22 @@ from starlette.types import Scope
 RawHeaders = tuple[tuple[bytes, bytes], ...]
 
 
+_KEY = "eigen_mock.headers"
+
+
 def headers_of(scope: Scope) -> Mapping[str, str]:
-    """The request's headers; where a name repeats, its first value (as ``Headers.get``)."""
-    raw = tuple(scope.get("headers", ()))
+    """The request's headers; where a name repeats, its first value (as ``Headers.get``). Kept in
+    the scope beside the list it was read from: a handler asks several times."""
+    raw = scope.get("headers", ())
+    kept = scope.get(_KEY)
+    if kept is not None and kept[0] is raw:
+        return kept[1]  # type: ignore[no-any-return]
     try:
-        return _decoded(raw)
+        found = _decoded(tuple(raw))
     except TypeError:  # an ASGI server may send [name, value] lists, which cannot be a cache key
-        return _decode(raw)
+        found = _decode(raw)
+    scope[_KEY] = (raw, found)
+    return found
 
 
 @lru_cache(maxsize=64)
