@@ -15,8 +15,6 @@ from types import MappingProxyType
 from starlette.types import Scope
 
 RawHeaders = tuple[tuple[bytes, bytes], ...]
-
-
 _KEY = "eigen_mock.headers"
 
 
