@@ -68,9 +68,7 @@ async def parse_body(request: Request, kind: MediaKind, body: bytes, limit: int)
 
 def check_rate_limit(request: Request, runtime: Runtime) -> None:
     """Count the request against its key's window; ``429`` with ``Retry-After`` past the limit."""
-    if runtime.rate_limiter.config() is None:  # off, as it mostly is: no key to work out
-        return
-    retry = runtime.rate_limiter.hit(client_key(request))
+    retry = runtime.rate_limiter.hit(lambda: client_key(request))  # no key worked out while it is off
     if retry is not None:
         raise RateLimited(f"too many requests; retry after {retry} s", headers={"Retry-After": str(retry)})
 

@@ -56,7 +56,7 @@ async def read_body(request: Request, limit: int) -> bytes:
             raise _too_large(limit)
         chunks.append(chunk)
         if not message.get("more_body", False):
-            return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+            return b"".join(chunks)  # one chunk: joining returns it, no copy
 
 
 def _too_large(limit: int) -> PayloadTooLarge:

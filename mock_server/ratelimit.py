@@ -54,12 +54,14 @@ class RateLimiter:
         config = None if limit is None else limit.to_json()
         self._store.update(DOC, lambda _: (json.dumps({"config": config, "windows": {}}), None))
 
-    def hit(self, key: str) -> int | None:
-        """Count a request for ``key``; ``None`` if allowed, else the seconds to wait before retrying."""
+    def hit(self, key: str | Callable[[], str]) -> int | None:
+        """Count a request for ``key``; ``None`` if allowed, else the seconds to wait before retrying.
+        A callable ``key`` is called only while a limit is on (working a key out costs a hash)."""
         limit = self.config()
         if limit is None:
             return None
-        return self._store.update(DOC, lambda text: self._count(load_document(text), limit, key))
+        counted = key if isinstance(key, str) else key()
+        return self._store.update(DOC, lambda text: self._count(load_document(text), limit, counted))
 
     def reset(self) -> None:
         """Counters forgotten, and the limit back to the configured default."""

@@ -88,7 +88,7 @@ def _pieces(generation: Generation) -> tuple[bytes, ...]:
     except TypeError:  # an extra field's value that cannot be a cache key (a list): encoded afresh
         frame = _frame.__wrapped__(*facts)
     second = () if frame.between is None else (frame.between, *encoded)
-    return (frame.before_seed, _json(generation.seed), frame.before_image, *encoded, *second, frame.before_sha,
+    return (frame.before_seed, _json(generation.seed), frame.before_image, *encoded, *second, b'","image_sha256":',
             _json(image.sha256), frame.after)  # fmt: skip
 
 
@@ -99,7 +99,6 @@ class _Frame:
     before_seed: bytes  #: ``,"model":…,"mode":…,"seed":``
     before_image: bytes  #: ``,"width":…,"output_format":…,"image_base64":"``
     between: bytes | None  #: ``","<the model's field>":"``, ``None`` when that field is ``image_base64``
-    before_sha: bytes  #: ``","image_sha256":``
     after: bytes  #: ``,"s3_output_path":…,<extra>,"processing_time_seconds":…,"created":``
 
 
@@ -118,7 +117,6 @@ def _frame(
         before_image=b"," + _members([("width", width), ("height", height), ("output_format", output_format)])
         + b',"image_base64":"',
         between=None if response_field == "image_base64" else b'",' + _json(response_field) + b':"',
-        before_sha=b'","image_sha256":',
         after=b"," + _members(tail.items()) + b',"created":',
     )
 

@@ -44,3 +44,16 @@ def test_configure_reset_and_bad_limits() -> None:
     assert limiter.config() is None
     with pytest.raises(ValueError, match="limit"):
         RateLimit(0, 5.0)
+
+
+def test_a_key_given_as_a_callable_is_worked_out_only_while_a_limit_is_on() -> None:
+    asked: list[str] = []
+
+    def key() -> str:
+        asked.append("key")
+        return "key"
+
+    limiter = RateLimiter(MemoryStore(), None, Clock())
+    assert limiter.hit(key) is None and asked == []
+    limiter.configure(RateLimit(1, 5.0))
+    assert limiter.hit(key) is None and limiter.hit(key) == 5 and asked == ["key", "key"]

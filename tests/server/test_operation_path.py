@@ -58,8 +58,8 @@ def test_other_methods_and_paths_still_take_the_long_way(client: InProcessClient
     assert client.request("PUT", "/api/v1/generate", json={}).headers["allow"] == "POST"
 
 
-def test_middleware_added_to_the_app_sees_the_operation() -> None:
-    seen: list[str] = []
+def test_middleware_added_to_the_app_sees_the_operation_take_the_short_way() -> None:
+    seen: list[str] = []  # path, status, and whether Starlette's router matched a route ("endpoint")
 
     class Spy:
         def __init__(self, app: ASGIApp) -> None:
@@ -68,12 +68,15 @@ def test_middleware_added_to_the_app_sees_the_operation() -> None:
         async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
             async def sending(message: Message) -> None:
                 if message["type"] == "http.response.start":
-                    seen.append(f"{scope['path']} {message['status']}")
+                    way = "router" if "endpoint" in scope else "short"
+                    seen.append(f"{scope['method']} {scope['path']} {message['status']} {way}")
                 await send(message)
 
             await self.app(scope, receive, sending)
 
     app = create_app(Settings(access_log=False))
     app.add_middleware(Spy)
-    InProcessClient(app).generate(json={"model": "eigen-image", "prompt": "p", "width": 512, "height": 512})
-    assert seen == ["/api/v1/generate 200"]
+    client = InProcessClient(app)
+    client.generate(json={"model": "eigen-image", "prompt": "p", "width": 512, "height": 512})
+    client.get("/api/v1/generate")
+    assert seen == ["POST /api/v1/generate 200 short", "GET /api/v1/generate 405 router"]
