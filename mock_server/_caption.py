@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw, ImageFont, _imaging
 
 MIN_FONT = 8
 _DRAWABLE = frozenset(map(chr, range(0x20, 0x7F))) | frozenset("©«°±´·»‘’“”…‹›")
@@ -210,7 +210,7 @@ def draw_strip(
     request to request (the seed) last, so a new seed costs a copy and a few glyphs."""
     head, space, last = line.rpartition(" ")
     strip = _head_strip(width, height, head + space, size, x, baseline, tones).copy()
-    _draw_glyphs(strip, last, size, x + _head_width(head + space, size), baseline, tones[1])
+    _draw_glyphs(strip.im, last, size, x + _head_width(head + space, size), baseline, tones[1])
     return strip
 
 
@@ -221,11 +221,34 @@ def _head_strip(width: int, height: int, head: str, size: int, x: int, baseline:
     return strip
 
 
-def _draw_glyphs(band: Image.Image, text: str, px: int, x: float, baseline: int, ink: int) -> None:
+def _draw_glyphs(band: _imaging.ImagingCore, text: str, px: int, x: float, baseline: int, ink: int) -> None:
     """``text`` two characters at a time: a word drawn once (a seed) is not worth composing and
-    caching whole, but its pairs ("42", "96"…) are few and recur, so it costs half the pastes."""
+    caching whole, but its pairs ("42", "96"…) are few and recur, so it costs half the pastes.
+
+    On Pillow's core image, as ``Image.paste`` would (it checks and converts, then calls this)."""
     for start in range(0, len(text), 2):
         drawn = _word(text[start : start + 2], px)
         if drawn.mask is not None:
-            band.paste(ink, (round(x) + drawn.left, baseline + drawn.top), drawn.mask)
+            left, top = round(x) + drawn.left, baseline + drawn.top
+            band.paste(ink, (left, top, left + drawn.mask.width, top + drawn.mask.height), drawn.mask.im)
         x += drawn.advance
+
+
+def line_bytes(spec: Layout, row: int, tones: Tones, *, lead: int) -> bytes:
+    """The bytes of ``render_line(spec, row, tones, pad_left=1)`` with its first column set to ``lead``
+    (a PNG writer's filter byte), drawn as ``draw_strip`` draws, on Pillow's core image.
+
+    Every new seed draws a line: going round the ``Image`` wrapper's checks of each copy, paste and
+    ``tobytes`` takes a 1024² caption's seed line from 34 µs to 12 µs."""
+    top, bottom = spec.bounds(row)
+    width, height, x, baseline = spec.width + 1, bottom - top, spec.margin + 1, spec.baseline(row) - top
+    head, space, last = spec.lines[row].rpartition(" ")
+    strip = _head_strip(width, height, head + space, spec.size, x, baseline, tones).im.copy()
+    _draw_glyphs(strip, last, spec.size, x + _head_width(head + space, spec.size), baseline, tones[1])
+    strip.paste(lead, (0, 0, 1, height))
+    encoder = _imaging.raw_encoder("L", "L")
+    encoder.setimage(strip, (0, 0, width, height))
+    _, status, data = encoder.encode(width * height)  # room for every row: done in one call
+    if status != 1:
+        raise RuntimeError(f"raw encoder status {status}")
+    return data  # type: ignore[no-any-return]

@@ -103,7 +103,7 @@ def _still_rows(width: int, height: int, line: str, size: int, margin: int, base
 
 def _band_parts(layout: _caption.Layout) -> list[_png.Deflated]:
     """The caption's rows, deflated: every line but the last drawn anew (the seed's), the last kept."""
-    parts = [_png.deflate(_png.plain_rows(_caption.render_line(layout, row, _TONES, pad_left=1)), final=False)
+    parts = [_png.deflate(_caption.line_bytes(layout, row, _TONES, lead=_png.FILTER_NONE), final=False)
              for row in range(len(layout.lines) - 1)]  # fmt: skip
     row = len(layout.lines) - 1
     top, bottom = layout.bounds(row)

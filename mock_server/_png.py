@@ -20,7 +20,7 @@ from PIL import Image, ImageChops
 
 SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _ADLER_BASE = 65521
-_FILTER_NONE = 0
+FILTER_NONE = 0
 _FILTER_SUB = 1
 _FILTER_UP = 2
 
@@ -75,7 +75,7 @@ def filtered_rows(indices: Image.Image) -> bytes:
 def plain_rows(padded: Image.Image) -> bytes:
     """PNG scanlines with no filter of an 8-bit "L" image drawn one column wider than the picture,
     that column first: the filter bytes are written into it, so the rows need no copy to frame them."""
-    padded.paste(_FILTER_NONE, (0, 0, 1, padded.height))
+    padded.paste(FILTER_NONE, (0, 0, 1, padded.height))
     return padded.tobytes()
 
 

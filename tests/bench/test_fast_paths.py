@@ -12,7 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from mock_server import _png
+from mock_server import _caption, _png
+from mock_server._picture import _TONES
 from mock_server.backend import Generation
 from mock_server.datatypes import OutputFormat, RenderSpec
 from mock_server.errors import InvalidImage
@@ -91,6 +92,20 @@ def test_edits_of_one_source_share_a_base_but_not_a_picture() -> None:
     assert first.data != second.data and (first.width, first.height) == (300, 200)
     assert Renderer(cache_size=0).render(RenderSpec("eigen-image", "image-editing", "x", 1, 0, 0, "png",
                                                     sources=(source,))).data == first.data  # fmt: skip
+
+
+@settings(max_examples=60, deadline=None)
+@given(width=st.integers(1, 2600), height=st.integers(1, 2600), seed=st.integers() | st.text(max_size=12),
+       prompt=st.text(max_size=50), lead=st.integers(0, 255))  # fmt: skip
+def test_caption_line_bytes_are_the_drawn_lines_bytes(width: int, height: int, seed: int | str, prompt: str,
+                                                      lead: int) -> None:  # fmt: skip
+    lines = (_caption.printable(f"eigen-image  ·  {width}x{height}  ·  seed {seed}"), _caption.printable(prompt))
+    layout = _caption.layout(width, height, lines)
+    for row in range(len(layout.lines) if layout else 0):
+        assert layout is not None
+        drawn = _caption.render_line(layout, row, _TONES, pad_left=1)
+        drawn.paste(lead, (0, 0, 1, drawn.height))
+        assert _caption.line_bytes(layout, row, _TONES, lead=lead) == drawn.tobytes()
 
 
 def test_deflated_parts_join_into_one_valid_stream() -> None:
