@@ -22,8 +22,11 @@ _DRAWABLE = frozenset(map(chr, range(0x20, 0x7F))) | frozenset("©«°±´·»�
 _FONT_LOCK = threading.Lock()  # a FreeType face is not safe to use from two threads at once
 
 
+@lru_cache(maxsize=256)
 def printable(text: str) -> str:
-    """``text`` with what the font cannot draw folded (accents dropped) or replaced by "?"."""
+    """``text`` with what the font cannot draw folded (accents dropped) or replaced by "?".
+
+    Kept per text: callers pass a model name and the start of a prompt, which recur."""
     out = []
     for ch in unicodedata.normalize("NFKD", text):
         if ch in _DRAWABLE:
@@ -73,7 +76,9 @@ def _glyph(ch: str, px: int) -> _Glyph:
     return _Glyph(mask, left, top, advance)
 
 
+@lru_cache(maxsize=256)
 def _width(line: str, px: int) -> float:
+    """Kept per line: a caption's last line (the prompt's) recurs."""
     head, space, last = line.rpartition(" ")
     return _head_width(head + space, px) + _glyphs_width(last, px)
 
@@ -166,25 +171,37 @@ class Layout:
     lines: tuple[str, ...]
 
     def bounds(self, row: int) -> tuple[int, int]:
-        # Split half-way between a line's descenders and the next line's capitals.
-        splits = [0, *(round(self.px * (1.53 + 1.3 * k)) for k in range(len(self.lines) - 1)), self.band_height]
+        splits = _splits(self.px, len(self.lines), self.band_height)
         return splits[row], splits[row + 1]
 
     def baseline(self, row: int) -> int:
         return round(self.px * (0.3 + 1.3 * row)) + _ascent(self.size)
 
 
+@lru_cache(maxsize=64)
+def _splits(px: int, lines: int, band_h: int) -> tuple[int, ...]:
+    # Half-way between a line's descenders and the next line's capitals.
+    return 0, *(round(px * (1.53 + 1.3 * k)) for k in range(lines - 1)), band_h
+
+
 def layout(width: int, height: int, lines: Sequence[str]) -> Layout | None:
     """The caption's layout for an image of this size, or None if there is no room for one.
 
     Every line must already be ``printable``."""
-    band_h = band_height(width, height)
-    if not band_h:
+    geometry = _geometry(width, height)
+    if geometry is None:
         return None
-    px = font_px(width, height)
-    margin = max(2, px // 2)
+    band_h, px, margin = geometry
     size, fitted = _fit(lines, px, width - 2 * margin)
     return Layout(width, band_h, px, size, margin, tuple(fitted))
+
+
+@lru_cache(maxsize=64)
+def _geometry(width: int, height: int) -> tuple[int, int, int] | None:
+    """The band's height, the font size and the margin of an image's caption (None: no caption)."""
+    band_h = band_height(width, height)
+    px = font_px(width, height)
+    return (band_h, px, max(2, px // 2)) if band_h else None
 
 
 #: (background, ink) of an "L" strip; a glyph's edge pixels get the values in between.

@@ -16,8 +16,9 @@ from mock_server import _caption, _png
 from mock_server._picture import _TONES
 from mock_server.backend import Generation
 from mock_server.datatypes import OutputFormat, RenderSpec
-from mock_server.errors import InvalidImage
+from mock_server.errors import InvalidImage, InvalidJson
 from mock_server.imaging import Renderer, base64_of
+from mock_server.parsing import parse_json
 from mock_server.responses import json_body
 
 RENDERER = Renderer(cache_size=8)
@@ -124,3 +125,33 @@ def test_json_body_keeps_apart_values_that_are_equal_but_not_the_same_json(value
         generation = Generation("gen_" + "1" * 32, _Plan("m", "image_base64", None), 1, image, 1.0, 0,  # type: ignore[arg-type]
                                 {"use_lightning": value})  # fmt: skip
         assert json_body(generation) == json.dumps(generation.to_json(), separators=(",", ":")).encode()
+
+
+json_documents = st.recursive(json_scalars, lambda inner: st.lists(inner) | st.dictionaries(st.text(), inner),
+                              max_leaves=10)  # fmt: skip
+
+
+@settings(max_examples=150, deadline=None)
+@given(body=st.one_of(
+    st.tuples(json_documents, st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-32-be"]))
+    .map(lambda pair: json.dumps(pair[0], ensure_ascii=False).encode(pair[1], "surrogatepass")),
+    st.binary(max_size=40),
+    st.sampled_from([b'{"a": NaN}', b"[Infinity]", b'{"a": 1} x', b'"\\ud800"', b"\xef\xbb\xbf{}", b"{" * 3000]),
+))  # fmt: skip
+def test_parse_json_agrees_with_json_loads(body: bytes) -> None:
+    """The parser keeps one decoder instead of making one per call, and must judge as json.loads does."""
+    try:
+        expected = json.loads(body, parse_constant=_refuse)
+    except (ValueError, RecursionError):
+        with pytest.raises(InvalidJson):
+            parse_json(body)
+        return
+    if isinstance(expected, dict):
+        assert parse_json(body).params == expected
+    else:
+        with pytest.raises(InvalidJson, match="must be a JSON object"):
+            parse_json(body)
+
+
+def _refuse(name: str) -> Any:
+    raise ValueError(name)
