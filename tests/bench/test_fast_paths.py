@@ -95,18 +95,37 @@ def test_edits_of_one_source_share_a_base_but_not_a_picture() -> None:
                                                     sources=(source,))).data == first.data  # fmt: skip
 
 
+def drawn_the_obvious_way(layout: _caption.Layout, row: int, lead: int) -> bytes:
+    """A caption line as ``Image`` calls draw it: the head word by word, the last word in pairs."""
+    top, bottom = layout.bounds(row)
+    x, baseline, (background, ink) = layout.margin + 1, layout.baseline(row) - top, _TONES
+    strip = Image.new("L", (layout.width + 1, bottom - top), background)
+    head, space, last = layout.lines[row].rpartition(" ")
+    _caption._draw_line(strip, head + space, layout.size, x, baseline, ink)
+    pen = x + _caption._head_width(head + space, layout.size)
+    for start in range(0, len(last), 2):
+        pair = _caption._word(last[start : start + 2], layout.size)
+        if pair.mask is not None:
+            strip.paste(ink, (round(pen) + pair.left, baseline + pair.top), pair.mask)
+        pen += pair.advance
+    strip.paste(lead, (0, 0, 1, strip.height))
+    return strip.tobytes()
+
+
 @settings(max_examples=60, deadline=None)
 @given(width=st.integers(1, 2600), height=st.integers(1, 2600), seed=st.integers() | st.text(max_size=12),
        prompt=st.text(max_size=50), lead=st.integers(0, 255))  # fmt: skip
-def test_caption_line_bytes_are_the_drawn_lines_bytes(width: int, height: int, seed: int | str, prompt: str,
-                                                      lead: int) -> None:  # fmt: skip
+def test_caption_lines_on_the_core_image_are_the_obvious_drawing(width: int, height: int, seed: int | str,
+                                                                 prompt: str, lead: int) -> None:  # fmt: skip
     lines = (_caption.printable(f"eigen-image  ·  {width}x{height}  ·  seed {seed}"), _caption.printable(prompt))
     layout = _caption.layout(width, height, lines)
     for row in range(len(layout.lines) if layout else 0):
         assert layout is not None
+        expected = drawn_the_obvious_way(layout, row, lead)
+        assert _caption.line_bytes(layout, row, _TONES, lead=lead) == expected
         drawn = _caption.render_line(layout, row, _TONES, pad_left=1)
         drawn.paste(lead, (0, 0, 1, drawn.height))
-        assert _caption.line_bytes(layout, row, _TONES, lead=lead) == drawn.tobytes()
+        assert drawn.tobytes() == expected
 
 
 def test_deflated_parts_join_into_one_valid_stream() -> None:
