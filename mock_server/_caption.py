@@ -212,27 +212,30 @@ COVERAGE: Tones = (0, 255)
 def render_line(spec: Layout, row: int, tones: Tones = COVERAGE, *, pad_left: int = 0) -> Image.Image:
     """Rows ``spec.bounds(row)`` of the band as an "L" image, line ``row`` drawn, with ``pad_left``
     more columns of background before it (a PNG writer puts its filter bytes there)."""
-    return draw_strip(*_strip_of(spec, row, pad_left), tones)
+    return draw_strip(*strip_of(spec, row, pad_left), tones)
 
 
-def line_bytes(spec: Layout, row: int, tones: Tones, *, lead: int) -> bytes:
-    """The bytes of ``render_line(spec, row, tones, pad_left=1)`` with its first column set to ``lead``
-    (a PNG writer's filter byte).
-
-    Every new seed draws a line: done on Pillow's core image, round the ``Image`` wrapper's checks
-    of each copy, paste and ``tobytes``, a 1024² caption's seed line takes 18 µs instead of 35 µs."""
-    strip_args = _strip_of(spec, row, 1)
-    width, height = strip_args[:2]
-    strip = _drawn(*strip_args, tones)
-    strip.paste(lead, (0, 0, 1, height))
-    return _raw_bytes(strip, width, height)
+#: ``draw_strip``'s first arguments: width, height, line, size, x and baseline.
+Strip = tuple[int, int, str, int, int, int]
 
 
-def _strip_of(spec: Layout, row: int, pad_left: int) -> tuple[int, int, str, int, int, int]:
-    """``draw_strip``'s arguments for line ``row`` of ``spec``, with ``pad_left`` more columns."""
+def strip_of(spec: Layout, row: int, pad_left: int) -> Strip:
+    """Where line ``row`` of ``spec`` is drawn, with ``pad_left`` more columns before it."""
     top, bottom = spec.bounds(row)
     return (spec.width + pad_left, bottom - top, spec.lines[row], spec.size, spec.margin + pad_left,
             spec.baseline(row) - top)  # fmt: skip
+
+
+def strip_bytes(strip: Strip, tones: Tones, *, lead: int) -> bytes:
+    """The bytes of ``draw_strip(*strip, tones)`` with its first column set to ``lead`` (a PNG
+    writer's filter byte, in a strip drawn one column wider).
+
+    Every new seed draws a line: done on Pillow's core image, round the ``Image`` wrapper's checks
+    of each copy, paste and ``tobytes``, a 1024² caption's seed line takes 18 µs instead of 35 µs."""
+    width, height = strip[:2]
+    drawn = _drawn(*strip, tones)
+    drawn.paste(lead, (0, 0, 1, height))
+    return _raw_bytes(drawn, width, height)
 
 
 def draw_strip(

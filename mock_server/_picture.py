@@ -94,21 +94,18 @@ def base64_parts(image: RenderedImage) -> tuple[bytes, ...]:
 
 
 @lru_cache(maxsize=64)
-def _still_rows(width: int, height: int, line: str, size: int, margin: int, baseline: int) -> _png.Deflated:
-    """A line's rows drawn as ``_caption.render_line(..., pad_left=1)`` draws them, deflated once:
-    the last line (the prompt's) is the same for every seed."""
-    strip = _caption.draw_strip(width + 1, height, line, size, margin + 1, baseline, _TONES)
-    return _png.deflate(_png.plain_rows(strip), final=True)
+def _still_rows(strip: _caption.Strip) -> _png.Deflated:
+    """A line's rows deflated once: the last line (the prompt's) is the same for every seed."""
+    return _png.deflate(_caption.strip_bytes(strip, _TONES, lead=_png.FILTER_NONE), final=True)
 
 
 def _band_parts(layout: _caption.Layout) -> list[_png.Deflated]:
-    """The caption's rows, deflated: every line but the last drawn anew (the seed's), the last kept."""
-    parts = [_png.deflate(_caption.line_bytes(layout, row, _TONES, lead=_png.FILTER_NONE), final=False)
-             for row in range(len(layout.lines) - 1)]  # fmt: skip
-    row = len(layout.lines) - 1
-    top, bottom = layout.bounds(row)
-    parts.append(_still_rows(layout.width, bottom - top, layout.lines[row], layout.size, layout.margin,
-                             layout.baseline(row) - top))  # fmt: skip
+    """The caption's rows, deflated: every line but the last drawn anew (the seed's), the last kept.
+    Each line is drawn one column wider, that column becoming the rows' filter bytes."""
+    strips = [_caption.strip_of(layout, row, 1) for row in range(len(layout.lines))]
+    parts = [_png.deflate(_caption.strip_bytes(strip, _TONES, lead=_png.FILTER_NONE), final=False)
+             for strip in strips[:-1]]  # fmt: skip
+    parts.append(_still_rows(strips[-1]))
     return parts
 
 

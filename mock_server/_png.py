@@ -72,13 +72,6 @@ def filtered_rows(indices: Image.Image) -> bytes:
     return b"".join(rows)
 
 
-def plain_rows(padded: Image.Image) -> bytes:
-    """PNG scanlines with no filter of an 8-bit "L" image drawn one column wider than the picture,
-    that column first: the filter bytes are written into it, so the rows need no copy to frame them."""
-    padded.paste(FILTER_NONE, (0, 0, 1, padded.height))
-    return padded.tobytes()
-
-
 @dataclass(frozen=True, slots=True)
 class PalettePngPrefix:
     """Everything of an 8-bit palette PNG that does not change between requests."""
