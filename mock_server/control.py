@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from . import resources
+from . import resources, surrogates
 from .auth import check_bearer
 from .catalog import CatalogError
 from .errors import InvalidJson, InvalidParameter
@@ -43,9 +43,12 @@ async def json_body(request: Request, *, allow_yaml: bool = False) -> Any:
     """The request's JSON body (or YAML, a superset, where allowed); ``400 invalid_json`` otherwise."""
     body = await request.body()
     try:
-        return yaml.safe_load(body) if allow_yaml else json.loads(body)
+        document = yaml.safe_load(body) if allow_yaml else json.loads(body)
     except (ValueError, yaml.YAMLError) as exc:
         raise InvalidJson(f"the body is not valid {'YAML or ' if allow_yaml else ''}JSON: {str(exc)[:200]}") from None
+    if surrogates.holds_one(document):
+        raise InvalidJson("the body holds an unpaired UTF-16 surrogate escape, which is not text")
+    return document
 
 
 Endpoint = Callable[[Request], Awaitable[Response]]
