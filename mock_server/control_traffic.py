@@ -75,14 +75,22 @@ async def get_rate_limit(request: Request) -> Response:
 
 async def set_rate_limit(request: Request) -> Response:
     guard(request)
-    document = await json_body(request)
-    try:
-        limit = RateLimit(int(document["limit"]), float(document.get("window_seconds", 60)))
-    except (KeyError, TypeError, ValueError, AttributeError):
-        raise InvalidParameter("send {\"limit\": N, \"window_seconds\": S} with N >= 1 and 0 < S <= 86400",
-                               param="limit") from None
+    limit = _rate_limit(await json_body(request))
     runtime_of(request).rate_limiter.configure(limit)
     return JSONResponse(_rate_limit_json(limit))
+
+
+def _rate_limit(document: Any) -> RateLimit:
+    """``{"limit": N, "window_seconds": S}`` checked whole: N an integer >= 1, S a finite number in (0, 86400]."""
+    usage = 'send {"limit": N, "window_seconds": S} with an integer N >= 1 and a number 0 < S <= 86400'
+    if not isinstance(document, dict) or "limit" not in document or set(document) - {"limit", "window_seconds"}:
+        raise InvalidParameter(usage, param="limit")
+    limit, window = document["limit"], document.get("window_seconds", 60)
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+        raise InvalidParameter(f"limit must be an integer >= 1; {usage}", param="limit")
+    if isinstance(window, bool) or not isinstance(window, int | float) or not 0 < window <= 86_400:
+        raise InvalidParameter(f"window_seconds must be a number in (0, 86400]; {usage}", param="window_seconds")
+    return RateLimit(limit, float(window))
 
 
 disable_rate_limit = action(lambda runtime: runtime.rate_limiter.configure(None))
