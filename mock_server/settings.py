@@ -31,6 +31,8 @@ class Settings:
         api_keys: accepted bearer keys; empty turns authentication off.
         models_path: a model library YAML file; ``None`` uses the shipped one.
         max_body_bytes: request bodies above this are ``413``.
+        max_control_body_bytes: control-plane request bodies above this are ``413`` (a fault list,
+            a rate limit, a model library: small documents).
         max_source_pixels: editing sources with more pixels are rejected as ``invalid_image``
             (decompression-bomb guard), checked before decoding.
         s3_endpoint_url: S3 endpoint for ``s3_output_path`` and ``s3://`` sources; ``None`` means
@@ -66,6 +68,7 @@ class Settings:
     api_keys: tuple[str, ...] = (DEFAULT_API_KEY,)
     models_path: Path | None = None
     max_body_bytes: int = 25 * MIB
+    max_control_body_bytes: int = 1 * MIB
     max_source_pixels: int = 40_000_000
     s3_endpoint_url: str | None = None
     s3_region: str = "us-east-1"
@@ -90,7 +93,8 @@ class Settings:
     record_dir: Path | None = None
 
     def __post_init__(self) -> None:
-        if self.max_body_bytes < 1 or self.max_source_pixels < 1 or self.render_cache_size < 0:
+        if self.max_body_bytes < 1 or self.max_control_body_bytes < 1 or self.max_source_pixels < 1 \
+                or self.render_cache_size < 0:  # fmt: skip
             raise SettingsError("limits must be positive")
         if any(not key for key in self.api_keys):
             raise SettingsError("an API key must not be empty")
@@ -157,6 +161,7 @@ _ENV_FIELDS: dict[str, tuple[str, Any]] = {
     "API_KEYS": ("api_keys", _split),
     "MODELS": ("models_path", Path),
     "MAX_BODY_BYTES": ("max_body_bytes", int),
+    "MAX_CONTROL_BODY_BYTES": ("max_control_body_bytes", int),
     "MAX_SOURCE_PIXELS": ("max_source_pixels", int),
     "S3_ENDPOINT_URL": ("s3_endpoint_url", str),
     "S3_REGION": ("s3_region", str),
