@@ -60,6 +60,10 @@ def make_edit_base(images: Sequence[Image.Image], size: tuple[int, int]) -> tupl
     return make_base(indices, _caption.band_height(*size), level=1), palette
 
 
+def _decoded_bytes(source: DecodedSource) -> int:
+    return source.width * source.height * len(source.image.getbands())
+
+
 def tint(palette: bytes, lut: Sequence[int]) -> bytes:
     """``palette`` through a 768-entry per-channel lookup table (as ``Image.point`` would)."""
     out = bytearray(len(palette))
@@ -71,18 +75,30 @@ def tint(palette: bytes, lut: Sequence[int]) -> bytes:
 class EditCache:
     """Thread-safe, bounded caches of what edits share across requests.
 
-    Parameters: ``bases`` and ``base_bytes`` bound the edit bases kept; ``decoded`` bounds the
-    decoded sources kept between validating a source and rendering it.
+    Parameters: ``bases`` and ``base_bytes`` bound the edit bases kept; ``decoded`` and
+    ``decoded_bytes`` the decoded sources kept between validating a source and rendering it (one
+    40 MP source is 120 MB: it is kept only alone); ``hashed_bytes`` the source bytes whose hash
+    is remembered (each entry holds its bytes, up to the body limit).
     """
 
-    def __init__(self, *, bases: int = 16, base_bytes: int = 128 * 2**20, decoded: int = 4) -> None:
+    def __init__(self, *, bases: int = 16, base_bytes: int = 64 * 2**20, decoded: int = 9,
+                 decoded_bytes: int = 128 * 2**20, hashed_bytes: int = 32 * 2**20) -> None:  # fmt: skip
         self._bases: OrderedDict[tuple[tuple[str, ...], tuple[int, int]], tuple[Base, bytes]] = OrderedDict()
         self._base_bytes, self._max_bases, self._max_base_bytes = 0, bases, base_bytes
         self._decoded: OrderedDict[str, DecodedSource] = OrderedDict()
-        self._max_decoded = decoded
+        self._max_decoded, self._max_decoded_bytes, self._decoded_bytes = decoded, decoded_bytes, 0
         self._sizes: OrderedDict[tuple[str, int], tuple[int, int]] = OrderedDict()
         self._hashes: deque[tuple[bytes, str]] = deque(maxlen=16)
+        self._max_hashed_bytes = hashed_bytes
         self._lock = threading.Lock()
+
+    def clear(self) -> None:
+        with self._lock:
+            self._bases.clear()
+            self._decoded.clear()
+            self._sizes.clear()
+            self._hashes.clear()
+            self._base_bytes = self._decoded_bytes = 0
 
     def sha256(self, data: bytes) -> str:
         """The hex SHA-256 of ``data``, computed once per bytes object (validation and rendering
@@ -94,6 +110,8 @@ class EditCache:
         digest = hashlib.sha256(data).hexdigest()
         with self._lock:
             self._hashes.append((data, digest))
+            while sum(len(seen) for seen, _ in self._hashes) > self._max_hashed_bytes:
+                self._hashes.popleft()
         return digest
 
     def check(self, data: bytes, max_pixels: int, decode: Decoder) -> tuple[int, int]:
@@ -106,13 +124,16 @@ class EditCache:
                 self._sizes.move_to_end(key)
                 return size
         decoded = decode(data)
+        cost = _decoded_bytes(decoded)
         with self._lock:
             self._sizes[key] = (decoded.width, decoded.height)
             while len(self._sizes) > 4096:
                 self._sizes.popitem(last=False)
-            self._decoded[key[0]] = decoded
-            while len(self._decoded) > self._max_decoded:
-                self._decoded.popitem(last=False)
+            if cost <= self._max_decoded_bytes and key[0] not in self._decoded:
+                self._decoded[key[0]] = decoded
+                self._decoded_bytes += cost
+            while len(self._decoded) > self._max_decoded or self._decoded_bytes > self._max_decoded_bytes:
+                self._decoded_bytes -= _decoded_bytes(self._decoded.popitem(last=False)[1])
         return decoded.width, decoded.height
 
     def decoded(self, data: bytes, decode: Decoder) -> DecodedSource:

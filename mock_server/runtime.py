@@ -22,7 +22,9 @@ from .conformance import ResponseChecker
 from .fault_queue import FaultQueue
 from .imaging import Renderer
 from .journal import Journal
+from .memory_release import give_back_memory
 from .model_library import ModelLibrary, check_against_spec
+from .pixel_budget import PixelBudget
 from .prepared import PreparedBodies
 from .ratelimit import RateLimit, RateLimiter
 from .replay import Replayer
@@ -122,6 +124,8 @@ class Runtime:
         if self.replayer is not None:
             self.replayer.reset()
         self.generator.seeds.reseed(self.settings.random_seed)
+        self.generator.reset()
+        give_back_memory()
 
 
 def open_store(settings: Settings) -> StateStore:
@@ -159,6 +163,8 @@ def _generator(settings: Settings, spec: Spec) -> Generator:
         storage=storage,
         seeds=SeedSource(settings.random_seed),
         defaults=spec.defaults,
+        max_request_pixels=settings.max_request_pixels,
+        pixels=PixelBudget(settings.max_inflight_pixels),
     )
 
 
