@@ -84,10 +84,12 @@ def test_cli_help_lists_the_commands() -> None:
 
 #: The rules, the image pipeline and the state behind the control plane know nothing of HTTP
 #: (moto's layering; ARCHITECTURE.md).
-HTTP_FREE = ["backend", "rules", "imaging", "catalog", "storage", "sources", "s3path", "settings", "errors",
-             "datatypes", "rng", "spec", "validation", "runtime", "store", "sqlite_store", "journal", "summaries",
-             "faults", "fault_queue", "ratelimit", "model_library", "thumbnails", "thumbnailer", "cassette", "replay",
-             "conformance", "controls"]
+HTTP_FREE = ["generation.generator", "generation.rules", "imaging.renderer", "generation.library", "s3.storage",
+             "generation.sources", "s3.paths", "settings", "errors", "datatypes", "rng", "spec",
+             "generation.validation", "runtime", "state.store", "state.sqlite_store", "journal.calls",
+             "journal.summary", "faults.fault", "faults.queue", "faults.ratelimit", "generation.library_store",
+             "gallery.thumbnails", "gallery.thumbnailer", "proxy.cassette", "proxy.replay",
+             "proxy.response_checks", "control.python_api"]
 
 #: Imports ``mock_server.<name>`` for each name without running ``mock_server/__init__.py`` (which builds
 #: the app), printing after each which starlette modules have come along so far: the first line that
@@ -115,5 +117,5 @@ def test_core_and_state_modules_do_not_import_starlette() -> None:
 
 
 def test_the_probe_sees_starlette_where_it_is_used() -> None:
-    (line,) = _probe("parsing")
-    assert line.startswith("parsing ['starlette"), line
+    (line,) = _probe("http.parsing")
+    assert line.startswith("http.parsing ['starlette"), line
