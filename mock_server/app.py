@@ -21,7 +21,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from mock_server.control.admin import control_routes
+from mock_server.control.routes import control_routes
 from mock_server.errors import EigenMockError, InternalError, MethodNotAllowed, NotFound
 from mock_server.faults.responses import TRANSPORT_KEY, transport_from_send
 from mock_server.http.context import RequestContextMiddleware, request_id_of

@@ -1,74 +1,26 @@
-"""The control plane under ``/_mock/``: health, specs, model library, reset, and the route table.
+"""The control plane under ``/_mock/``: health, specs, model library, reset.
 
 Not part of the public spec: it has its own, ``openapi/control.yaml``. It answers without the
 public API key; ``Settings.control_token`` puts it behind a token of its own (sent as
 ``Authorization: Bearer <token>``, or as ``?token=`` where a browser cannot set headers: the
 gallery), and ``Settings.control_enabled`` turns it off (every ``/_mock/`` path is then a 404).
-Journal, faults and rate limit are in ``control_traffic.py``; the gallery in ``gallery.py``.
+Journal, faults and rate limit are in ``traffic.py``, the gallery in ``gallery/routes.py``; the whole
+route table is in ``routes.py``.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Awaitable, Callable, Iterable
-from typing import Any
 
-import yaml
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Route
 
 from mock_server import resources
-from mock_server.errors import InvalidJson, InvalidParameter
+from mock_server.control.common import action, guard, json_body
+from mock_server.errors import InvalidParameter
 from mock_server.generation.library import CatalogError
-from mock_server.http.auth import check_bearer
 from mock_server.runtime import Runtime, runtime_of
-
-PREFIX = "/_mock"
-
-
-def guard(request: Request) -> None:
-    """Refuse the request unless it carries the control token (when one is configured)."""
-    token = runtime_of(request).settings.control_token
-    if not token:
-        return
-    header = request.headers.get("authorization")
-    if header is None and "token" in request.query_params:
-        header = f"Bearer {request.query_params['token']}"
-    check_bearer(header, (token,))
-
-
-async def json_body(request: Request, *, allow_yaml: bool = False) -> Any:
-    """The request's JSON body (or YAML, a superset, where allowed); ``400 invalid_json`` otherwise."""
-    body = await request.body()
-    try:
-        return yaml.safe_load(body) if allow_yaml else json.loads(body)
-    except (ValueError, yaml.YAMLError) as exc:
-        raise InvalidJson(f"the body is not valid {'YAML or ' if allow_yaml else ''}JSON: {str(exc)[:200]}") from None
-
-
-Endpoint = Callable[[Request], Awaitable[Response]]
-
-
-def no_content() -> Response:
-    return Response(status_code=204)
-
-
-def action(do: Callable[[Runtime], object]) -> Endpoint:
-    """A control route that does one thing to the runtime and answers ``204``."""
-
-    async def endpoint(request: Request) -> Response:
-        guard(request)
-        do(runtime_of(request))
-        return no_content()
-
-    return endpoint
-
-
-def route_table(prefix: str, table: Iterable[tuple[str, str, Endpoint]]) -> list[BaseRoute]:
-    """Routes from ``(method, path, endpoint)`` rows (one method per row: one handler per operation)."""
-    return [Route(prefix + path, endpoint, methods=[method]) for method, path, endpoint in table]
 
 
 async def health(request: Request) -> Response:
@@ -118,19 +70,3 @@ async def replace_models(request: Request) -> Response:
 
 #: Forget the journal, faults, rate-limit counts, thumbnails; restore the model library and seeds.
 reset = action(Runtime.reset)
-
-
-def control_routes() -> list[BaseRoute]:
-    from mock_server.control.traffic import traffic_routes
-    from mock_server.gallery.routes import gallery_routes
-
-    table = [
-        ("GET", "/health", health),
-        ("GET", "/openapi.yaml", openapi_yaml),
-        ("GET", "/openapi.json", openapi_json),
-        ("GET", "/control.yaml", control_yaml),
-        ("GET", "/models", models),
-        ("PUT", "/models", replace_models),
-        ("POST", "/reset", reset),
-    ]
-    return route_table(PREFIX, table) + traffic_routes(PREFIX) + gallery_routes(PREFIX)

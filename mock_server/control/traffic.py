@@ -12,9 +12,8 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute
 
-from mock_server.control.admin import action, guard, json_body, no_content, route_table
+from mock_server.control.common import action, guard, json_body, no_content
 from mock_server.errors import InvalidParameter, NotFound
 from mock_server.faults.fault import Fault, FaultSpecError
 from mock_server.faults.ratelimit import RateLimit
@@ -103,17 +102,3 @@ def _int(query: Any, name: str, default: int | None) -> int | None:
 
 def _criterion(name: str, value: str) -> Any:
     return _int({name: value}, name, None) if name == "status" else value
-
-
-def traffic_routes(prefix: str) -> list[BaseRoute]:
-    return route_table(prefix, [
-        ("GET", "/requests", list_requests),
-        ("DELETE", "/requests", clear_requests),
-        ("GET", "/faults", list_faults),
-        ("POST", "/faults", add_faults),
-        ("DELETE", "/faults", clear_faults),
-        ("DELETE", "/faults/{fault_id}", remove_fault),
-        ("GET", "/rate-limit", get_rate_limit),
-        ("PUT", "/rate-limit", set_rate_limit),
-        ("DELETE", "/rate-limit", disable_rate_limit),
-    ])

@@ -19,9 +19,8 @@ from urllib.parse import quote
 from anyio import to_thread
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
-from starlette.routing import BaseRoute
 
-from mock_server.control.admin import guard, route_table
+from mock_server.control.common import guard
 from mock_server.errors import NotFound
 from mock_server.runtime import runtime_of
 
@@ -135,12 +134,3 @@ def _status_class(status: int | None) -> str:
     if status is None:
         return "snone"
     return "s2xx" if status < 400 else "s4xx" if status < 500 else "s5xx"
-
-
-def gallery_routes(prefix: str) -> list[BaseRoute]:
-    return route_table(prefix, [
-        ("GET", "/ui", page),
-        ("GET", "/ui/calls", calls),
-        ("GET", "/ui/static/{name}", asset),
-        ("GET", "/ui/thumbnails/{sha256}.jpg", thumbnail),
-    ])
