@@ -29,8 +29,8 @@ from mock_server.http.context import request_id_of
 from mock_server.http.headers import headers_of
 from mock_server.http.responses import error_response, generation_response
 from mock_server.journal.middleware import draft_of
-from mock_server.proxy.forwarding import passthrough_response
 from mock_server.proxy.replay import matching_key
+from mock_server.proxy.responses import passthrough_response
 from mock_server.runtime import Runtime, runtime_of
 from mock_server.spec import MediaKind
 

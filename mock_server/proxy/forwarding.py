@@ -7,18 +7,17 @@ that header is dropped from the answer as well: the body handed on is the decode
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import httpx
-from starlette.responses import Response
 
 from mock_server.errors import EigenMockError
 
 HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
                         "trailers", "transfer-encoding", "upgrade"})
 _NOT_FORWARDED = HOP_BY_HOP | {"host", "content-length"}
-_NOT_RETURNED = HOP_BY_HOP | {"content-length", "content-encoding"}
+NOT_RETURNED = HOP_BY_HOP | {"content-length", "content-encoding"}
 DEFAULT_TIMEOUT_SECONDS = 300.0
 
 
@@ -59,12 +58,3 @@ class Forwarder:
         except httpx.HTTPError as exc:
             raise UpstreamUnavailable(f"cannot reach {self.target}: {type(exc).__name__}: {str(exc)[:200]}") from None
         return UpstreamResponse(answer.status_code, tuple(answer.headers.multi_items()), answer.content)
-
-
-def passthrough_response(status: int, headers: Sequence[tuple[str, str]], body: bytes) -> Response:
-    """A response with exactly this status, these end-to-end headers and this body."""
-    response = Response(body, status_code=status)
-    kept = [(name.lower().encode("latin-1", "replace"), value.encode("latin-1", "replace"))
-            for name, value in headers if name.lower() not in _NOT_RETURNED]
-    response.raw_headers = [*kept, (b"content-length", str(len(body)).encode())]
-    return response

@@ -24,8 +24,9 @@ from mock_server.http.endpoints import parse_body
 from mock_server.journal.middleware import draft_of
 from mock_server.journal.summary import redact_headers, summarize
 from mock_server.proxy.cassette import Interaction, RecordedResponse, request_key
-from mock_server.proxy.forwarding import UpstreamResponse, passthrough_response
+from mock_server.proxy.forwarding import UpstreamResponse
 from mock_server.proxy.replay import matching_key
+from mock_server.proxy.responses import passthrough_response
 from mock_server.runtime import Runtime, runtime_of
 from mock_server.spec import OPERATION_PATH
 
