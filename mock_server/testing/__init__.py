@@ -17,8 +17,8 @@ from mock_server.control.python_api import MockControls
 from mock_server.runtime import Runtime
 from mock_server.s3.embedded import EmbeddedS3
 from mock_server.settings import DEFAULT_BUCKET, Settings
+from mock_server.testing.httpx_transport import AsyncMockTransport, MockTransport
 from mock_server.testing.threaded_server import ServerStartError, ThreadedServer
-from mock_server.testing.transport import AsyncMockTransport, MockTransport
 
 __all__ = ["AsyncMockTransport", "MockServer", "MockTransport", "ServerStartError", "ThreadedServer", "async_transport",
            "transport"]
