@@ -54,8 +54,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--log-level", default="warning")
     args = parser.parse_args(argv)
-    config = uvicorn.Config("benchmarks.ceiling:create_app", factory=True, host=args.host, port=args.port,
-                            access_log=False, log_level=args.log_level)  # fmt: skip
+    config = uvicorn.Config(
+        "benchmarks.ceiling:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        access_log=False,
+        log_level=args.log_level,
+    )
     if args.workers > 1:
         from mock_server.serving import workers
 

@@ -88,8 +88,13 @@ def warm(renderer: Renderer, width: int, height: int, output_format: OutputForma
 def run(n: int) -> list[dict[str, Any]]:
     fresh, cached = Renderer(cache_size=0), Renderer(cache_size=16)
     results = []
-    for width, height, fmt, count in ((1024, 1024, "png", n), (512, 512, "png", n), (2048, 2048, "png", n // 2),
-                                      (1024, 1024, "jpg", n // 2), (2048, 2048, "jpg", n // 4)):  # fmt: skip
+    for width, height, fmt, count in (
+        (1024, 1024, "png", n),
+        (512, 512, "png", n),
+        (2048, 2048, "png", n // 2),
+        (1024, 1024, "jpg", n // 2),
+        (2048, 2048, "jpg", n // 4),
+    ):
         output_format: OutputFormat = "png" if fmt == "png" else "jpg"
         warm(fresh, width, height, output_format)
         specs = (t2i(seed, width, height, output_format) for seed in seeds(1))

@@ -62,8 +62,12 @@ class MockApp(Starlette):
             transport = transport_from_send(send)
             if transport is not None:
                 scope[TRANSPORT_KEY] = transport
-            if self.operation_handler is not None and scope["method"] == "POST" and scope["path"] == OPERATION_PATH \
-                    and not scope.get("root_path"):  # fmt: skip
+            if (
+                self.operation_handler is not None
+                and scope["method"] == "POST"
+                and scope["path"] == OPERATION_PATH
+                and not scope.get("root_path")
+            ):
                 scope["app"] = self
                 if self.middleware_stack is None:
                     self.middleware_stack = self.build_middleware_stack()

@@ -23,7 +23,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
-        "markers", "eigen_mock(**settings): give this test its own eigen-mock server built with these Settings "
+        "markers",
+        "eigen_mock(**settings): give this test its own eigen-mock server built with these Settings "
         "fields (s3=True adds an embedded S3)",
     )
 

@@ -26,8 +26,15 @@ from mock_server.runtime import Runtime, runtime_of
 async def health(request: Request) -> Response:
     guard(request)
     runtime = runtime_of(request)
-    return JSONResponse({"status": "ok", "models": len(runtime.catalog.models), "s3": runtime.settings.s3_endpoint_url,
-                         "mode": _mode(request), "pid": os.getpid()})
+    return JSONResponse(
+        {
+            "status": "ok",
+            "models": len(runtime.catalog.models),
+            "s3": runtime.settings.s3_endpoint_url,
+            "mode": _mode(request),
+            "pid": os.getpid(),
+        }
+    )
 
 
 def _mode(request: Request) -> str:

@@ -64,13 +64,20 @@ class MockControls:
             model, mode, headers: apply only to requests with these.
         """
         document: dict[str, Any] = {
-            "status": status, "error": error, "fault": fault, "retryAfter": retry_after, "times": times,
-            "probability": probability, "seed": seed,
+            "status": status,
+            "error": error,
+            "fault": fault,
+            "retryAfter": retry_after,
+            "times": times,
+            "probability": probability,
+            "seed": seed,
             "fixedDelayMilliseconds": None if delay is None else delay * 1000,
-            "delayDistribution": None if delay_range is None else {
-                "type": "uniform", "lower": delay_range[0] * 1000, "upper": delay_range[1] * 1000},
-            "chunkedDribbleDelay": None if dribble is None else {
-                "numberOfChunks": dribble[0], "totalDuration": dribble[1] * 1000},
+            "delayDistribution": None
+            if delay_range is None
+            else {"type": "uniform", "lower": delay_range[0] * 1000, "upper": delay_range[1] * 1000},
+            "chunkedDribbleDelay": None
+            if dribble is None
+            else {"numberOfChunks": dribble[0], "totalDuration": dribble[1] * 1000},
             "match": {"model": model, "mode": mode, "headers": dict(headers or {})},
         }
         document = {key: value for key, value in document.items() if value is not None or key == "times"}

@@ -30,7 +30,7 @@ async def list_requests(request: Request) -> Response:
     journal = runtime_of(request).journal
     criteria = {name: _criterion(name, query[name]) for name in FILTERS if name in query}
     found = [doc for doc in journal.documents(since=since) if all(doc.get(k) == v for k, v in criteria.items())]
-    shown = found if limit is None else found[max(len(found) - limit, 0):]
+    shown = found if limit is None else found[max(len(found) - limit, 0) :]
     return JSONResponse({"requests": shown, "count": len(shown), "journal_size": journal.limit})
 
 
@@ -78,8 +78,9 @@ async def set_rate_limit(request: Request) -> Response:
     try:
         limit = RateLimit(int(document["limit"]), float(document.get("window_seconds", 60)))
     except (KeyError, TypeError, ValueError, AttributeError):
-        raise InvalidParameter("send {\"limit\": N, \"window_seconds\": S} with N >= 1 and 0 < S <= 86400",
-                               param="limit") from None
+        raise InvalidParameter(
+            'send {"limit": N, "window_seconds": S} with N >= 1 and 0 < S <= 86400', param="limit"
+        ) from None
     runtime_of(request).rate_limiter.configure(limit)
     return JSONResponse(_rate_limit_json(limit))
 

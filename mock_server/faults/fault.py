@@ -43,8 +43,21 @@ NETWORK_FAULTS: dict[str, str] = {
 }
 #: Faults that break the connection before any byte of an answer (so no answer need be made).
 BREAKS_BEFORE_RESPONSE = frozenset({"CONNECTION_RESET_BY_PEER", "EMPTY_RESPONSE", "RANDOM_DATA_THEN_CLOSE"})
-_KEYS = frozenset({"status", "error", "fault", "retryAfter", "fixedDelayMilliseconds", "delayDistribution",
-                   "chunkedDribbleDelay", "times", "probability", "seed", "match"})
+_KEYS = frozenset(
+    {
+        "status",
+        "error",
+        "fault",
+        "retryAfter",
+        "fixedDelayMilliseconds",
+        "delayDistribution",
+        "chunkedDribbleDelay",
+        "times",
+        "probability",
+        "seed",
+        "match",
+    }
+)
 
 
 class FaultSpecError(ValueError):
@@ -103,11 +116,17 @@ class Fault:
 
     def to_json(self) -> dict[str, Any]:
         values: dict[str, Any] = {
-            "status": self.status, "error": self.error, "fault": self.fault, "retryAfter": self.retry_after,
-            "fixedDelayMilliseconds": self.fixed_delay_ms, "delayDistribution": self.delay_distribution,
-            "chunkedDribbleDelay": None if self.dribble is None else {
-                "numberOfChunks": self.dribble[0], "totalDuration": self.dribble[1]},
-            "probability": self.probability, "seed": self.seed,
+            "status": self.status,
+            "error": self.error,
+            "fault": self.fault,
+            "retryAfter": self.retry_after,
+            "fixedDelayMilliseconds": self.fixed_delay_ms,
+            "delayDistribution": self.delay_distribution,
+            "chunkedDribbleDelay": None
+            if self.dribble is None
+            else {"numberOfChunks": self.dribble[0], "totalDuration": self.dribble[1]},
+            "probability": self.probability,
+            "seed": self.seed,
             "match": {"model": self.match.model, "mode": self.match.mode, "headers": dict(self.match.headers)},
         }
         return {"times": self.times, **{key: value for key, value in values.items() if value is not None}}
@@ -189,7 +208,9 @@ def _parse(document: Any) -> Fault:
     status, error = _status(doc)
     fault = _choice(doc, "fault", NETWORK_FAULTS)
     built = Fault(
-        status=status, error=error, fault=fault,
+        status=status,
+        error=error,
+        fault=fault,
         retry_after=_number(doc, "retryAfter", int, 0, 86_400),
         fixed_delay_ms=_number(doc, "fixedDelayMilliseconds", float, 0, MAX_DELAY_MS),
         delay_distribution=_distribution(doc.get("delayDistribution")),
@@ -255,8 +276,9 @@ def _distribution(spec: Any) -> dict[str, Any] | None:
     if spec is None:
         return None
     if not isinstance(spec, dict) or spec.get("type") not in ("uniform", "lognormal"):
-        raise FaultSpecError("delayDistribution needs type uniform (lower, upper) or lognormal (median, sigma)",
-                             "delayDistribution")
+        raise FaultSpecError(
+            "delayDistribution needs type uniform (lower, upper) or lognormal (median, sigma)", "delayDistribution"
+        )
     names = ("lower", "upper") if spec["type"] == "uniform" else ("median", "sigma")
     values = {name: _number(spec, name, float, 0, MAX_DELAY_MS) for name in names}
     if any(value is None for value in values.values()):

@@ -60,8 +60,13 @@ class FaultQueue:
             if len(state.get("faults", [])) >= MAX_QUEUED:
                 raise FaultSpecError(f"the fault queue is full ({MAX_QUEUED} faults waiting)")
             state["next"] = state.get("next", 0) + 1
-            entry = {"id": f"f{state['next']}", "fault": fault.to_json(), "remaining": fault.times,
-                     "evaluations": 0, "applied": 0}
+            entry = {
+                "id": f"f{state['next']}",
+                "fault": fault.to_json(),
+                "remaining": fault.times,
+                "evaluations": 0,
+                "applied": 0,
+            }
             state.setdefault("faults", []).append(entry)
             return entry
 
@@ -120,4 +125,3 @@ class FaultQueue:
             return json.dumps(state, separators=(",", ":")), result
 
         return self._store.update(DOC, updater)
-

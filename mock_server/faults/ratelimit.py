@@ -80,4 +80,3 @@ class RateLimiter:
             windows = dict(sorted(windows.items(), key=lambda item: item[1][0])[-MAX_KEYS:])
         state["windows"] = windows
         return json.dumps(state, separators=(",", ":")), retry
-

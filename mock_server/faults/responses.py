@@ -72,7 +72,7 @@ class FaultyResponse(Response):
         await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
         for index in range(chunks):
             await anyio.sleep(pause)  # never time.sleep: other requests go on meanwhile
-            piece = body[index * size:(index + 1) * size]
+            piece = body[index * size : (index + 1) * size]
             await send({"type": "http.response.body", "body": piece, "more_body": index < chunks - 1})
 
     async def _malformed_json(self, send: Send) -> None:

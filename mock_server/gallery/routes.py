@@ -63,8 +63,10 @@ async def calls(request: Request) -> Response:
     kept = {digest for digest in thumbs if runtime.thumbnails.get(digest) is not None}
     cards = "".join(_card(doc, suffix if doc.get("image_sha256") in kept else None) for doc in recent)
     body = _summary(recent, runtime.journal.limit) + (
-        f'<section class="grid">{cards}</section>' if cards else
-        '<p class="empty">No requests yet. Send one to <code>POST /api/v1/generate</code>.</p>')
+        f'<section class="grid">{cards}</section>'
+        if cards
+        else '<p class="empty">No requests yet. Send one to <code>POST /api/v1/generate</code>.</p>'
+    )
     return HTMLResponse(body, headers=_NO_CACHE)
 
 
@@ -72,8 +74,13 @@ def _summary(recent: list[dict[str, Any]], size: int) -> str:
     errors = sum(1 for doc in recent if (doc.get("status") or 0) >= 400)
     faulted = sum(1 for doc in recent if doc.get("fault"))
     broken = sum(1 for doc in recent if doc.get("violations"))
-    stats = [(len(recent), "shown"), (errors, "errors"), (faulted, "faults applied"), (broken, "spec violations"),
-             (size, "journal size")]
+    stats = [
+        (len(recent), "shown"),
+        (errors, "errors"),
+        (faulted, "faults applied"),
+        (broken, "spec violations"),
+        (size, "journal size"),
+    ]
     items = "".join(f'<div class="stat"><b>{value}</b><span>{label}</span></div>' for value, label in stats)
     return f'<section class="summary">{items}</section>'
 
@@ -91,29 +98,32 @@ def _card(doc: dict[str, Any], thumb_suffix: str | None) -> str:
         f'<div class="model">{escape(str(doc.get("model") or doc.get("path")))}'
         f' <span class="mode">{escape(str(doc.get("mode") or ""))}</span></div>'
         f'<div class="prompt" title="{escape(str(params.get("prompt", "")))}">'
-        f'{escape(str(params.get("prompt", ""))[:200])}</div>'
+        f"{escape(str(params.get('prompt', ''))[:200])}</div>"
         f'<div class="facts">{_facts(doc, params)}</div>'
-        f'{_fault(fault)}{_violations(doc.get("violations") or [])}'
+        f"{_fault(fault)}{_violations(doc.get('violations') or [])}"
         f'<div class="source">{escape(str(doc.get("source", "mock")))}</div>'
         f'<div class="rid">{escape(str(doc.get("request_id")))}</div>'
-        f'</div></article>'
+        f"</div></article>"
     )
 
 
 def _image(doc: dict[str, Any], thumb_suffix: str | None) -> str:
     if thumb_suffix is not None:
-        src = f'/_mock/ui/thumbnails/{doc["image_sha256"]}.jpg{thumb_suffix}'
-        alt = f'image for {doc.get("request_id")}'
+        src = f"/_mock/ui/thumbnails/{doc['image_sha256']}.jpg{thumb_suffix}"
+        alt = f"image for {doc.get('request_id')}"
         return f'<img src="{escape(src)}" alt="{escape(alt)}" loading="lazy">'
     label = doc.get("error_code") or (doc.get("fault") or {}).get("kind") or "no image"
     return f'<div class="placeholder"><b>{escape(str(doc.get("status") or "✕"))}</b>{escape(str(label))}</div>'
 
 
 def _facts(doc: dict[str, Any], params: dict[str, Any]) -> str:
-    facts = [f"seed {params['seed']}" if "seed" in params else "",
-             f"{params['width']}×{params['height']}" if "width" in params and "height" in params else "",
-             f"{len(doc.get('files') or [])} file(s)" if doc.get("files") else "",
-             f"{float(doc.get('duration_ms') or 0):.0f} ms", f"{doc.get('method', '')} {doc.get('path', '')}"]
+    facts = [
+        f"seed {params['seed']}" if "seed" in params else "",
+        f"{params['width']}×{params['height']}" if "width" in params and "height" in params else "",
+        f"{len(doc.get('files') or [])} file(s)" if doc.get("files") else "",
+        f"{float(doc.get('duration_ms') or 0):.0f} ms",
+        f"{doc.get('method', '')} {doc.get('path', '')}",
+    ]
     return "".join(f"<span>{escape(fact)}</span>" for fact in facts if fact)
 
 
@@ -124,8 +134,10 @@ def _fault(fault: dict[str, Any] | None) -> str:
 
 
 def _violations(violations: list[dict[str, str]]) -> str:
-    shown = "".join(f'<div class="violation">✗ {escape(v.get("where", ""))}: {escape(v.get("message", ""))}</div>'
-                    for v in violations[:3])
+    shown = "".join(
+        f'<div class="violation">✗ {escape(v.get("where", ""))}: {escape(v.get("message", ""))}</div>'
+        for v in violations[:3]
+    )
     more = len(violations) - 3
     return shown + (f'<div class="violation">… and {more} more</div>' if more > 0 else "")
 

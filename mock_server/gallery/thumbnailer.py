@@ -27,8 +27,9 @@ class Thumbnailer:
 
     IDLE_SECONDS = 5.0
 
-    def __init__(self, cache: ThumbnailCache, *, pending: int = 32, pending_bytes: int = 32 * MIB,
-                 duty: float = 0.005) -> None:
+    def __init__(
+        self, cache: ThumbnailCache, *, pending: int = 32, pending_bytes: int = 32 * MIB, duty: float = 0.005
+    ) -> None:
         self.cache = cache
         self._pending, self._pending_bytes, self._duty = pending, pending_bytes, duty
         self._waiting: deque[tuple[str, bytes]] = deque()

@@ -41,8 +41,9 @@ class Generation:
 
     def again(self, request_id: str, created: int) -> Generation:
         """The same answer under a new id and time (``dataclasses.replace``'s result, in a third of its time)."""
-        return Generation(request_id, self.plan, self.seed, self.image, self.processing_time_seconds, created,
-                          self.extra, self.shared)  # fmt: skip
+        return Generation(
+            request_id, self.plan, self.seed, self.image, self.processing_time_seconds, created, self.extra, self.shared
+        )
 
     def to_json(self) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -119,8 +120,7 @@ class Generator:
         derived fields, when nothing but the plan decides the answer: a seed given, no source to
         read (an ``image_path`` may change), no S3 object to write; and only while images are cached
         at all (``render_cache_size`` 0 turns this off too)."""
-        return (self.renderer.cache_size > 0 and "seed" in plan.params and not plan.sources
-                and plan.s3_output is None)  # fmt: skip
+        return self.renderer.cache_size > 0 and "seed" in plan.params and not plan.sources and plan.s3_output is None
 
     def _keep(self, generation: Generation) -> None:
         with self._lock:

@@ -135,7 +135,12 @@ def _alias(name: str, entry: Any, bases: Mapping[str, ModelSpec]) -> ModelSpec:
         raise CatalogError(f"model {name!r}: alias_of {target!r} is not a model in the library")
     base = bases[target]
     return ModelSpec(
-        id=name, modes=base.modes, max_source_images=base.max_source_images, base_seconds=base.base_seconds,
-        seconds_per_megapixel_step=base.seconds_per_megapixel_step, extra_fields=base.extra_fields,
-        evidence=base.evidence, alias_of=target,
+        id=name,
+        modes=base.modes,
+        max_source_images=base.max_source_images,
+        base_seconds=base.base_seconds,
+        seconds_per_megapixel_step=base.seconds_per_megapixel_step,
+        extra_fields=base.extra_fields,
+        evidence=base.evidence,
+        alias_of=target,
     )

@@ -23,9 +23,7 @@ from mock_server.generation.library import Catalog, ModelSpec
 from mock_server.s3.paths import S3Location
 
 #: Accepted by every model in every mode (the contract's common parameters).
-COMMON_PARAMETERS = frozenset(
-    {"model", "prompt", "mode", "seed", "output_format", "binary_response", "s3_output_path"}
-)
+COMMON_PARAMETERS = frozenset({"model", "prompt", "mode", "seed", "output_format", "binary_response", "s3_output_path"})
 SOURCE_PARAMETERS = ("image_file", "image", "images", "image_path")
 #: Parameters that do not change the pixels (so they are not part of the image's identity).
 _NOT_KNOBS = COMMON_PARAMETERS | set(SOURCE_PARAMETERS) | {"width", "height", "negative_prompt", "downsizing_mp"}

@@ -91,7 +91,7 @@ class SourceResolver:
     # -- data: -------------------------------------------------------------------------------
 
     def _from_data_url(self, url: str) -> bytes:
-        header, comma, payload = url[len("data:"):].partition(",")
+        header, comma, payload = url[len("data:") :].partition(",")
         if not comma:
             raise _invalid("image_path data URL has no ',' before its data (data:[<type>][;base64],<data>)")
         is_base64 = header.split(";")[-1].strip().lower() == "base64"

@@ -112,9 +112,7 @@ def _parse_text(name: str, value: Any, schema: dict[str, Any]) -> Any:
     return value
 
 
-def _to_problem(
-    error: ValidationError, instance: dict[str, Any], props: dict[str, Any]
-) -> tuple[int, EigenMockError]:
+def _to_problem(error: ValidationError, instance: dict[str, Any], props: dict[str, Any]) -> tuple[int, EigenMockError]:
     """(priority, error) for one schema violation; lower priority numbers win."""
     if error.validator == "required":
         missing = [name for name in _listed(error.validator_value) if name not in instance]
@@ -153,8 +151,14 @@ def _listed(value: Any) -> list[Any]:
 
 
 def _a(kind: str | None) -> str:
-    return {"integer": "an integer", "number": "a number", "boolean": "a boolean (true or false)",
-            "string": "a string", "array": "an array", "object": "an object"}.get(kind or "", f"of type {kind}")
+    return {
+        "integer": "an integer",
+        "number": "a number",
+        "boolean": "a boolean (true or false)",
+        "string": "a string",
+        "array": "an array",
+        "object": "an object",
+    }.get(kind or "", f"of type {kind}")
 
 
 def _json_type(value: Any) -> str:

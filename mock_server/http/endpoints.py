@@ -103,7 +103,10 @@ def _facts(request: Request, prepared: Prepared | None) -> faults.RequestFacts:
 
 
 async def _answer_with_fault(
-    request: Request, runtime: Runtime, applied: AppliedFault, prepared: Prepared | None,
+    request: Request,
+    runtime: Runtime,
+    applied: AppliedFault,
+    prepared: Prepared | None,
     problem: EigenMockError | None,
 ) -> Response:
     fault = applied.fault

@@ -21,8 +21,14 @@ def generation_response(generation: Generation) -> Response:
     if generation.plan.binary_response:
         return binary_response(generation)
     body = json_body(generation)
-    return _Answer(body, [(b"x-request-id", generation.request_id.encode()),
-                          (b"content-length", int.__repr__(len(body)).encode()), _JSON_TYPE])  # fmt: skip
+    return _Answer(
+        body,
+        [
+            (b"x-request-id", generation.request_id.encode()),
+            (b"content-length", int.__repr__(len(body)).encode()),
+            _JSON_TYPE,
+        ],
+    )
 
 
 _JSON_TYPE = (b"content-type", b"application/json")
@@ -67,8 +73,9 @@ def json_body(generation: Generation) -> bytes:
     pieces = generation.shared.get(_PIECES)
     if pieces is None:  # a race only makes the same pieces twice
         pieces = generation.shared[_PIECES] = _pieces(generation)
-    return b"".join([b'{"request_id":', _json(generation.request_id), *pieces,
-                     int.__repr__(generation.created).encode(), b"}"])  # fmt: skip
+    return b"".join(
+        [b'{"request_id":', _json(generation.request_id), *pieces, int.__repr__(generation.created).encode(), b"}"]
+    )
 
 
 _PIECES = "json_body"
@@ -81,15 +88,32 @@ def _pieces(generation: Generation) -> tuple[bytes, ...]:
     s3 = None if plan.s3_output is None else str(plan.s3_output)
     # Types in the key: 1, 1.0 and True are equal keys, but not the same JSON.
     extra = tuple((name, type(value), value) for name, value in generation.extra.items())
-    facts = (plan.model_id, plan.mode, image.width, image.height, image.output_format, plan.response_field, s3,
-             generation.processing_time_seconds, extra)  # fmt: skip
+    facts = (
+        plan.model_id,
+        plan.mode,
+        image.width,
+        image.height,
+        image.output_format,
+        plan.response_field,
+        s3,
+        generation.processing_time_seconds,
+        extra,
+    )
     try:
         frame = _frame(*facts)
     except TypeError:  # an extra field's value that cannot be a cache key (a list): encoded afresh
         frame = _frame.__wrapped__(*facts)
     second = () if frame.between is None else (frame.between, *encoded)
-    return (frame.before_seed, _json(generation.seed), frame.before_image, *encoded, *second, b'","image_sha256":',
-            _json(image.sha256), frame.after)  # fmt: skip
+    return (
+        frame.before_seed,
+        _json(generation.seed),
+        frame.before_image,
+        *encoded,
+        *second,
+        b'","image_sha256":',
+        _json(image.sha256),
+        frame.after,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,8 +128,15 @@ class _Frame:
 
 @lru_cache(maxsize=256, typed=True)
 def _frame(
-    model_id: str, mode: str, width: int, height: int, output_format: str, response_field: str, s3: str | None,
-    seconds: float, extra: tuple[tuple[str, type, Any], ...],
+    model_id: str,
+    mode: str,
+    width: int,
+    height: int,
+    output_format: str,
+    response_field: str,
+    s3: str | None,
+    seconds: float,
+    extra: tuple[tuple[str, type, Any], ...],
 ) -> _Frame:
     tail: dict[str, Any] = {}
     if s3 is not None:
@@ -114,7 +145,8 @@ def _frame(
     tail["processing_time_seconds"] = seconds
     return _Frame(
         before_seed=b"," + _members([("model", model_id), ("mode", mode)]) + b',"seed":',
-        before_image=b"," + _members([("width", width), ("height", height), ("output_format", output_format)])
+        before_image=b","
+        + _members([("width", width), ("height", height), ("output_format", output_format)])
         + b',"image_base64":"',
         between=None if response_field == "image_base64" else b'",' + _json(response_field) + b':"',
         after=b"," + _members(tail.items()) + b',"created":',

@@ -222,8 +222,14 @@ Strip = tuple[int, int, str, int, int, int]
 def strip_of(spec: Layout, row: int, pad_left: int) -> Strip:
     """Where line ``row`` of ``spec`` is drawn, with ``pad_left`` more columns before it."""
     top, bottom = spec.bounds(row)
-    return (spec.width + pad_left, bottom - top, spec.lines[row], spec.size, spec.margin + pad_left,
-            spec.baseline(row) - top)  # fmt: skip
+    return (
+        spec.width + pad_left,
+        bottom - top,
+        spec.lines[row],
+        spec.size,
+        spec.margin + pad_left,
+        spec.baseline(row) - top,
+    )
 
 
 def strip_bytes(strip: Strip, tones: Tones, *, lead: int) -> bytes:
@@ -246,12 +252,12 @@ def draw_strip(
     Drawn straight in the caller's tones (say, palette indices): no per-pixel mapping afterwards.
     Everything before the line's last word is drawn once and copied: callers put what changes from
     request to request (the seed) last, so a new seed costs a copy and a few glyphs."""
-    return Image.frombytes("L", (width, height), _raw_bytes(_drawn(width, height, line, size, x, baseline, tones),
-                                                            width, height))  # fmt: skip
+    return Image.frombytes(
+        "L", (width, height), _raw_bytes(_drawn(width, height, line, size, x, baseline, tones), width, height)
+    )
 
 
-def _drawn(width: int, height: int, line: str, size: int, x: int, baseline: int,
-           tones: Tones) -> _imaging.ImagingCore:  # fmt: skip
+def _drawn(width: int, height: int, line: str, size: int, x: int, baseline: int, tones: Tones) -> _imaging.ImagingCore:
     head, space, last = line.rpartition(" ")
     strip: _imaging.ImagingCore = _head_strip(width, height, head + space, size, x, baseline, tones).im.copy()
     _draw_glyphs(strip, last, size, x + _head_width(head + space, size), baseline, tones[1])

@@ -23,8 +23,9 @@ from mock_server.imaging import png as _png
 
 COLORS = 240  #: palette entries of the picture; the 16 after them are the caption's grey ramp
 _BAND_BG, _BAND_INK = (14, 14, 18), (255, 255, 255)
-RAMP16 = bytes(min(255, round(a + (b - a) * k / 15)) for k in range(16)
-               for a, b in zip(_BAND_BG, _BAND_INK, strict=True))  # fmt: skip
+RAMP16 = bytes(
+    min(255, round(a + (b - a) * k / 15)) for k in range(16) for a, b in zip(_BAND_BG, _BAND_INK, strict=True)
+)
 #: The caption is drawn in palette indices: background COLORS, ink COLORS + 15, the ramp between.
 _TONES: _caption.Tones = (COLORS, COLORS + 15)
 _PALETTE_BYTES = 3 * (COLORS + 16)
@@ -104,8 +105,9 @@ def _band_parts(layout: _caption.Layout) -> list[_png.Deflated]:
     """The caption's rows, deflated: every line but the last drawn anew (the seed's), the last kept.
     Each line is drawn one column wider, that column becoming the rows' filter bytes."""
     strips = [_caption.strip_of(layout, row, 1) for row in range(len(layout.lines))]
-    parts = [_png.deflate(_caption.strip_bytes(strip, _TONES, lead=_png.FILTER_NONE), final=False)
-             for strip in strips[:-1]]  # fmt: skip
+    parts = [
+        _png.deflate(_caption.strip_bytes(strip, _TONES, lead=_png.FILTER_NONE), final=False) for strip in strips[:-1]
+    ]
     parts.append(_still_rows(strips[-1]))
     return parts
 

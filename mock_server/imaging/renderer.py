@@ -118,9 +118,19 @@ def _spec_digest(spec: RenderSpec, source_hashes: Sequence[str]) -> bytes:
     library's, ASCII: either way the same spec always gives the same digest."""
     mp = None if spec.downsizing_mp is None else repr(float(spec.downsizing_mp))
     fields = [
-        _VERSION, spec.model, spec.mode, spec.prompt, spec.negative_prompt, spec.seed, spec.width, spec.height,
-        [list(knob) for knob in spec.knobs], list(source_hashes), mp, None,  # None: where the format was
-    ]  # fmt: skip
+        _VERSION,
+        spec.model,
+        spec.mode,
+        spec.prompt,
+        spec.negative_prompt,
+        spec.seed,
+        spec.width,
+        spec.height,
+        [list(knob) for knob in spec.knobs],
+        list(source_hashes),
+        mp,
+        None,  # None: where the format was
+    ]
     try:
         encoded = orjson.dumps(fields)
     except TypeError:
@@ -293,6 +303,7 @@ class Renderer:
 
     def _render_edit(self, spec: RenderSpec, digest: bytes) -> EncodedImage:
         """The sources blended (see ``_edits``), tinted by the digest, with the caption."""
+
         def decode(raw: bytes) -> SourceImage:
             return decode_source(raw, max_pixels=self.max_source_pixels)
 
@@ -320,5 +331,12 @@ def _cost(image: RenderedImage) -> int:
     return len(image.data) * 7 // 3
 
 
-__all__ = ["EncodedImage", "Renderer", "SourceImage", "base64_of", "base64_parts", "decode_source",
-           "output_size_for_edit"]
+__all__ = [
+    "EncodedImage",
+    "Renderer",
+    "SourceImage",
+    "base64_of",
+    "base64_parts",
+    "decode_source",
+    "output_size_for_edit",
+]

@@ -149,13 +149,19 @@ def _compact(document: Mapping[str, Any]) -> str:
 
 def _shortened(document: Mapping[str, Any]) -> dict[str, Any]:
     """The record with every parameter and header cut short, and at most 32 of each."""
+
     def cut(values: Mapping[str, Any]) -> dict[str, Any]:
         items = list(values.items())[:32]
         return {str(k)[:_SHORT_TEXT]: v[:_SHORT_TEXT] if isinstance(v, str) else v for k, v in items}
 
     files = list(document.get("files", ()))[:32]
-    return {**document, "params": cut(document.get("params", {})), "headers": cut(document.get("headers", {})),
-            "files": files, "violations": list(document.get("violations", ()))[:32]}
+    return {
+        **document,
+        "params": cut(document.get("params", {})),
+        "headers": cut(document.get("headers", {})),
+        "files": files,
+        "violations": list(document.get("violations", ()))[:32],
+    }
 
 
 class Journal:

@@ -102,8 +102,17 @@ class JournalMiddleware:
 def _watch(wire: _Wire, message: Message) -> None:
     if message["type"] == "http.response.start":
         wire.status = int(message["status"])
-        wire.content_type = next((value.decode("latin-1") for name, value in message.get("headers", ())
-                                  if name.lower() == b"content-type"), None) or None  # fmt: skip
+        wire.content_type = (
+            next(
+                (
+                    value.decode("latin-1")
+                    for name, value in message.get("headers", ())
+                    if name.lower() == b"content-type"
+                ),
+                None,
+            )
+            or None
+        )
     elif message["type"] == "http.response.body":
         body = message.get("body", b"")
         wire.size += len(body)
@@ -113,13 +122,25 @@ def _watch(wire: _Wire, message: Message) -> None:
 
 def _document(scope: Scope, draft: CallDraft, wire: _Wire, wall: float, elapsed: float) -> dict[str, Any]:
     return {
-        "request_id": request_id_of(scope), "time": _rounded(wall, 1e6), "method": scope["method"],
-        "path": scope["path"], "query": scope.get("query_string", b"").decode("latin-1"),
-        "headers": _headers(tuple(scope.get("headers", ()))), "params": draft.params or {},
-        "files": [part.to_json() for part in draft.files], "model": draft.model, "mode": draft.mode,
-        "status": wire.status, "duration_ms": _rounded(elapsed * 1000, 1e3), "content_type": wire.content_type,
-        "response_size": wire.size, "error_code": _error_code(wire), "image_sha256": draft.image_sha256,
-        "fault": draft.fault, "violations": list(draft.violations), "source": draft.source,
+        "request_id": request_id_of(scope),
+        "time": _rounded(wall, 1e6),
+        "method": scope["method"],
+        "path": scope["path"],
+        "query": scope.get("query_string", b"").decode("latin-1"),
+        "headers": _headers(tuple(scope.get("headers", ()))),
+        "params": draft.params or {},
+        "files": [part.to_json() for part in draft.files],
+        "model": draft.model,
+        "mode": draft.mode,
+        "status": wire.status,
+        "duration_ms": _rounded(elapsed * 1000, 1e3),
+        "content_type": wire.content_type,
+        "response_size": wire.size,
+        "error_code": _error_code(wire),
+        "image_sha256": draft.image_sha256,
+        "fault": draft.fault,
+        "violations": list(draft.violations),
+        "source": draft.source,
     }
 
 

@@ -43,8 +43,12 @@ class CassetteError(ValueError):
 
 def request_key(method: str, path: str, params: Mapping[str, Any], files: Sequence[FilePart]) -> str:
     """What a recorded request is matched on: decoded parameters and file hashes, never raw bytes."""
-    canonical = {"method": method.upper(), "path": path, "params": dict(params),
-                 "files": [[part.field, part.sha256] for part in files]}
+    canonical = {
+        "method": method.upper(),
+        "path": path,
+        "params": dict(params),
+        "files": [[part.field, part.sha256] for part in files],
+    }
     text = json.dumps(canonical, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -74,8 +78,11 @@ class Cassette:
         document = {
             "key": interaction.key,
             "request": dict(interaction.request),
-            "response": {"status": response.status, "headers": headers,
-                         "body": self._store_body(_content_type(response.headers), response.body)},
+            "response": {
+                "status": response.status,
+                "headers": headers,
+                "body": self._store_body(_content_type(response.headers), response.body),
+            },
         }
         name = f"{time.time_ns()}-{interaction.key[:16]}.json"
         path = self.directory / INTERACTIONS / name

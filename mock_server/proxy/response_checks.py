@@ -45,14 +45,19 @@ class ResponseChecker:
 
     def _check_declared(self, status: int, headers: Mapping[str, str], body: bytes) -> list[str]:
         response = self._spec.resolve(self._declared[str(status)])
-        problems = [f"{name} is required on a {status} and missing"
-                    for name, header in response.get("headers", {}).items()
-                    if self._spec.resolve(header).get("required") and name.lower() not in headers]
+        problems = [
+            f"{name} is required on a {status} and missing"
+            for name, header in response.get("headers", {}).items()
+            if self._spec.resolve(header).get("required") and name.lower() not in headers
+        ]
         media = headers.get("content-type", "").split(";", 1)[0].strip().lower()
         content = response.get("content", {})
         if content and media not in content:
-            return [*problems, f"Content-Type {media or '(none)'} is not declared for {status} "
-                               f"(declared: {', '.join(sorted(content))})"]
+            return [
+                *problems,
+                f"Content-Type {media or '(none)'} is not declared for {status} "
+                f"(declared: {', '.join(sorted(content))})",
+            ]
         if media == "application/json":
             return problems + self._check_json(status, content[media], body)
         if media in _MAGIC:

@@ -16,7 +16,10 @@ from mock_server.proxy.forwarding import NOT_RETURNED
 def passthrough_response(status: int, headers: Sequence[tuple[str, str]], body: bytes) -> Response:
     """A response with exactly this status, these end-to-end headers and this body."""
     response = Response(body, status_code=status)
-    kept = [(name.lower().encode("latin-1", "replace"), value.encode("latin-1", "replace"))
-            for name, value in headers if name.lower() not in NOT_RETURNED]
+    kept = [
+        (name.lower().encode("latin-1", "replace"), value.encode("latin-1", "replace"))
+        for name, value in headers
+        if name.lower() not in NOT_RETURNED
+    ]
     response.raw_headers = [*kept, (b"content-length", str(len(body)).encode())]
     return response

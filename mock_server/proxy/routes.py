@@ -45,12 +45,15 @@ async def forward(request: Request) -> Response:
     query = request.url.query
     upstream = await runtime.forwarder.forward(request.method, request.url.path, query, request.headers.items(), body)
     headers = {name.lower(): value for name, value in upstream.headers}
-    response_problems = runtime.checker.check(request.method, request.url.path, upstream.status, headers,
-                                              upstream.body, request_valid=not request_problems)
+    response_problems = runtime.checker.check(
+        request.method, request.url.path, upstream.status, headers, upstream.body, request_valid=not request_problems
+    )
     draft.violations = [{"where": "request", "message": text} for text in request_problems] + [
-        {"where": "response", "message": text} for text in response_problems]
-    draft.image_sha256 = await to_thread.run_sync(runtime.thumbnailer.submit_answer, headers.get("content-type"),
-                                                  upstream.body)
+        {"where": "response", "message": text} for text in response_problems
+    ]
+    draft.image_sha256 = await to_thread.run_sync(
+        runtime.thumbnailer.submit_answer, headers.get("content-type"), upstream.body
+    )
     if runtime.cassette is not None:
         await to_thread.run_sync(runtime.cassette.record, _interaction(request, runtime, raw, body, upstream))
     response = passthrough_response(upstream.status, upstream.headers, upstream.body)
@@ -81,8 +84,9 @@ def _bearer(header: str | None) -> bool:
     return scheme.lower() == "bearer" and bool(token.strip())
 
 
-def _interaction(request: Request, runtime: Runtime, raw: RawRequest | None, body: bytes,
-                 upstream: UpstreamResponse) -> Interaction:
+def _interaction(
+    request: Request, runtime: Runtime, raw: RawRequest | None, body: bytes, upstream: UpstreamResponse
+) -> Interaction:
     method, path = request.method, request.url.path
     if raw is None:  # unparsable: recorded under its body's hash, so it can never match another request
         key = request_key(method, path, {"body_sha256": hashlib.sha256(body).hexdigest()}, [])
@@ -91,8 +95,14 @@ def _interaction(request: Request, runtime: Runtime, raw: RawRequest | None, bod
         key = matching_key(method, path, raw, runtime.validator)
         summary = summarize(raw)
         params, files = summary.params, [part.to_json() for part in summary.files]
-    described = {"method": method, "path": path, "query": request.url.query, "params": params, "files": files,
-                 "headers": redact_headers(request.headers.items())}
+    described = {
+        "method": method,
+        "path": path,
+        "query": request.url.query,
+        "params": params,
+        "files": files,
+        "headers": redact_headers(request.headers.items()),
+    }
     return Interaction(key, described, RecordedResponse(upstream.status, upstream.headers, upstream.body))
 
 

@@ -153,9 +153,10 @@ def create_bucket(config: S3Config, name: str, *, timeout: float) -> None:
     assert config.endpoint_url is not None, "only for a local endpoint"
     body = b""
     if config.region != "us-east-1":  # S3 refuses a LocationConstraint naming its default region
-        body = (f'<CreateBucketConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/">'
-                f"<LocationConstraint>{escape(config.region)}</LocationConstraint></CreateBucketConfiguration>"
-                ).encode()  # fmt: skip
+        body = (
+            f'<CreateBucketConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/">'
+            f"<LocationConstraint>{escape(config.region)}</LocationConstraint></CreateBucketConfiguration>"
+        ).encode()
     request = AWSRequest(method="PUT", url=f"{config.endpoint_url}/{name}", data=body)
     S3SigV4Auth(Credentials(config.access_key_id, config.secret_access_key), "s3", config.region).add_auth(request)
     try:

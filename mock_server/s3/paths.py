@@ -77,7 +77,7 @@ class S3Location:
         """Parse ``uri``; any defect is ``errors.InvalidS3Path`` blamed on ``param``."""
         if not isinstance(uri, str) or not uri.startswith(SCHEME):
             raise errors.InvalidS3Path(f"{param} must have the form s3://bucket/key", param=param)
-        bucket, slash, key = uri[len(SCHEME):].partition("/")
+        bucket, slash, key = uri[len(SCHEME) :].partition("/")
         if not slash:
             message = f"{param} must name an object key after the bucket: s3://bucket/key"
             raise errors.InvalidS3Path(message, param=param)

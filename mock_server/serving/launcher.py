@@ -45,13 +45,20 @@ def run(settings: Settings, launch: Launch) -> int:
             from mock_server.serving import workers
 
             os.environ.update(settings.to_env())
-            config = uvicorn.Config("mock_server.app:create_app_from_env", factory=True, host=launch.host,
-                                    port=launch.port, access_log=False, log_level=launch.log_level)  # fmt: skip
+            config = uvicorn.Config(
+                "mock_server.app:create_app_from_env",
+                factory=True,
+                host=launch.host,
+                port=launch.port,
+                access_log=False,
+                log_level=launch.log_level,
+            )
             return workers.serve(config, launch.workers)
         from mock_server.app import create_app
 
-        uvicorn.run(create_app(settings), host=launch.host, port=launch.port, access_log=False,
-                    log_level=launch.log_level)
+        uvicorn.run(
+            create_app(settings), host=launch.host, port=launch.port, access_log=False, log_level=launch.log_level
+        )
     return 0
 
 

@@ -65,8 +65,12 @@ def serve(config: Config, workers: int, *, poll_seconds: float = 0.25) -> int:
     try:
         for child in children:
             child.start()
-        log.info("%d workers on port %d, one socket each (pids %s)", workers, sockets[0].getsockname()[1],
-                 ", ".join(str(child.pid) for child in children))  # fmt: skip
+        log.info(
+            "%d workers on port %d, one socket each (pids %s)",
+            workers,
+            sockets[0].getsockname()[1],
+            ", ".join(str(child.pid) for child in children),
+        )
         while not stop.wait(poll_seconds):
             dead = [child for child in children if not child.is_alive()]
             if dead:

@@ -74,7 +74,7 @@ class MemoryStore:
     def entries(self, log: str, *, since: int = 0, limit: int | None = None) -> list[tuple[int, str]]:
         with self._lock:
             found = [(seq, text) for seq, _, text in self._logs.get(log, ()) if seq > since]
-        return found if limit is None else found[max(len(found) - limit, 0):]
+        return found if limit is None else found[max(len(found) - limit, 0) :]
 
     def find(self, log: str, key: str) -> str | None:
         with self._lock:

@@ -20,8 +20,15 @@ from mock_server.settings import DEFAULT_BUCKET, Settings
 from mock_server.testing.httpx_transport import AsyncMockTransport, MockTransport
 from mock_server.testing.threaded_server import ServerStartError, ThreadedServer
 
-__all__ = ["AsyncMockTransport", "MockServer", "MockTransport", "ServerStartError", "ThreadedServer", "async_transport",
-           "transport"]
+__all__ = [
+    "AsyncMockTransport",
+    "MockServer",
+    "MockTransport",
+    "ServerStartError",
+    "ThreadedServer",
+    "async_transport",
+    "transport",
+]
 
 
 def transport(settings: Settings | None = None) -> MockTransport:

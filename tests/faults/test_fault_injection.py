@@ -27,8 +27,13 @@ BROKEN = [
 
 @pytest.mark.parametrize(
     ("status", "code", "retry_after"),
-    [(429, "rate_limited", "3"), (500, "internal_error", None), (502, "storage_error", None),
-     (503, "model_unavailable", "3"), (504, "generation_timeout", None)],
+    [
+        (429, "rate_limited", "3"),
+        (500, "internal_error", None),
+        (502, "storage_error", None),
+        (503, "model_unavailable", "3"),
+        (504, "generation_timeout", None),
+    ],
 )
 def test_a_status_fault_answers_the_contracts_error(
     live_mock: MockServer, mock_api: httpx.Client, status: int, code: str, retry_after: str | None

@@ -18,10 +18,22 @@ WAN = RequestFacts(model="wan-image", mode="image-editing", headers={})
 
 
 def test_wiremock_names_and_snake_case_spellings_mean_the_same_fault() -> None:
-    wiremock = Fault.from_json({"status": 503, "fixedDelayMilliseconds": 250, "retryAfter": 4,
-                                "chunkedDribbleDelay": {"numberOfChunks": 3, "totalDuration": 90}})
-    snake = Fault.from_json({"status": 503, "fixed_delay_milliseconds": 250, "retry_after": 4,
-                             "chunked_dribble_delay": {"number_of_chunks": 3, "total_duration": 90}})
+    wiremock = Fault.from_json(
+        {
+            "status": 503,
+            "fixedDelayMilliseconds": 250,
+            "retryAfter": 4,
+            "chunkedDribbleDelay": {"numberOfChunks": 3, "totalDuration": 90},
+        }
+    )
+    snake = Fault.from_json(
+        {
+            "status": 503,
+            "fixed_delay_milliseconds": 250,
+            "retry_after": 4,
+            "chunked_dribble_delay": {"number_of_chunks": 3, "total_duration": 90},
+        }
+    )
     assert wiremock == snake
     assert Fault.from_json(wiremock.to_json()) == wiremock
     assert wiremock.describe() == "503 model_unavailable, delay 250 ms, slow body: 3 chunks over 90 ms"
@@ -55,9 +67,12 @@ def test_a_fault_that_cannot_be_used_is_refused_with_the_key_at_fault(document: 
 
 @pytest.mark.parametrize(
     ("header", "expected"),
-    [("429", Fault(status=429)), ("model_unavailable", Fault(status=503, error="model_unavailable")),
-     ("connection_reset_by_peer", Fault(fault="CONNECTION_RESET_BY_PEER")),
-     ('{"fixedDelayMilliseconds": 10}', Fault(fixed_delay_ms=10.0))],
+    [
+        ("429", Fault(status=429)),
+        ("model_unavailable", Fault(status=503, error="model_unavailable")),
+        ("connection_reset_by_peer", Fault(fault="CONNECTION_RESET_BY_PEER")),
+        ('{"fixedDelayMilliseconds": 10}', Fault(fixed_delay_ms=10.0)),
+    ],
 )
 def test_the_fault_header_takes_a_status_a_code_a_fault_name_or_json(header: str, expected: Fault) -> None:
     assert from_header(header) == expected
@@ -68,8 +83,13 @@ def test_a_counted_fault_applies_to_exactly_that_many_matching_requests(
     times: int, requests: list[RequestFacts]
 ) -> None:
     queue = FaultQueue(MemoryStore())
-    queue.add(Fault(status=500, times=times, match=Fault.from_json({"status": 500, "match": {
-        "model": "eigen-image", "headers": {"X-Test": "1"}}}).match))
+    queue.add(
+        Fault(
+            status=500,
+            times=times,
+            match=Fault.from_json({"status": 500, "match": {"model": "eigen-image", "headers": {"X-Test": "1"}}}).match,
+        )
+    )
     applied = [queue.take(facts) for facts in requests]
     assert all(fault is None for fault, facts in zip(applied, requests, strict=True) if facts is WAN)
     assert sum(fault is not None for fault in applied) == min(times, requests.count(EIGEN))

@@ -24,11 +24,23 @@ from mock_server.gallery.thumbnails import MAX_BYTES, SIZE, ThumbnailCache, make
 from mock_server.state.store import MemoryStore
 from tests.fixtures.client import T2I
 
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                  "--hide-scrollbars", "--virtual-time-budget=5000"]
-PROMPTS = {"eigen-image": "a red fox reading a newspaper", "qwen-image": "a lighthouse at dusk",
-           "wan-image": "a bowl of ramen"}
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+    "--virtual-time-budget=5000",
+]
+PROMPTS = {
+    "eigen-image": "a red fox reading a newspaper",
+    "qwen-image": "a lighthouse at dusk",
+    "wan-image": "a bowl of ramen",
+}
 
 
 def chromium(tmp_path: Path, *args: str) -> str:
@@ -37,8 +49,9 @@ def chromium(tmp_path: Path, *args: str) -> str:
     if binary is None:
         pytest.fail("chromium is not installed: `make test` installs it (apt-get install chromium)")
     profile = tmp_path / f"profile-{len(list(tmp_path.iterdir()))}"
-    done = subprocess.run([binary, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args], capture_output=True,
-                          text=True, timeout=90)
+    done = subprocess.run(
+        [binary, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args], capture_output=True, text=True, timeout=90
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     return done.stdout
 
@@ -46,8 +59,10 @@ def chromium(tmp_path: Path, *args: str) -> str:
 @pytest.fixture(scope="module")
 def busy_mock() -> Iterator[MockServer]:
     """A mock that has served what a gallery should show: images, an error, two faults."""
-    with MockServer(Settings(access_log=False)) as mock, \
-            httpx.Client(base_url=mock.url, headers=mock.headers, timeout=30) as client:
+    with (
+        MockServer(Settings(access_log=False)) as mock,
+        httpx.Client(base_url=mock.url, headers=mock.headers, timeout=30) as client,
+    ):
         for seed, (model, prompt) in enumerate(PROMPTS.items(), start=1):
             client.post("/api/v1/generate", json={**T2I, "model": model, "prompt": prompt, "seed": seed})
         mock.fail(429, retry_after=2)

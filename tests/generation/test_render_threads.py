@@ -42,8 +42,10 @@ def test_no_more_renders_run_at_once_than_render_threads(app_factory: AppFactory
     async def send_all() -> list[int]:
         statuses: list[int] = []
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://mock",
-                                     headers={"Authorization": "Bearer eigen-mock-key"}) as client:  # fmt: skip
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://mock", headers={"Authorization": "Bearer eigen-mock-key"}
+        ) as client:
+
             async def one(seed: int) -> None:
                 statuses.append((await client.post("/api/v1/generate", json={**JPEG, "seed": seed})).status_code)
 

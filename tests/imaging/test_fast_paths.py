@@ -45,25 +45,52 @@ def test_base64_from_known_parts_equals_plain_base64(seed: int, width: int, heig
 
 class _Plan:
     def __init__(self, model_id: str, response_field: str, s3: str | None) -> None:
-        self.model_id, self.mode, self.response_field, self.binary_response = model_id, "text-to-image", \
-            response_field, False  # fmt: skip
+        self.model_id, self.mode, self.response_field, self.binary_response = (
+            model_id,
+            "text-to-image",
+            response_field,
+            False,
+        )
         self.s3_output = s3
 
 
 #: Extra fields are the model's own (``use_lightning``), never one of the fields every response has.
-extra_names = st.text().filter(lambda name: name not in {"request_id", "model", "mode", "seed", "width", "height",
-                                                         "output_format", "image_base64", "turbo_image_base64",
-                                                         "image_sha256", "s3_output_path", "created",
-                                                         "processing_time_seconds"})
+extra_names = st.text().filter(
+    lambda name: (
+        name
+        not in {
+            "request_id",
+            "model",
+            "mode",
+            "seed",
+            "width",
+            "height",
+            "output_format",
+            "image_base64",
+            "turbo_image_base64",
+            "image_sha256",
+            "s3_output_path",
+            "created",
+            "processing_time_seconds",
+        }
+    )
+)
 json_scalars = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text()
 
 
 @settings(max_examples=60, deadline=None)
-@given(model_id=st.text(), field=st.sampled_from(["image_base64", "turbo_image_base64"]),
-       s3=st.none() | st.text(), extra=st.dictionaries(extra_names, json_scalars | st.lists(json_scalars), max_size=3),
-       seed=st.integers(0, 2**32 - 1), seconds=st.floats(0, 1e6), created=st.integers(0, 2**40))
-def test_json_body_is_the_json_of_to_json(model_id: str, field: str, s3: str | None, extra: dict[str, Any],
-                                          seed: int, seconds: float, created: int) -> None:
+@given(
+    model_id=st.text(),
+    field=st.sampled_from(["image_base64", "turbo_image_base64"]),
+    s3=st.none() | st.text(),
+    extra=st.dictionaries(extra_names, json_scalars | st.lists(json_scalars), max_size=3),
+    seed=st.integers(0, 2**32 - 1),
+    seconds=st.floats(0, 1e6),
+    created=st.integers(0, 2**40),
+)
+def test_json_body_is_the_json_of_to_json(
+    model_id: str, field: str, s3: str | None, extra: dict[str, Any], seed: int, seconds: float, created: int
+) -> None:
     image = RENDERER.render(t2i(7))
     plan = _Plan(model_id, field, s3)
     generation = Generation("gen_" + "0" * 32, plan, seed, image, seconds, created, extra)  # type: ignore[arg-type]
@@ -89,11 +116,17 @@ def test_a_source_is_validated_once_and_still_refused_when_bad() -> None:
 
 def test_edits_of_one_source_share_a_base_but_not_a_picture() -> None:
     renderer, source = Renderer(cache_size=0), png(300, 200)
-    first, second = (renderer.render(RenderSpec("eigen-image", "image-editing", "x", seed, 0, 0, "png",
-                                                sources=(source,))) for seed in (1, 2))  # fmt: skip
+    first, second = (
+        renderer.render(RenderSpec("eigen-image", "image-editing", "x", seed, 0, 0, "png", sources=(source,)))
+        for seed in (1, 2)
+    )
     assert first.data != second.data and (first.width, first.height) == (300, 200)
-    assert Renderer(cache_size=0).render(RenderSpec("eigen-image", "image-editing", "x", 1, 0, 0, "png",
-                                                    sources=(source,))).data == first.data  # fmt: skip
+    assert (
+        Renderer(cache_size=0)
+        .render(RenderSpec("eigen-image", "image-editing", "x", 1, 0, 0, "png", sources=(source,)))
+        .data
+        == first.data
+    )
 
 
 def drawn_the_obvious_way(layout: _caption.Layout, row: int, lead: int) -> bytes:
@@ -114,10 +147,16 @@ def drawn_the_obvious_way(layout: _caption.Layout, row: int, lead: int) -> bytes
 
 
 @settings(max_examples=60, deadline=None)
-@given(width=st.integers(1, 2600), height=st.integers(1, 2600), seed=st.integers() | st.text(max_size=12),
-       prompt=st.text(max_size=50), lead=st.integers(0, 255))  # fmt: skip
-def test_caption_lines_on_the_core_image_are_the_obvious_drawing(width: int, height: int, seed: int | str,
-                                                                 prompt: str, lead: int) -> None:  # fmt: skip
+@given(
+    width=st.integers(1, 2600),
+    height=st.integers(1, 2600),
+    seed=st.integers() | st.text(max_size=12),
+    prompt=st.text(max_size=50),
+    lead=st.integers(0, 255),
+)
+def test_caption_lines_on_the_core_image_are_the_obvious_drawing(
+    width: int, height: int, seed: int | str, prompt: str, lead: int
+) -> None:
     lines = (_caption.printable(f"eigen-image  ·  {width}x{height}  ·  seed {seed}"), _caption.printable(prompt))
     layout = _caption.layout(width, height, lines)
     for row in range(len(layout.lines) if layout else 0):
@@ -142,22 +181,33 @@ def test_deflated_parts_join_into_one_valid_stream() -> None:
 def test_json_body_keeps_apart_values_that_are_equal_but_not_the_same_json(values: tuple[Any, ...]) -> None:
     image = RENDERER.render(t2i(8))
     for value in values * 2:
-        generation = Generation("gen_" + "1" * 32, _Plan("m", "image_base64", None), 1, image, 1.0, 0,  # type: ignore[arg-type]
-                                {"use_lightning": value})  # fmt: skip
+        generation = Generation(
+            "gen_" + "1" * 32,
+            _Plan("m", "image_base64", None),  # type: ignore[arg-type]
+            1,
+            image,
+            1.0,
+            0,
+            {"use_lightning": value},
+        )
         assert json_body(generation) == json.dumps(generation.to_json(), separators=(",", ":")).encode()
 
 
-json_documents = st.recursive(json_scalars, lambda inner: st.lists(inner) | st.dictionaries(st.text(), inner),
-                              max_leaves=10)  # fmt: skip
+json_documents = st.recursive(
+    json_scalars, lambda inner: st.lists(inner) | st.dictionaries(st.text(), inner), max_leaves=10
+)
 
 
 @settings(max_examples=150, deadline=None)
-@given(body=st.one_of(
-    st.tuples(json_documents, st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-32-be"]))
-    .map(lambda pair: json.dumps(pair[0], ensure_ascii=False).encode(pair[1], "surrogatepass")),
-    st.binary(max_size=40),
-    st.sampled_from([b'{"a": NaN}', b"[Infinity]", b'{"a": 1} x', b'"\\ud800"', b"\xef\xbb\xbf{}", b"{" * 3000]),
-))  # fmt: skip
+@given(
+    body=st.one_of(
+        st.tuples(json_documents, st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-32-be"])).map(
+            lambda pair: json.dumps(pair[0], ensure_ascii=False).encode(pair[1], "surrogatepass")
+        ),
+        st.binary(max_size=40),
+        st.sampled_from([b'{"a": NaN}', b"[Infinity]", b'{"a": 1} x', b'"\\ud800"', b"\xef\xbb\xbf{}", b"{" * 3000]),
+    )
+)
 def test_parse_json_agrees_with_json_loads(body: bytes) -> None:
     """The parser keeps one decoder instead of making one per call, and must judge as json.loads does."""
     try:

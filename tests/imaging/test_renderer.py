@@ -451,8 +451,10 @@ def test_filtered_rows_decode_to_the_same_indices(indices: Image.Image) -> None:
     data = _png.finish(prefix, bytes(range(256)) * 3, [_png.deflate(b"", final=True)])
     with Image.open(io.BytesIO(data)) as decoded:
         assert decoded.mode == "P" and decoded.tobytes() == indices.tobytes()
-    repeats = sum(indices.crop((0, y, width, y + 1)).tobytes() == indices.crop((0, y - 1, width, y)).tobytes()
-                  for y in range(1, height))  # fmt: skip
+    repeats = sum(
+        indices.crop((0, y, width, y + 1)).tobytes() == indices.crop((0, y - 1, width, y)).tobytes()
+        for y in range(1, height)
+    )
     raw = zlib.decompressobj().decompress(prefix.zprefix)  # the rows: the stream ends at a flush point
     assert sum(raw[row * (width + 1)] == 2 for row in range(height)) == repeats  # Up exactly where a row repeats
 

@@ -22,8 +22,9 @@ from tests.fixtures.client import T2I
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "images"
 
 
-def test_a_json_request_is_recorded_with_its_parameters_status_and_timing(live_mock: MockServer,
-                                                                           mock_api: httpx.Client) -> None:
+def test_a_json_request_is_recorded_with_its_parameters_status_and_timing(
+    live_mock: MockServer, mock_api: httpx.Client
+) -> None:
     response = mock_api.post("/api/v1/generate", json=T2I)
     call = live_mock.requests.last
     assert (call.method, call.path, call.status, call.source) == ("POST", "/api/v1/generate", 200, "mock")
@@ -37,13 +38,17 @@ def test_a_json_request_is_recorded_with_its_parameters_status_and_timing(live_m
 
 def test_file_parts_are_kept_as_hashes_never_as_bytes(live_mock: MockServer, mock_api: httpx.Client) -> None:
     source = (FIXTURES / "square.png").read_bytes()
-    mock_api.post("/api/v1/generate", data={"model": "qwen-image-edit-2511", "prompt": "winter", "seed": "3"},
-             files=[("images", ("square.png", source, "image/png")), ("images", ("again.png", source, "image/png"))])
+    mock_api.post(
+        "/api/v1/generate",
+        data={"model": "qwen-image-edit-2511", "prompt": "winter", "seed": "3"},
+        files=[("images", ("square.png", source, "image/png")), ("images", ("again.png", source, "image/png"))],
+    )
     call = live_mock.requests.last
     digest = hashlib.sha256(source).hexdigest()
     assert [(p.field, p.filename, p.content_type, p.size, p.sha256) for p in call.files] == [
         ("images", "square.png", "image/png", len(source), digest),
-        ("images", "again.png", "image/png", len(source), digest)]
+        ("images", "again.png", "image/png", len(source), digest),
+    ]
     assert call.params == {"model": "qwen-image-edit-2511", "prompt": "winter", "seed": "3"}
     assert call.mode == "image-editing" and call.status == 200
     assert base64.b64encode(source[:48]).decode() not in json.dumps(call.to_json())
@@ -53,8 +58,10 @@ def test_base64_images_in_json_and_data_urls_become_file_hashes(live_mock: MockS
     source = (FIXTURES / "square.png").read_bytes()
     encoded = base64.b64encode(source).decode()
     mock_api.post("/api/v1/generate", json={"model": "flux-1-kontext", "prompt": "a", "image": encoded})
-    mock_api.post("/api/v1/generate", json={"model": "flux-1-kontext", "prompt": "b",
-                                       "image_path": f"data:image/png;base64,{encoded}"})
+    mock_api.post(
+        "/api/v1/generate",
+        json={"model": "flux-1-kontext", "prompt": "b", "image_path": f"data:image/png;base64,{encoded}"},
+    )
     first, second = live_mock.requests
     digest = hashlib.sha256(source).hexdigest()
     assert [(p.field, p.sha256) for p in first.files] == [("image", digest)] and "image" not in first.params
@@ -75,7 +82,10 @@ def test_errors_and_unknown_paths_are_recorded_with_their_codes(live_mock: MockS
     mock_api.post("/api/v1/generate", json=T2I, headers={"Authorization": "Bearer wrong"})
     mock_api.get("/api/v2/nothing")
     assert [(c.status, c.error_code) for c in live_mock.requests] == [
-        (400, "invalid_parameter"), (401, "invalid_api_key"), (404, "not_found")]
+        (400, "invalid_parameter"),
+        (401, "invalid_api_key"),
+        (404, "not_found"),
+    ]
 
 
 def test_control_plane_requests_are_not_recorded(live_mock: MockServer, mock_control: httpx.Client) -> None:
@@ -96,13 +106,31 @@ def test_calls_can_be_filtered_by_field_or_parameter(live_mock: MockServer, mock
 
 
 def _document(index: int) -> dict[str, object]:
-    return {"request_id": f"gen_{index:032x}", "time": 1.0, "method": "POST", "path": "/api/v1/generate",
-            "headers": {"authorization": "Bearer <redacted>", "content-type": "application/json",
-                        "user-agent": "python-httpx/0.28.1", "content-length": "80"},
-            "params": {**T2I, "prompt": f"a red fox number {index}"}, "files": [], "model": "eigen-image",
-            "mode": "text-to-image", "status": 200, "duration_ms": 3.2, "content_type": "application/json",
-            "response_size": 94_000, "error_code": None, "image_sha256": "ab" * 32, "fault": None,
-            "violations": [], "source": "mock"}
+    return {
+        "request_id": f"gen_{index:032x}",
+        "time": 1.0,
+        "method": "POST",
+        "path": "/api/v1/generate",
+        "headers": {
+            "authorization": "Bearer <redacted>",
+            "content-type": "application/json",
+            "user-agent": "python-httpx/0.28.1",
+            "content-length": "80",
+        },
+        "params": {**T2I, "prompt": f"a red fox number {index}"},
+        "files": [],
+        "model": "eigen-image",
+        "mode": "text-to-image",
+        "status": 200,
+        "duration_ms": 3.2,
+        "content_type": "application/json",
+        "response_size": 94_000,
+        "error_code": None,
+        "image_sha256": "ab" * 32,
+        "fault": None,
+        "violations": [],
+        "source": "mock",
+    }
 
 
 @given(count=st.integers(min_value=0, max_value=60), limit=st.integers(min_value=1, max_value=20))
@@ -154,15 +182,19 @@ def test_a_record_reads_back_as_the_standard_library_would_write_it(document: di
     assert json.loads(_compact(document)) == json.loads(json.dumps(document))
 
 
-header_lists = st.lists(st.tuples(st.sampled_from([b"authorization", b"Cookie", b"x-trace", b"host", b"X-Trace"]),
-                                  st.binary(max_size=12)), max_size=6)  # fmt: skip
+header_lists = st.lists(
+    st.tuples(st.sampled_from([b"authorization", b"Cookie", b"x-trace", b"host", b"X-Trace"]), st.binary(max_size=12)),
+    max_size=6,
+)
 
 
 @given(header_lists, header_lists)
-def test_recorded_headers_are_each_requests_own_even_when_kept_for_reuse(first: list[tuple[bytes, bytes]],
-                                                                         second: list[tuple[bytes, bytes]]) -> None:
+def test_recorded_headers_are_each_requests_own_even_when_kept_for_reuse(
+    first: list[tuple[bytes, bytes]], second: list[tuple[bytes, bytes]]
+) -> None:
     """The decoded, redacted headers are kept per distinct header list: asking again, or for
     another list in between, gives exactly what decoding that list afresh gives."""
+
     def fresh(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
         return redact_headers((name.decode("latin-1"), value.decode("latin-1")) for name, value in raw)
 

@@ -41,8 +41,18 @@ def broken_upstream() -> Iterator[str]:
 def proxy_to_mock(shared_mock: MockServer) -> Iterator[str]:
     """``eigen-mock proxy`` from the command line, in front of a mock."""
     port = free_port()
-    command = [sys.executable, "-m", "mock_server", "proxy", "--target", shared_mock.url, "--port", str(port),
-               "--log-level", "warning"]
+    command = [
+        sys.executable,
+        "-m",
+        "mock_server",
+        "proxy",
+        "--target",
+        shared_mock.url,
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+    ]
     with server_process(command, port=port) as url:
         yield url
 
@@ -53,8 +63,9 @@ def _violations(response: httpx.Response) -> list[str]:
 
 def test_a_conforming_exchange_passes_unchanged_with_no_violations(live_mock: MockServer, proxy_to_mock: str) -> None:
     direct = httpx.post(f"{live_mock.url}{URL}", json={**T2I, "binary_response": True}, headers=live_mock.headers)
-    proxied = httpx.post(f"{proxy_to_mock}{URL}", json={**T2I, "binary_response": True}, headers=live_mock.headers,
-                         timeout=30)
+    proxied = httpx.post(
+        f"{proxy_to_mock}{URL}", json={**T2I, "binary_response": True}, headers=live_mock.headers, timeout=30
+    )
     assert proxied.status_code == 200 and proxied.content == direct.content
     assert proxied.headers["x-image-sha256"] == direct.headers["x-image-sha256"]
     assert proxied.headers[COUNT_HEADER] == "0" and _violations(proxied) == []
@@ -74,8 +85,13 @@ def test_a_request_that_breaks_the_spec_is_reported(live_mock: MockServer, proxy
     ("prompt", "expected"),
     [
         ("json", ["response: X-Request-Id is missing", "response: body: 'seed' is a required property"]),
-        ("plain", ["response: Content-Type text/plain is not declared for 200 (declared: application/json, "
-                   "image/jpeg, image/png)"]),
+        (
+            "plain",
+            [
+                "response: Content-Type text/plain is not declared for 200 (declared: application/json, "
+                "image/jpeg, image/png)"
+            ],
+        ),
         ("teapot", ["response: X-Request-Id is missing", "response: status 418 is not declared by the spec"]),
     ],
 )

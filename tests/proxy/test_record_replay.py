@@ -35,14 +35,20 @@ def recording(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, 
     """A cassette recorded through ``eigen-mock record`` from a mock, and what the client got."""
     cassette = tmp_path_factory.mktemp("cassette")
     port = free_port()
-    with MockServer(Settings(access_log=False)) as target, \
-            server_process(cli("record", "--target", target.url, "--cassette", str(cassette), "--port", str(port)),
-                           port=port) as recorder, \
-            httpx.Client(base_url=recorder, headers=target.headers, timeout=30) as client:
-        got = {"json": client.post(URL, json=T2I), "edit": _edit(client),
-               "binary": client.post(URL, json={**T2I, "binary_response": True}),
-               "invalid": client.post(URL, json={**T2I, "width": 5}),
-               "seedless": [client.post(URL, json=SEEDLESS) for _ in range(2)]}
+    with (
+        MockServer(Settings(access_log=False)) as target,
+        server_process(
+            cli("record", "--target", target.url, "--cassette", str(cassette), "--port", str(port)), port=port
+        ) as recorder,
+        httpx.Client(base_url=recorder, headers=target.headers, timeout=30) as client,
+    ):
+        got = {
+            "json": client.post(URL, json=T2I),
+            "edit": _edit(client),
+            "binary": client.post(URL, json={**T2I, "binary_response": True}),
+            "invalid": client.post(URL, json={**T2I, "width": 5}),
+            "seedless": [client.post(URL, json=SEEDLESS) for _ in range(2)],
+        }
         yield cassette, got
 
 
@@ -58,8 +64,11 @@ def test_recording_passes_answers_through_and_stores_each_image_once(recording: 
     cassette, got = recording
     assert [got[name].status_code for name in ("json", "edit", "binary", "invalid")] == [200, 200, 200, 400]
     assert len(list((cassette / "interactions").glob("*.json"))) == 6
-    images = {got["json"].json()["image_sha256"], got["edit"].json()["image_sha256"],
-              *(answer.json()["image_sha256"] for answer in got["seedless"])}
+    images = {
+        got["json"].json()["image_sha256"],
+        got["edit"].json()["image_sha256"],
+        *(answer.json()["image_sha256"] for answer in got["seedless"]),
+    }
     assert got["binary"].headers["x-image-sha256"] in images  # same request, same image: stored once
     assert {path.name.split(".")[0] for path in (cassette / "blobs").iterdir()} == images
 
@@ -72,8 +81,9 @@ def test_the_cassette_never_holds_the_api_key(recording: tuple[Path, dict[str, A
         assert json.loads(text)["request"]["headers"]["authorization"] == "Bearer <redacted>"
 
 
-def test_recorded_requests_are_answered_exactly_as_recorded(recording: tuple[Path, dict[str, Any]],
-                                                            replay_url: str) -> None:
+def test_recorded_requests_are_answered_exactly_as_recorded(
+    recording: tuple[Path, dict[str, Any]], replay_url: str
+) -> None:
     _, got = recording
     with httpx.Client(base_url=replay_url, headers={"Authorization": "Bearer eigen-mock-key"}, timeout=30) as c:
         assert c.post(URL, json=T2I).content == got["json"].content
@@ -82,7 +92,10 @@ def test_recorded_requests_are_answered_exactly_as_recorded(recording: tuple[Pat
         assert binary.headers["x-request-id"] == got["binary"].headers["x-request-id"]
         assert c.post(URL, json={**T2I, "width": 5}).content == got["invalid"].content
         assert [c.post(URL, json=SEEDLESS).content for _ in range(3)] == [
-            got["seedless"][0].content, got["seedless"][1].content, got["seedless"][1].content]
+            got["seedless"][0].content,
+            got["seedless"][1].content,
+            got["seedless"][1].content,
+        ]
 
 
 def test_matching_uses_decoded_parameters_and_image_hashes_not_multipart_bytes(

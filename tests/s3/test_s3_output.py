@@ -34,7 +34,9 @@ def test_a_repeated_body_writes_its_object_every_time(
     app_factory: AppFactory, s3_server: EmbeddedS3, s3_client: S3Client, bucket: str
 ) -> None:
     client = s3_client_app(app_factory, s3_server)
-    body = json.dumps({"model": "eigen-image", "prompt": "cat", "seed": 1, "s3_output_path": f"s3://{bucket}/again.png"})
+    body = json.dumps(
+        {"model": "eigen-image", "prompt": "cat", "seed": 1, "s3_output_path": f"s3://{bucket}/again.png"}
+    )
     for _ in range(2):
         response = client.generate(content=body, headers={**client.headers, "Content-Type": "application/json"})
         assert response.status_code == 200
@@ -46,8 +48,15 @@ def test_jpeg_binary_output_from_multipart(
     app_factory: AppFactory, s3_server: EmbeddedS3, s3_client: S3Client, bucket: str
 ) -> None:
     client = s3_client_app(app_factory, s3_server)
-    response = client.generate(files=form(model="qwen-image", prompt="p", output_format="jpg", binary_response="true",
-                                          s3_output_path=f"s3://{bucket}/a/b c.jpg"))
+    response = client.generate(
+        files=form(
+            model="qwen-image",
+            prompt="p",
+            output_format="jpg",
+            binary_response="true",
+            s3_output_path=f"s3://{bucket}/a/b c.jpg",
+        )
+    )
     stored = s3_client.get_object(Bucket=bucket, Key="a/b c.jpg")
     assert stored["ContentType"] == "image/jpeg"
     assert stored["Body"].read() == response.content
@@ -57,7 +66,9 @@ def test_missing_bucket_is_502_and_writes_nothing(
     app_factory: AppFactory, s3_server: EmbeddedS3, s3_client: S3Client
 ) -> None:
     client = s3_client_app(app_factory, s3_server)
-    response = client.generate(json={"model": "eigen-image", "prompt": "p", "s3_output_path": "s3://no-such-bucket-x1/k.png"})
+    response = client.generate(
+        json={"model": "eigen-image", "prompt": "p", "s3_output_path": "s3://no-such-bucket-x1/k.png"}
+    )
     body = assert_error(response, 502, "storage_error", "s3_output_path")
     assert "no-such-bucket-x1" in body["error"]["message"]
     assert "no-such-bucket-x1" not in [b["Name"] for b in s3_client.list_buckets()["Buckets"]]
@@ -66,11 +77,22 @@ def test_missing_bucket_is_502_and_writes_nothing(
 def test_denied_write_is_502_and_leaves_no_object(
     app_factory: AppFactory, s3_server: EmbeddedS3, s3_client: S3Client, bucket: str
 ) -> None:
-    policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Principal": "*", "Action": "s3:PutObject",
-                                                       "Resource": f"arn:aws:s3:::{bucket}/locked/*"}]}
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "s3:PutObject",
+                "Resource": f"arn:aws:s3:::{bucket}/locked/*",
+            }
+        ],
+    }
     s3_client.put_bucket_policy(Bucket=bucket, Policy=json.dumps(policy))
     client = s3_client_app(app_factory, s3_server)
-    response = client.generate(json={"model": "eigen-image", "prompt": "p", "s3_output_path": f"s3://{bucket}/locked/x.png"})
+    response = client.generate(
+        json={"model": "eigen-image", "prompt": "p", "s3_output_path": f"s3://{bucket}/locked/x.png"}
+    )
     assert_error(response, 502, "storage_error", "s3_output_path")
     assert object_keys(s3_client, bucket) == []
 
@@ -85,8 +107,9 @@ def test_invalid_request_with_s3_path_writes_nothing(
     app_factory: AppFactory, s3_server: EmbeddedS3, s3_client: S3Client, bucket: str
 ) -> None:
     client = s3_client_app(app_factory, s3_server)
-    response = client.generate(json={"model": "eigen-image", "prompt": "p", "width": 99,
-                                     "s3_output_path": f"s3://{bucket}/k.png"})
+    response = client.generate(
+        json={"model": "eigen-image", "prompt": "p", "width": 99, "s3_output_path": f"s3://{bucket}/k.png"}
+    )
     assert_error(response, 400, "invalid_parameter", "width")
     assert object_keys(s3_client, bucket) == []
 
@@ -96,7 +119,9 @@ def test_s3_source_is_read_for_editing(
 ) -> None:
     s3_client.put_object(Bucket=bucket, Key="src/source.png", Body=source_png(), ContentType="image/png")
     client = s3_client_app(app_factory, s3_server)
-    response = client.generate(json={"model": "eigen-image", "prompt": "p", "image_path": f"s3://{bucket}/src/source.png"})
+    response = client.generate(
+        json={"model": "eigen-image", "prompt": "p", "image_path": f"s3://{bucket}/src/source.png"}
+    )
     assert image_of(response)[1].size == (640, 480)
     missing = client.generate(json={"model": "eigen-image", "prompt": "p", "image_path": f"s3://{bucket}/src/none.png"})
     assert_error(missing, 400, "source_unavailable", "image_path")

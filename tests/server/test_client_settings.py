@@ -11,9 +11,17 @@ from mock_server.settings import Settings, SettingsError
 
 
 def test_new_settings_survive_the_environment_round_trip(tmp_path: Path) -> None:
-    settings = Settings(journal_size=10, thumbnails=0, state_dir=tmp_path, rate_limit=3, rate_limit_window=2.5,
-                        replay_dir=tmp_path / "c", replay_strict=True, proxy_target="http://h:1",
-                        record_dir=tmp_path / "r")
+    settings = Settings(
+        journal_size=10,
+        thumbnails=0,
+        state_dir=tmp_path,
+        rate_limit=3,
+        rate_limit_window=2.5,
+        replay_dir=tmp_path / "c",
+        replay_strict=True,
+        proxy_target="http://h:1",
+        record_dir=tmp_path / "r",
+    )
     assert Settings.from_env(settings.to_env()) == settings
 
 
@@ -28,9 +36,25 @@ def test_settings_that_cannot_work_are_refused(changes: dict[str, object]) -> No
 
 def test_the_commands_become_settings() -> None:
     parse = build_parser().parse_args
-    served = settings_from_args(parse(["serve", "--replay", "c", "--replay-strict", "--rate-limit", "3",
-                                       "--rate-limit-window", "9", "--journal-size", "10", "--state-dir", "s"]),
-                                Settings())
+    served = settings_from_args(
+        parse(
+            [
+                "serve",
+                "--replay",
+                "c",
+                "--replay-strict",
+                "--rate-limit",
+                "3",
+                "--rate-limit-window",
+                "9",
+                "--journal-size",
+                "10",
+                "--state-dir",
+                "s",
+            ]
+        ),
+        Settings(),
+    )
     assert (served.replay_dir, served.replay_strict, served.rate_limit) == (Path("c"), True, 3)
     assert (served.rate_limit_window, served.journal_size, served.state_dir) == (9.0, 10, Path("s"))
     recorded = settings_from_args(parse(["record", "--target", "http://t", "--cassette", "k"]), Settings())

@@ -27,9 +27,16 @@ tokens = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-_.", min_size=1,
 def test_settings_survive_the_environment_round_trip(
     keys: list[str], hosts: frozenset[str], limit: int, seed: int | None, control: bool, threads: int | None
 ) -> None:
-    settings = Settings(api_keys=tuple(keys), allowed_source_hosts=hosts, max_body_bytes=limit, random_seed=seed,
-                        control_enabled=control, models_path=Path("/tmp/models.yaml"), s3_endpoint_url="http://h:1",
-                        render_threads=threads)  # fmt: skip
+    settings = Settings(
+        api_keys=tuple(keys),
+        allowed_source_hosts=hosts,
+        max_body_bytes=limit,
+        random_seed=seed,
+        control_enabled=control,
+        models_path=Path("/tmp/models.yaml"),
+        s3_endpoint_url="http://h:1",
+        render_threads=threads,
+    )
     assert Settings.from_env(settings.to_env()) == settings
 
 
@@ -55,9 +62,24 @@ def test_environment_is_only_read_when_asked(monkeypatch: pytest.MonkeyPatch) ->
 
 def test_cli_arguments_become_settings() -> None:
     args = build_parser().parse_args(
-        ["serve", "--api-key", "k1", "--api-key", "k2", "--allow-source-host", "Images.Example.com",
-         "--source-root", "/srv/img", "--no-control", "--random-seed", "7", "--max-body-bytes", "1000",
-         "--render-threads", "3"]
+        [
+            "serve",
+            "--api-key",
+            "k1",
+            "--api-key",
+            "k2",
+            "--allow-source-host",
+            "Images.Example.com",
+            "--source-root",
+            "/srv/img",
+            "--no-control",
+            "--random-seed",
+            "7",
+            "--max-body-bytes",
+            "1000",
+            "--render-threads",
+            "3",
+        ]
     )
     settings = settings_from_args(args, Settings())
     assert settings.render_threads == 3

@@ -28,8 +28,19 @@ URL = "/api/v1/generate"
 @pytest.fixture(scope="module")
 def two_workers() -> Iterator[str]:
     port = free_port()
-    command = [sys.executable, "-m", "mock_server", "serve", "--workers", "2", "--no-s3", "--port", str(port),
-               "--log-level", "warning"]
+    command = [
+        sys.executable,
+        "-m",
+        "mock_server",
+        "serve",
+        "--workers",
+        "2",
+        "--no-s3",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+    ]
     with server_process(command, port=port) as url:
         yield url
 
@@ -63,10 +74,12 @@ def test_a_one_shot_fault_fires_once_whichever_worker_serves(url: str) -> None:
 
 
 def test_every_worker_shows_the_whole_journal(url: str) -> None:
-    ids = [fresh(url, "POST", URL, json={**T2I, "seed": seed}, headers=AUTH).headers["x-request-id"]
-           for seed in range(8)]
-    journals = [[entry["request_id"] for entry in fresh(url, "GET", "/_mock/requests").json()["requests"]]
-                for _ in range(6)]
+    ids = [
+        fresh(url, "POST", URL, json={**T2I, "seed": seed}, headers=AUTH).headers["x-request-id"] for seed in range(8)
+    ]
+    journals = [
+        [entry["request_id"] for entry in fresh(url, "GET", "/_mock/requests").json()["requests"]] for _ in range(6)
+    ]
     assert all(journal == ids for journal in journals)
 
 
@@ -80,8 +93,9 @@ def test_a_replaced_model_library_is_every_workers(url: str) -> None:
     library = fresh(url, "GET", "/_mock/models").json()
     library["models"] = [{**model, "id": "shared-model"} for model in library["models"] if model["id"] == "qwen-image"]
     assert fresh(url, "PUT", "/_mock/models", json=library).status_code == 200
-    statuses = {fresh(url, "POST", URL, json={**T2I, "model": "shared-model"}, headers=AUTH).status_code
-                for _ in range(6)}
+    statuses = {
+        fresh(url, "POST", URL, json={**T2I, "model": "shared-model"}, headers=AUTH).status_code for _ in range(6)
+    }
     assert statuses == {200}
     assert {len(fresh(url, "GET", "/_mock/models").json()["models"]) for _ in range(6)} == {1}
 
@@ -109,16 +123,31 @@ def _health_pid(connection: socket.socket) -> int:
 
 def test_a_port_in_use_is_refused_with_a_message(two_workers: str) -> None:
     port = two_workers.rsplit(":", 1)[1]
-    done = subprocess.run([sys.executable, "-m", "mock_server", "serve", "--workers", "2", "--no-s3", "--port", port],
-                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "mock_server", "serve", "--workers", "2", "--no-s3", "--port", port],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 1
     assert f"cannot listen on 127.0.0.1:{port}" in done.stderr + done.stdout
 
 
 def test_a_worker_that_dies_stops_the_server() -> None:
     port = free_port()
-    command = [sys.executable, "-m", "mock_server", "serve", "--workers", "2", "--no-s3", "--port", str(port),
-               "--log-level", "warning"]
+    command = [
+        sys.executable,
+        "-m",
+        "mock_server",
+        "serve",
+        "--workers",
+        "2",
+        "--no-s3",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+    ]
     with server_process(command, port=port) as base:
         pid = fresh(base, "GET", "/_mock/health").json()["pid"]
         os.kill(pid, signal.SIGKILL)

@@ -75,15 +75,20 @@ def test_every_process_keeps_its_newest_records_up_to_the_limit_and_at_most_twic
 
 
 operations = st.lists(
-    st.tuples(st.sampled_from(["append", "append", "append", "clear", "clear_all"]), st.integers(0, 1),
-              st.sampled_from(["a", "b"]), st.text(max_size=8)),
+    st.tuples(
+        st.sampled_from(["append", "append", "append", "clear", "clear_all"]),
+        st.integers(0, 1),
+        st.sampled_from(["a", "b"]),
+        st.text(max_size=8),
+    ),
     max_size=40,
-)  # fmt: skip
+)
 
 
 @given(steps=operations, limit=st.integers(min_value=0, max_value=4))
-def test_two_handles_always_show_the_same_newest_records(tmp_path_factory: pytest.TempPathFactory,
-                                                         steps: list[tuple[str, int, str, str]], limit: int) -> None:
+def test_two_handles_always_show_the_same_newest_records(
+    tmp_path_factory: pytest.TempPathFactory, steps: list[tuple[str, int, str, str]], limit: int
+) -> None:
     prefix = tmp_path_factory.mktemp("logs") / "state"
     handles = [SegmentLogs(prefix), SegmentLogs(prefix)]
     model: list[tuple[int, str, str, str]] = []  # (seq, log, key, text)

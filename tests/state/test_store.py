@@ -26,7 +26,7 @@ def test_a_log_keeps_exactly_the_newest_records_up_to_its_limit(
     sequence = [state_store.append("log", key, text, limit) for key, text in appended]
     assert sequence == sorted(sequence)  # sequence numbers only grow
     kept = state_store.entries("log", limit=limit)
-    assert [text for _, text in kept] == [text for _, text in appended][len(appended) - min(limit, len(appended)):]
+    assert [text for _, text in kept] == [text for _, text in appended][len(appended) - min(limit, len(appended)) :]
     assert len(state_store.entries("log")) <= 2 * limit  # the rest is dropped (a writer keeps at most twice)
 
 
@@ -84,10 +84,14 @@ def test_sqlite_updates_from_several_processes_are_never_lost(tmp_path: Path) ->
 
 
 operations = st.lists(
-    st.tuples(st.sampled_from(["set", "delete", "read", "reset"]), st.integers(0, 1), st.sampled_from(["a", "b"]),
-              st.text(max_size=5)),
+    st.tuples(
+        st.sampled_from(["set", "delete", "read", "reset"]),
+        st.integers(0, 1),
+        st.sampled_from(["a", "b"]),
+        st.text(max_size=5),
+    ),
     max_size=25,
-)  # fmt: skip
+)
 
 
 def _setting(text: str) -> Callable[[str | None], tuple[str | None, None]]:
@@ -95,8 +99,9 @@ def _setting(text: str) -> Callable[[str | None], tuple[str | None, None]]:
 
 
 @given(steps=operations)
-def test_every_worker_reads_the_documents_any_worker_wrote_last(tmp_path_factory: pytest.TempPathFactory,
-                                                                steps: list[tuple[str, int, str, str]]) -> None:
+def test_every_worker_reads_the_documents_any_worker_wrote_last(
+    tmp_path_factory: pytest.TempPathFactory, steps: list[tuple[str, int, str, str]]
+) -> None:
     # Workers keep the documents they read until another worker commits one: never a stale read.
     path = tmp_path_factory.mktemp("docs") / "state.sqlite3"
     workers, model = [SqliteStore(path), SqliteStore(path)], dict[str, str]()

@@ -10,7 +10,7 @@ import pytest
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
-ISOLATION = '''
+ISOLATION = """
 import httpx
 import pytest
 
@@ -39,7 +39,7 @@ def test_a_marker_gives_a_test_its_own_server(eigen_mock):
 def test_the_plugin_registers_its_marker_and_option(request):
     assert any(line.startswith("eigen_mock(**settings)") for line in request.config.getini("markers"))
     assert request.config.getoption("eigen_mock_no_s3") is False
-'''
+"""
 
 
 def readme_example() -> str:

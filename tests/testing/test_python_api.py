@@ -41,16 +41,26 @@ def test_an_s3_endpoint_comes_with_the_server() -> None:
         assert mock.s3_endpoint_url and mock.bucket
         body = {**T2I, "s3_output_path": f"s3://{mock.bucket}/client/fox.png"}
         assert httpx.post(f"{mock.url}{URL}", json=body, headers=mock.headers, timeout=30).status_code == 200
-        s3 = boto3.client("s3", endpoint_url=mock.s3_endpoint_url, region_name="us-east-1",
-                          aws_access_key_id="testing", aws_secret_access_key="testing")
+        s3 = boto3.client(
+            "s3",
+            endpoint_url=mock.s3_endpoint_url,
+            region_name="us-east-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
         stored = s3.get_object(Bucket=mock.bucket, Key="client/fox.png")
         assert stored["ContentType"] == "image/png"
 
 
 def test_the_s3_bucket_exists_when_start_returns() -> None:
     with MockServer(s3=True, bucket="own-bucket-for-this-test") as mock:
-        s3 = boto3.client("s3", endpoint_url=mock.s3_endpoint_url, region_name="us-east-1",
-                          aws_access_key_id="testing", aws_secret_access_key="testing")
+        s3 = boto3.client(
+            "s3",
+            endpoint_url=mock.s3_endpoint_url,
+            region_name="us-east-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
         s3.put_object(Bucket="own-bucket-for-this-test", Key="mine.txt", Body=b"mine")
         assert s3.get_object(Bucket="own-bucket-for-this-test", Key="mine.txt")["Body"].read() == b"mine"
 
@@ -88,8 +98,9 @@ def test_the_async_transport_serves_concurrent_requests_while_one_is_delayed() -
     assert finished == ["fast", "slow"]
 
 
-def test_the_control_api_replaces_models_and_switches_the_rate_limit(live_mock: MockServer,
-                                                                      mock_api: httpx.Client) -> None:
+def test_the_control_api_replaces_models_and_switches_the_rate_limit(
+    live_mock: MockServer, mock_api: httpx.Client
+) -> None:
     library = live_mock.models.to_json()
     library["models"] = [model for model in library["models"] if model["id"] != "wan-image"]
     live_mock.replace_models(library)
