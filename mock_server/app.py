@@ -21,17 +21,17 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from .context import RequestContextMiddleware, request_id_of
-from .control import control_routes
-from .endpoints import HANDLERS
-from .errors import EigenMockError, InternalError, MethodNotAllowed, NotFound
-from .fault_responses import TRANSPORT_KEY, transport_from_send
-from .proxy import proxy_routes
-from .recording import JournalMiddleware
-from .responses import error_response
-from .runtime import Runtime
-from .settings import Settings
-from .spec import OPERATION_PATH, Spec
+from mock_server.control.routes import control_routes
+from mock_server.errors import EigenMockError, InternalError, MethodNotAllowed, NotFound
+from mock_server.faults.responses import TRANSPORT_KEY, transport_from_send
+from mock_server.http.context import RequestContextMiddleware, request_id_of
+from mock_server.http.endpoints import HANDLERS
+from mock_server.http.responses import error_response
+from mock_server.journal.middleware import JournalMiddleware
+from mock_server.proxy.routes import proxy_routes
+from mock_server.runtime import Runtime
+from mock_server.settings import Settings
+from mock_server.spec import OPERATION_PATH, Spec
 
 
 class ResolverError(LookupError):
@@ -62,8 +62,12 @@ class MockApp(Starlette):
             transport = transport_from_send(send)
             if transport is not None:
                 scope[TRANSPORT_KEY] = transport
-            if self.operation_handler is not None and scope["method"] == "POST" and scope["path"] == OPERATION_PATH \
-                    and not scope.get("root_path"):  # fmt: skip
+            if (
+                self.operation_handler is not None
+                and scope["method"] == "POST"
+                and scope["path"] == OPERATION_PATH
+                and not scope.get("root_path")
+            ):
                 scope["app"] = self
                 if self.middleware_stack is None:
                     self.middleware_stack = self.build_middleware_stack()
