@@ -81,7 +81,8 @@ def main(argv: list[str] | None = None) -> int:
     prism_exe, prism_missing = _prism(args)
     chosen = [s for s in scenarios.build() if not args.only or s.name in args.only]
     with tempfile.TemporaryDirectory(prefix="eigen-bench-") as scratch:
-        workdir, logdir = Path(scratch) / "bodies", Path(scratch) / "logs"
+        workdir = Path(scratch) / "bodies"
+        logdir = Path(scratch) / "logs"
         workdir.mkdir()
         logdir.mkdir()
         plan = matrix.Plan(
@@ -117,7 +118,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _verdicts(results: report.Results, plan: matrix.Plan) -> list[targets.Verdict]:
-    rows, by_name = results.rows, {s.name: s for s in results.scenarios}
+    rows = results.rows
+    by_name = {s.name: s for s in results.scenarios}
     verdicts = []
     if "t2i-new-seed" in by_name:
         verdicts.append(targets.beats_prism(rows, by_name["t2i-new-seed"], plan.concurrencies))

@@ -36,7 +36,8 @@ def save_response(path: Path, status: int, headers: dict[str, str], body: bytes)
 
 def create_app() -> Starlette:
     document = json.loads(Path(os.environ[RESPONSE_ENV]).read_text())
-    status, headers = int(document["status"]), dict(document["headers"])
+    status = int(document["status"])
+    headers = dict(document["headers"])
     body = base64.b64decode(document["body"])
     media_type = headers.pop("content-type", None)
 

@@ -79,7 +79,8 @@ def _variants(source: bytes, count: int) -> list[bytes]:
 
 
 def measure(n: int) -> list[Cost]:
-    renderer, costs = Renderer(cache_size=0), []
+    renderer = Renderer(cache_size=0)
+    costs = []
     for side in (512, 1024, 2048):
         for seed in range(8):  # every pattern's canvas of this size, as after a server's first requests
             renderer.render(_t2i(900_000 + seed, side))

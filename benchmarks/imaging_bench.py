@@ -50,9 +50,12 @@ def photo_like_jpeg(width: int, height: int) -> bytes:
 
 
 def measure(name: str, calls: Iterator[Callable[[], int]], n: int) -> dict[str, Any]:
-    cpu, wall, sizes = [], [], []
+    cpu = []
+    wall = []
+    sizes = []
     for _, call in zip(range(n), calls, strict=False):
-        cpu_start, wall_start = time.process_time(), time.perf_counter()
+        cpu_start = time.process_time()
+        wall_start = time.perf_counter()
         sizes.append(call())
         cpu.append(time.process_time() - cpu_start)
         wall.append(time.perf_counter() - wall_start)
@@ -86,7 +89,8 @@ def warm(renderer: Renderer, width: int, height: int, output_format: OutputForma
 
 
 def run(n: int) -> list[dict[str, Any]]:
-    fresh, cached = Renderer(cache_size=0), Renderer(cache_size=16)
+    fresh = Renderer(cache_size=0)
+    cached = Renderer(cache_size=16)
     results = []
     for width, height, fmt, count in (
         (1024, 1024, "png", n),
@@ -121,7 +125,9 @@ def main(argv: list[str] | None = None) -> int:
     width = max(len(row["case"]) for row in results)
     print(f"{'case':<{width}}  {'n':>4}  {'cpu ms':>8}  {'wall ms':>8}  {'bytes':>9}")
     for row in results:
-        case, count, size = row["case"], row["n"], row["bytes"]
+        case = row["case"]
+        count = row["n"]
+        size = row["bytes"]
         print(f"{case:<{width}}  {count:>4}  {row['cpu_ms']:>8.2f}  {row['wall_ms']:>8.2f}  {size:>9}")
     meta = {"python": platform.python_version(), "pillow": PIL.__version__, "machine": platform.machine()}
     args.out.write_text(json.dumps({**meta, "results": results}, indent=2) + "\n")

@@ -194,7 +194,8 @@ def _one_round(
 
 
 def _rows(entrant: _Entrant, scenario: Scenario, concurrencies: Sequence[int]) -> list[Row]:
-    server, rows = entrant.server, []
+    server = entrant.server
+    rows = []
     peak = server.peak_rss_mib()
     for concurrency in concurrencies:
         rounds = entrant.rounds.get(concurrency, [])
@@ -233,7 +234,8 @@ def _race(group: list[_Entrant], scenario: Scenario, ctx: Context) -> None:
                 try:
                     measured = _one_round(entrant, group, scenario, concurrency, ctx)
                 except (loadgen.LoadGenError, httpx.HTTPError) as exc:
-                    entrant.failure, entrant.failed_at = f"not served: {exc}", concurrency
+                    entrant.failure = f"not served: {exc}"
+                    entrant.failed_at = concurrency
                     continue
                 entrant.rounds.setdefault(concurrency, []).append(measured)
                 load = measured.load

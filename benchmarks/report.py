@@ -160,7 +160,8 @@ def markdown(results: Results) -> str:
             "",
         ]
     if results.soak is not None and results.soak.load is not None:
-        soak, load = results.soak, results.soak.load
+        soak = results.soak
+        load = results.soak.load
         out += [
             "## Soak (one worker, concurrency 32, new seed per request)",
             "",

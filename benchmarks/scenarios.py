@@ -66,7 +66,8 @@ def _json_parts(params: dict[str, Any], *, vary_seed: bool) -> tuple[bytes, byte
 
 def _multipart_parts(fields: dict[str, str], file_name: str, file_bytes: bytes) -> tuple[bytes, bytes]:
     """A multipart body whose ``seed`` part's value is left out: ``head`` ends where it goes."""
-    crlf, dash = b"\r\n", f"--{BOUNDARY}".encode()
+    crlf = b"\r\n"
+    dash = f"--{BOUNDARY}".encode()
     head = b"".join(
         dash + crlf + f'Content-Disposition: form-data; name="{k}"'.encode() + crlf + crlf + v.encode() + crlf
         for k, v in fields.items()

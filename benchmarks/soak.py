@@ -35,7 +35,8 @@ class Soak:
     @property
     def growth(self) -> float | None:
         """RSS at the end over RSS at the end of the first fifth, minus one."""
-        base, end = self.rss_at(self.baseline_s), self.samples[-1][1] if self.samples else None
+        base = self.rss_at(self.baseline_s)
+        end = self.samples[-1][1] if self.samples else None
         return None if not base or end is None else end / base - 1
 
     def to_json(self) -> dict[str, Any]:

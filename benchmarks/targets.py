@@ -49,9 +49,11 @@ def rps(row: Row | None) -> float | None:
 
 
 def beats_prism(rows: Sequence[Row], scenario: Scenario, concurrencies: Sequence[int], workers: int = 2) -> Verdict:
-    parts, outcomes = [], []
+    parts = []
+    outcomes = []
     for c in concurrencies:
-        mock, prism = rps(find(rows, scenario.name, "mock", workers, c)), rps(find(rows, scenario.name, "prism", 1, c))
+        mock = rps(find(rows, scenario.name, "mock", workers, c))
+        prism = rps(find(rows, scenario.name, "prism", 1, c))
         if mock is None or prism is None:
             parts.append(f"c={c}: not measured")
             continue
@@ -71,7 +73,8 @@ def beats_prism(rows: Sequence[Row], scenario: Scenario, concurrencies: Sequence
 def repeat_vs_ceiling(
     rows: Sequence[Row], scenario: str, workers: Sequence[int], concurrencies: Sequence[int], floor: float = 0.5
 ) -> Verdict:
-    parts, outcomes = [], []
+    parts = []
+    outcomes = []
     for w in workers:
         for c in concurrencies:
             share = ratio(rps(find(rows, scenario, "mock", w, c)), rps(find(rows, scenario, "ceiling", w, c)))
@@ -83,7 +86,8 @@ def repeat_vs_ceiling(
 
 
 def tail(rows: Sequence[Row], scenarios: Sequence[Scenario], concurrency: int = 32, limit: float = 4.0) -> Verdict:
-    parts, outcomes = [], []
+    parts = []
+    outcomes = []
     for scenario in (s for s in scenarios if s.is_1024):
         for row in (
             r
@@ -109,7 +113,8 @@ def startup(mock: Startup | None, moto: Startup | None, limit: float = 2.0) -> V
     if mock is None or moto is None:
         return Verdict(target, "n/a", "not measured")
     share = mock.start_s / moto.start_s
-    total_mock, total_moto = mock.import_s + mock.start_s, moto.import_s + moto.start_s
+    total_mock = mock.import_s + mock.start_s
+    total_moto = moto.import_s + moto.start_s
     value = (
         f"{mock.start_s * 1000:.0f} ms vs {moto.start_s * 1000:.0f} ms (x{share:.2f}); imports "
         f"{mock.import_s * 1000:.0f} ms vs {moto.import_s * 1000:.0f} ms; imports and start "
@@ -122,7 +127,8 @@ def soak(result: Soak | None, limit: float = 0.10) -> Verdict:
     target = f"soak: zero errors, RSS at the end within {limit:.0%} of RSS after the first fifth"
     if result is None or result.load is None or result.growth is None:
         return Verdict(target, "n/a", result.note if result else "not run")
-    errors, growth = result.load.error_count, result.growth
+    errors = result.load.error_count
+    growth = result.growth
     value = (
         f"{result.duration_s:g} s, {result.load.requests} requests, {errors} errors; RSS "
         f"{result.rss_at(result.baseline_s):.1f} -> {result.samples[-1][1]:.1f} MiB ({growth:+.1%})"
@@ -138,11 +144,13 @@ def growth(costs: Sequence[Cost]) -> Verdict:
         ("edit, 1 MP PNG source seen before, new seed", "edit, 4 MP JPEG source seen before, new seed"),
         ("edit, 1 MP PNG source never seen", "edit, 4 MP JPEG source never seen"),
     ]
-    parts, outcomes = [], []
+    parts = []
+    outcomes = []
     for small, large in steps:
         if small in by_case and large in by_case:
             a, b = by_case[small], by_case[large]
-            time_growth, pixel_growth = b.cpu_ms / a.cpu_ms, b.megapixels / a.megapixels
+            time_growth = b.cpu_ms / a.cpu_ms
+            pixel_growth = b.megapixels / a.megapixels
             outcomes.append(time_growth <= pixel_growth * 1.05)  # 5%: timer noise on sub-ms medians
             parts.append(f"{large}: x{time_growth:.2f} time for x{pixel_growth:.2f} pixels")
     ok = all(outcomes) if outcomes else None

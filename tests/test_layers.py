@@ -52,7 +52,8 @@ def _modules() -> list[Path]:
 
 def _matches(path: Path, pattern: str) -> bool:
     """Whole-path glob, one segment per ``/`` ("http/*" matches nothing deeper than ``http/``)."""
-    parts, wanted = _relative(path).parts, PurePosixPath(pattern).parts
+    parts = _relative(path).parts
+    wanted = PurePosixPath(pattern).parts
     return len(parts) == len(wanted) and all(map(fnmatchcase, parts, wanted))
 
 

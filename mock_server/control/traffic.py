@@ -26,7 +26,8 @@ FILTERS = ("method", "path", "model", "mode", "status", "source")
 async def list_requests(request: Request) -> Response:
     guard(request)
     query = request.query_params
-    since, limit = _int(query, "since", 0) or 0, _int(query, "limit", None)
+    since = _int(query, "since", 0) or 0
+    limit = _int(query, "limit", None)
     journal = runtime_of(request).journal
     criteria = {name: _criterion(name, query[name]) for name in FILTERS if name in query}
     found = [doc for doc in journal.documents(since=since) if all(doc.get(k) == v for k, v in criteria.items())]

@@ -67,7 +67,8 @@ class FaultyResponse(Response):
 
     async def _dribble(self, send: Send) -> None:
         chunks, total_ms = self.fault.dribble or (1, 0.0)
-        body, pause = self.body, total_ms / 1000 / chunks
+        body = self.body
+        pause = total_ms / 1000 / chunks
         size = -(-len(body) // chunks) or 1
         await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
         for index in range(chunks):

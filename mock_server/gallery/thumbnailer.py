@@ -31,7 +31,9 @@ class Thumbnailer:
         self, cache: ThumbnailCache, *, pending: int = 32, pending_bytes: int = 32 * MIB, duty: float = 0.005
     ) -> None:
         self.cache = cache
-        self._pending, self._pending_bytes, self._duty = pending, pending_bytes, duty
+        self._pending = pending
+        self._pending_bytes = pending_bytes
+        self._duty = duty
         self._waiting: deque[tuple[str, bytes]] = deque()
         self._bytes = 0
         #: Images handed over lately: a repeated request (same image) costs nothing more.

@@ -121,7 +121,8 @@ def _model(name: str, entry: Any) -> ModelSpec:
 
 def _mode(name: str, mode: str, spec: Any) -> ModeSpec:
     spec = _mapping(f"{name}/{mode}", spec)
-    field, parameters = spec.get("response_field"), spec.get("parameters", [])
+    field = spec.get("response_field")
+    parameters = spec.get("parameters", [])
     if not isinstance(field, str) or not field.endswith("_base64"):
         raise CatalogError(f"model {name!r} mode {mode!r}: response_field must be a '*_base64' name")
     if not isinstance(parameters, list) or not all(isinstance(p, str) for p in parameters):

@@ -17,7 +17,8 @@ from mock_server.errors import EigenMockError, InvalidJson, InvalidParameter, Mi
 from mock_server.spec import FILE_PARAMETERS, MediaKind, Spec
 
 _FILE_PLACEHOLDER = "<file>"
-_TRUE, _FALSE = frozenset({"true", "1", "yes", "on"}), frozenset({"false", "0", "no", "off"})
+_TRUE = frozenset({"true", "1", "yes", "on"})
+_FALSE = frozenset({"false", "0", "no", "off"})
 
 
 class RequestValidator:
@@ -128,7 +129,8 @@ def _to_problem(error: ValidationError, instance: dict[str, Any], props: dict[st
 
 
 def _message(param: str, error: ValidationError) -> str:
-    schema, keyword = error.schema if isinstance(error.schema, dict) else {}, error.validator
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    keyword = error.validator
     if keyword in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
         low, high = schema.get("minimum", schema.get("exclusiveMinimum")), schema.get("maximum")
         return f"{param} must be between {low} and {high}, got {_quote(error.instance)}"

@@ -36,13 +36,15 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send)
             return
         request_id = scope[REQUEST_ID_KEY] = new_request_id()
-        started, status = time.perf_counter(), 500
+        started = time.perf_counter()
+        status = 500
         response_started = False
 
         async def send_with_id(message: Message) -> None:
             nonlocal status, response_started
             if message["type"] == "http.response.start":
-                status, response_started = message["status"], True
+                status = message["status"]
+                response_started = True
                 headers = message.get("headers", ())
                 for name, _ in headers:
                     if name.lower() == b"x-request-id":

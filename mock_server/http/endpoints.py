@@ -36,7 +36,8 @@ from mock_server.spec import MediaKind
 
 
 async def generate(request: Request) -> Response:
-    runtime, headers = runtime_of(request), headers_of(request.scope)
+    runtime = runtime_of(request)
+    headers = headers_of(request.scope)
     check_bearer(headers.get("authorization"), runtime.settings.api_keys)
     check_rate_limit(request, runtime)
     prepared, problem = await _read(request, runtime)
@@ -146,7 +147,8 @@ async def _answer(
     else:
         generation = await to_thread.run_sync(runtime.generate, plan, request_id, limiter=runtime.render_limiter)
     draft = draft_of(request.scope)
-    draft.mode, draft.image_sha256 = plan.mode, generation.image.sha256
+    draft.mode = plan.mode
+    draft.image_sha256 = generation.image.sha256
     return generation_response(generation)
 
 

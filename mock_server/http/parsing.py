@@ -45,7 +45,8 @@ async def read_body(request: Request, limit: int) -> bytes:
         raise _too_large(limit)
     # ASGI messages read directly: ``Request.stream()`` is an async generator, and setting one up
     # and tearing it down costs more than the rest of reading a small JSON body.
-    chunks, size = [], 0
+    chunks = []
+    size = 0
     while True:
         message = await request.receive()
         if message["type"] == "http.disconnect":

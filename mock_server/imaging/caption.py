@@ -131,7 +131,8 @@ def _word(word: str, px: int) -> _Word:
     """A word drawn once and pasted as one mask: a line costs a paste per word, not per glyph.
 
     A new seed is a new word each request; the LRU keeps the words every request uses."""
-    placed, x = [], 0.0
+    placed = []
+    x = 0.0
     for ch in word:
         glyph = _glyph(ch, px)
         if glyph.mask is not None:

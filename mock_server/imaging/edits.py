@@ -77,7 +77,9 @@ class EditCache:
 
     def __init__(self, *, bases: int = 16, base_bytes: int = 128 * 2**20, decoded: int = 4) -> None:
         self._bases: OrderedDict[tuple[tuple[str, ...], tuple[int, int]], tuple[Base, bytes]] = OrderedDict()
-        self._base_bytes, self._max_bases, self._max_base_bytes = 0, bases, base_bytes
+        self._base_bytes = 0
+        self._max_bases = bases
+        self._max_base_bytes = base_bytes
         self._decoded: OrderedDict[str, DecodedSource] = OrderedDict()
         self._max_decoded = decoded
         self._sizes: OrderedDict[tuple[str, int], tuple[int, int]] = OrderedDict()

@@ -22,7 +22,8 @@ from mock_server.imaging import caption as _caption
 from mock_server.imaging import png as _png
 
 COLORS = 240  #: palette entries of the picture; the 16 after them are the caption's grey ramp
-_BAND_BG, _BAND_INK = (14, 14, 18), (255, 255, 255)
+_BAND_BG = (14, 14, 18)
+_BAND_INK = (255, 255, 255)
 RAMP16 = bytes(
     min(255, round(a + (b - a) * k / 15)) for k in range(16) for a, b in zip(_BAND_BG, _BAND_INK, strict=True)
 )
@@ -84,7 +85,8 @@ def base64_parts(image: RenderedImage) -> tuple[bytes, ...]:
     if not isinstance(image, EncodedImage):
         return (base64.b64encode(image.data),)
     if not image._base64:
-        data, known = image.data, image.known_base64
+        data = image.data
+        known = image.known_base64
         if known is None:
             parts: tuple[bytes, ...] = (base64.b64encode(data),)
         else:

@@ -63,7 +63,8 @@ def filtered_rows(indices: Image.Image) -> bytes:
     deflate to almost nothing), Sub elsewhere: in a picture drawn at half resolution and doubled
     (a text-to-image canvas) every other row costs nothing."""
     width, height = indices.size
-    pixels, sub = indices.tobytes(), _sub_filtered_rows(indices)
+    pixels = indices.tobytes()
+    sub = _sub_filtered_rows(indices)
     repeat = bytes([_FILTER_UP]) + bytes(width)
     rows = []
     for row in range(height):

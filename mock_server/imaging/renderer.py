@@ -153,7 +153,8 @@ def _byte(value: float) -> int:
 def _channel_wave(cycles: int, amp_level: int, base_level: int) -> bytes:
     """One channel of a cosine palette, twice over (so a rotation is a slice): ``cycles`` periods
     over the ``_COLORS`` entries, amplitude and mean from 16 levels each. At most 768 of them."""
-    base, amp = 255 * (0.3 + 0.35 * base_level / 15), 255 * (0.3 + 0.25 * amp_level / 15)
+    base = 255 * (0.3 + 0.35 * base_level / 15)
+    amp = 255 * (0.3 + 0.25 * amp_level / 15)
     once = bytes(_byte(base + amp * math.cos(math.tau * cycles * i / _COLORS)) for i in range(_COLORS))
     return once + once
 
@@ -161,7 +162,8 @@ def _channel_wave(cycles: int, amp_level: int, base_level: int) -> bytes:
 def _palette(digest: bytes) -> bytes:
     """A cyclic cosine palette of ``_COLORS`` entries chosen by the digest: per channel an amplitude,
     a mean and a phase (a rotation), from tables made once; a new seed costs three slices."""
-    cycles, rgb = 1 + digest[1] % 3, bytearray(3 * _COLORS)
+    cycles = 1 + digest[1] % 3
+    rgb = bytearray(3 * _COLORS)
     for c in range(3):
         phase = digest[8 + c] * _COLORS // 256
         rgb[c::3] = _channel_wave(cycles, digest[5 + c] >> 4, digest[2 + c] >> 4)[phase : phase + _COLORS]
@@ -172,7 +174,8 @@ def _tint_lut(digest: bytes) -> list[int]:
     """A per-channel lookup table (768 entries) that recolours an edit's sources."""
     lut: list[int] = []
     for c in range(3):
-        phase, amount = digest[8 + c] / 255, 0.4 + 0.3 * digest[11 + c] / 255
+        phase = digest[8 + c] / 255
+        amount = 0.4 + 0.3 * digest[11 + c] / 255
         curve = (127.5 + 127.5 * math.cos(math.tau * (v / 255 + phase)) for v in range(256))
         lut.extend(_byte(v * (1 - amount) + k * amount) for v, k in zip(range(256), curve, strict=True))
     return lut
@@ -201,7 +204,8 @@ _PATTERNS: tuple[Callable[[float, float], float], ...] = (_rings, _waves, _inter
 @lru_cache(maxsize=len(_PATTERNS))
 def _grid(variant: int) -> Image.Image:
     """The pattern sampled on a coarse "F" grid spanning the ``_MASTER``-square plane."""
-    step, fn = _MASTER / (_GRID - 1), _PATTERNS[variant]
+    step = _MASTER / (_GRID - 1)
+    fn = _PATTERNS[variant]
     values = (round(fn(i * step, j * step) * 16) / 16 + 9000 for j in range(_GRID) for i in range(_GRID))
     return Image.frombytes("F", (_GRID, _GRID), array("f", values).tobytes())
 

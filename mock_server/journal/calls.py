@@ -77,7 +77,8 @@ class Call:
 
     def to_json(self) -> dict[str, Any]:
         document = asdict(self)
-        document["headers"], document["params"] = dict(self.headers), dict(self.params)
+        document["headers"] = dict(self.headers)
+        document["params"] = dict(self.params)
         return document
 
     def matches(self, criteria: Mapping[str, Any]) -> bool:

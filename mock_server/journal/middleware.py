@@ -44,7 +44,10 @@ class CallDraft:
     image_sha256: str | None = None
 
     def note_request(self, summary: RequestSummary) -> None:
-        self.params, self.files, self.model, self.mode = summary.params, summary.files, summary.model, summary.mode
+        self.params = summary.params
+        self.files = summary.files
+        self.model = summary.model
+        self.mode = summary.mode
 
 
 def draft_of(scope: Scope) -> CallDraft:
@@ -72,8 +75,10 @@ class JournalMiddleware:
         if scope["type"] != "http" or scope["path"].startswith(CONTROL_PREFIX) or self.journal.limit == 0:
             await self.app(scope, receive, send)
             return
-        draft, wire = draft_of(scope), _Wire()
-        started, wall = time.perf_counter(), time.time()
+        draft = draft_of(scope)
+        wire = _Wire()
+        started = time.perf_counter()
+        wall = time.time()
         recorded = False
 
         def record() -> None:

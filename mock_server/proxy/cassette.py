@@ -30,7 +30,8 @@ from typing import Any
 
 from mock_server.journal.calls import FilePart
 
-INTERACTIONS, BLOBS = "interactions", "blobs"
+INTERACTIONS = "interactions"
+BLOBS = "blobs"
 #: Connection-level headers that describe one transfer, not the answer, so they are not replayed.
 TRANSFER_HEADERS = frozenset({"content-length", "transfer-encoding", "connection", "keep-alive", "date", "server"})
 _BLOB_MARK = re.compile(r"\{\{blob:([0-9a-f]{64}\.[a-z]+)\}\}")

@@ -30,7 +30,8 @@ from mock_server.proxy.responses import passthrough_response
 from mock_server.runtime import Runtime, runtime_of
 from mock_server.spec import OPERATION_PATH
 
-VIOLATION_HEADER, COUNT_HEADER = "X-Eigen-Mock-Violation", "X-Eigen-Mock-Violations"
+VIOLATION_HEADER = "X-Eigen-Mock-Violation"
+COUNT_HEADER = "X-Eigen-Mock-Violations"
 _MAX_REPORTED = 20
 _METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
@@ -87,14 +88,17 @@ def _bearer(header: str | None) -> bool:
 def _interaction(
     request: Request, runtime: Runtime, raw: RawRequest | None, body: bytes, upstream: UpstreamResponse
 ) -> Interaction:
-    method, path = request.method, request.url.path
+    method = request.method
+    path = request.url.path
     if raw is None:  # unparsable: recorded under its body's hash, so it can never match another request
         key = request_key(method, path, {"body_sha256": hashlib.sha256(body).hexdigest()}, [])
-        params, files = {}, []
+        params = {}
+        files = []
     else:
         key = matching_key(method, path, raw, runtime.validator)
         summary = summarize(raw)
-        params, files = summary.params, [part.to_json() for part in summary.files]
+        params = summary.params
+        files = [part.to_json() for part in summary.files]
     described = {
         "method": method,
         "path": path,

@@ -93,7 +93,8 @@ def _code(exc: ClientError) -> str:
 
 def _client_reason(exc: ClientError, location: S3Location) -> str:
     """A human reason for an S3 error answer (S3's own message is not copied)."""
-    code, status = _code(exc), _status(exc)
+    code = _code(exc)
+    status = _status(exc)
     if code == "NoSuchBucket":
         return f"bucket '{location.bucket}' does not exist"
     if code in ("NoSuchKey", "404") or status == 404:

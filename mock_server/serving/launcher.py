@@ -79,7 +79,8 @@ def shared_state(settings: Settings, launch: Launch) -> Iterator[Settings]:
     if launch.workers <= 1 and settings.state_dir is None:
         yield settings
         return
-    created, state_dir = None, settings.state_dir
+    created = None
+    state_dir = settings.state_dir
     if state_dir is None:
         created = tempfile.mkdtemp(prefix="eigen-mock-state-", dir=_memory_directory())
         state_dir = Path(created)

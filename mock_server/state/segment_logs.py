@@ -33,7 +33,8 @@ from mock_server.state.interprocess import SharedCounters, WriterTurn
 
 #: A record: its number, the byte lengths of its key and text, then both in UTF-8.
 _HEAD = struct.Struct("<QII")
-_SEQ, _CLEARS = 0, 1  # slots of the shared counters
+_SEQ = 0
+_CLEARS = 1  # slots of the shared counters
 _SUFFIXES = (".cur", ".old")
 _HANDLES = itertools.count()  #: tells apart the handles of one process (each writes its own files)
 
@@ -72,7 +73,8 @@ class SegmentLogs:
         self._clears = self._counters.value(_CLEARS)
 
     def append(self, log: str, key: str, text: str, limit: int) -> int:
-        key_bytes, text_bytes = _encode(key), _encode(text)
+        key_bytes = _encode(key)
+        text_bytes = _encode(text)
         with self._lock, self._turn:
             seq = self._counters.value(_SEQ) + 1
             if limit > 0:
@@ -135,7 +137,8 @@ class SegmentLogs:
             old.unlink(missing_ok=True)
             os.rename(writer.current, old)
             os.close(writer.fd)
-            writer.fd, writer.count = _open(writer.current), 0
+            writer.fd = _open(writer.current)
+            writer.count = 0
         return writer
 
     def _notice_clears(self) -> None:
@@ -202,7 +205,8 @@ def _read(path: Path) -> bytes:
 
 
 def _parse(data: bytes) -> list[_Record]:
-    records, offset = [], 0
+    records = []
+    offset = 0
     while offset + _HEAD.size <= len(data):
         seq, key_len, text_len = _HEAD.unpack_from(data, offset)
         start = offset + _HEAD.size

@@ -153,7 +153,8 @@ def test_report_has_the_table_the_verdicts_and_the_raw_json(tmp_path: Path) -> N
         targets.soak(soak),
         targets.startup(*started),
     ]
-    doc, raw = tmp_path / "docs" / "benchmarks.md", tmp_path / "bench.json"
+    doc = tmp_path / "docs" / "benchmarks.md"
+    raw = tmp_path / "bench.json"
     report.write(results, doc, raw)
     text = doc.read_text()
     assert "| t2i-new-seed | 32 | mock | 2 | 900.0 | 0.45 |" in text

@@ -112,7 +112,9 @@ def _pattern(seed: int, draws: int = 200) -> list[bool]:
 
 
 def test_probabilistic_faults_are_reproducible_for_a_seed() -> None:
-    first, again, other = _pattern(7), _pattern(7), _pattern(8)
+    first = _pattern(7)
+    again = _pattern(7)
+    other = _pattern(8)
     assert first == again and first != other
     assert 0.2 < sum(first) / len(first) < 0.4
 

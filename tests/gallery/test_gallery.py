@@ -163,7 +163,8 @@ def test_thumbnails_are_made_in_the_background_and_waiting_images_are_bounded() 
 
 
 def test_drain_waits_for_the_thumbnail_the_thread_is_making() -> None:
-    taken, release = threading.Event(), threading.Event()
+    taken = threading.Event()
+    release = threading.Event()
 
     class SlowCache(ThumbnailCache):
         def add(self, sha256: str, image: bytes) -> bool:

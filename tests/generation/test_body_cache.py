@@ -85,7 +85,8 @@ def test_a_repeated_body_with_a_seed_is_rendered_once_while_images_are_cached(
     """The kept generation answers the repeats (not even the render cache is asked); with the
     render cache off, nothing is kept and every request renders."""
     app = app_factory(render_cache_size=cache_size)
-    client, rendered = InProcessClient(app), []
+    client = InProcessClient(app)
+    rendered = []
     renderer: Renderer = app.state.runtime.generator.renderer
     render = renderer.render
 

@@ -22,8 +22,10 @@ JPEG = {"model": "eigen-image", "prompt": "a fox", "width": 512, "height": 512, 
 def test_no_more_renders_run_at_once_than_render_threads(app_factory: AppFactory, threads: int) -> None:
     app = app_factory(render_threads=threads)
     runtime: Runtime = app.state.runtime
-    generate, lock = runtime.generate, threading.Lock()
-    running, most = 0, 0
+    generate = runtime.generate
+    lock = threading.Lock()
+    running = 0
+    most = 0
 
     def counted(plan: Plan, request_id: str) -> Generation:
         nonlocal running, most

@@ -45,12 +45,10 @@ def test_base64_from_known_parts_equals_plain_base64(seed: int, width: int, heig
 
 class _Plan:
     def __init__(self, model_id: str, response_field: str, s3: str | None) -> None:
-        self.model_id, self.mode, self.response_field, self.binary_response = (
-            model_id,
-            "text-to-image",
-            response_field,
-            False,
-        )
+        self.model_id = model_id
+        self.mode = "text-to-image"
+        self.response_field = response_field
+        self.binary_response = False
         self.s3_output = s3
 
 
@@ -102,7 +100,8 @@ def test_json_body_is_the_json_of_to_json(
 
 
 def test_a_source_is_validated_once_and_still_refused_when_bad() -> None:
-    renderer, good = Renderer(cache_size=0), png(64, 48)
+    renderer = Renderer(cache_size=0)
+    good = png(64, 48)
     renderer.check_source(good)
     renderer.check_source(good)
     edit = RenderSpec("eigen-image", "image-editing", "x", 1, 0, 0, "png", sources=(good,))
@@ -115,7 +114,8 @@ def test_a_source_is_validated_once_and_still_refused_when_bad() -> None:
 
 
 def test_edits_of_one_source_share_a_base_but_not_a_picture() -> None:
-    renderer, source = Renderer(cache_size=0), png(300, 200)
+    renderer = Renderer(cache_size=0)
+    source = png(300, 200)
     first, second = (
         renderer.render(RenderSpec("eigen-image", "image-editing", "x", seed, 0, 0, "png", sources=(source,)))
         for seed in (1, 2)
@@ -132,7 +132,9 @@ def test_edits_of_one_source_share_a_base_but_not_a_picture() -> None:
 def drawn_the_obvious_way(layout: _caption.Layout, row: int, lead: int) -> bytes:
     """A caption line as ``Image`` calls draw it: the head word by word, the last word in pairs."""
     top, bottom = layout.bounds(row)
-    x, baseline, (background, ink) = layout.margin + 1, layout.baseline(row) - top, _TONES
+    x = layout.margin + 1
+    baseline = layout.baseline(row) - top
+    background, ink = _TONES
     strip = Image.new("L", (layout.width + 1, bottom - top), background)
     head, space, last = layout.lines[row].rpartition(" ")
     _caption._draw_line(strip, head + space, layout.size, x, baseline, ink)

@@ -85,7 +85,8 @@ def png_chunks(data: bytes) -> Iterator[tuple[bytes, bytes]]:
     offset = 8
     while offset < len(data):
         (length,) = struct.unpack(">I", data[offset : offset + 4])
-        tag, payload = data[offset + 4 : offset + 8], data[offset + 8 : offset + 8 + length]
+        tag = data[offset + 4 : offset + 8]
+        payload = data[offset + 8 : offset + 8 + length]
         (crc,) = struct.unpack(">I", data[offset + 8 + length : offset + 12 + length])
         assert crc == zlib.crc32(tag + payload), tag
         yield tag, payload
@@ -240,7 +241,8 @@ def test_caption_band_is_dark_with_light_text(renderer: Renderer) -> None:
     image = pixels(renderer.render(t2i(width=1024, height=1024)).data).convert("L")
     band = image.crop((0, 1024 - _caption.band_height(1024, 1024), 1024, 1024))
     stat = ImageStat.Stat(band)
-    (low, high), mean = stat.extrema[0], stat.mean[0]
+    low, high = stat.extrema[0]
+    mean = stat.mean[0]
     assert low < 30
     assert high > 220
     assert mean < 60  # mostly background, so the ink contrasts

@@ -27,7 +27,8 @@ def _long_way() -> Starlette:
     return app
 
 
-SHORT, LONG = InProcessClient(create_app(Settings(access_log=False))), InProcessClient(_long_way())
+SHORT = InProcessClient(create_app(Settings(access_log=False)))
+LONG = InProcessClient(_long_way())
 
 
 def _comparable(response: httpx.Response) -> tuple[int, dict[str, str], Any]:

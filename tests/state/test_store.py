@@ -104,7 +104,8 @@ def test_every_worker_reads_the_documents_any_worker_wrote_last(
 ) -> None:
     # Workers keep the documents they read until another worker commits one: never a stale read.
     path = tmp_path_factory.mktemp("docs") / "state.sqlite3"
-    workers, model = [SqliteStore(path), SqliteStore(path)], dict[str, str]()
+    workers = [SqliteStore(path), SqliteStore(path)]
+    model = dict[str, str]()
     for action, index, doc, text in steps:
         worker = workers[index]
         if action == "set":
