@@ -15,9 +15,10 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
-from collections import OrderedDict, deque
+from collections import deque
 
 from mock_server.gallery.thumbnails import ThumbnailCache, image_in_body
+from mock_server.lru import LRU
 
 MIB = 1024 * 1024
 
@@ -37,7 +38,8 @@ class Thumbnailer:
         self._waiting: deque[tuple[str, bytes]] = deque()
         self._bytes = 0
         #: Images handed over lately: a repeated request (same image) costs nothing more.
-        self._recent: OrderedDict[str, None] = OrderedDict()
+        #: No longer than the cache keeps thumbnails.
+        self._recent: LRU[str, bool] = LRU(cache.count)
         self._condition = threading.Condition()
         self._thread: threading.Thread | None = None
         self._making = 0  #: images the thread has taken and not yet added to the cache
@@ -48,9 +50,7 @@ class Thumbnailer:
         with self._condition:
             if sha256 in self._recent:
                 return
-            self._recent[sha256] = None
-            while len(self._recent) > self.cache.count:  # no longer than the cache keeps thumbnails
-                self._recent.popitem(last=False)
+            self._recent.put(sha256, True)
             self._waiting.append((sha256, image))
             self._bytes += len(image)
             while len(self._waiting) > self._pending or self._bytes > self._pending_bytes:

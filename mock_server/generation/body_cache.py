@@ -11,8 +11,6 @@ No HTTP here.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -20,6 +18,7 @@ from mock_server.datatypes import RawRequest
 from mock_server.generation.library import Catalog
 from mock_server.generation.rules import Plan
 from mock_server.journal.summary import RequestSummary, summarize
+from mock_server.lru import LRU
 
 
 @dataclass(slots=True)
@@ -51,20 +50,14 @@ class PreparedBodies:
     def __init__(self, size: int = 128, max_body: int = 64 * 1024) -> None:
         self.size = size
         self.max_body = max_body
-        self._entries: OrderedDict[bytes, Prepared] = OrderedDict()
-        self._lock = threading.Lock()
+        self._entries: LRU[bytes, Prepared] = LRU(size)
 
     def prepare(self, body: bytes, parse: Callable[[bytes], RawRequest]) -> Prepared:
         """The prepared body, parsing it with ``parse`` (which raises for a bad body) if it is new."""
-        with self._lock:
-            found = self._entries.get(body)
-            if found is not None:
-                self._entries.move_to_end(body)
-                return found
+        found = self._entries.get(body)
+        if found is not None:
+            return found
         prepared = Prepared.of(parse(body))
-        if self.size > 0 and len(body) <= self.max_body:
-            with self._lock:
-                self._entries[body] = prepared
-                while len(self._entries) > self.size:
-                    self._entries.popitem(last=False)
+        if len(body) <= self.max_body:
+            self._entries.put(body, prepared)
         return prepared

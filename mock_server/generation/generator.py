@@ -6,9 +6,7 @@ worker thread by the HTTP layer. No Starlette imports: the rules live apart from
 
 from __future__ import annotations
 
-import threading
 import time
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +15,7 @@ from mock_server.errors import StorageError
 from mock_server.generation.rules import Plan, Source, extra_fields, processing_seconds
 from mock_server.generation.sources import SourceResolver
 from mock_server.imaging.renderer import Renderer, base64_of
+from mock_server.lru import LRU
 from mock_server.rng import SeedSource
 from mock_server.s3.storage import S3Storage
 
@@ -86,14 +85,12 @@ class Generator:
         #: Generations of plans answered lately whose answer is a pure function of the plan (see
         #: ``_repeatable``), by ``id(plan)``; each keeps its plan alive, so an id is never reused
         #: while it is here.
-        self._kept: OrderedDict[int, Generation] = OrderedDict()
-        self._lock = threading.Lock()
+        self._kept: LRU[int, Generation] = LRU(KEPT_GENERATIONS)
 
     def generate(self, plan: Plan, request_id: str) -> Generation:
         repeatable = self._repeatable(plan)
         if repeatable:
-            with self._lock:
-                kept = self._kept.get(id(plan))
+            kept = self._kept.get(id(plan))
             if kept is not None:  # its plan is kept alive with it: no other object has that id
                 return kept.again(request_id, int(time.time()))
         seed = plan.params.get("seed")
@@ -111,7 +108,7 @@ class Generator:
             extra=extra_fields(plan.model, plan.params),
         )
         if repeatable:
-            self._keep(generation)
+            self._kept.put(id(generation.plan), generation)
         return generation
 
     def _repeatable(self, plan: Plan) -> bool:
@@ -121,13 +118,6 @@ class Generator:
         read (an ``image_path`` may change), no S3 object to write; and only while images are cached
         at all (``render_cache_size`` 0 turns this off too)."""
         return self.renderer.cache_size > 0 and "seed" in plan.params and not plan.sources and plan.s3_output is None
-
-    def _keep(self, generation: Generation) -> None:
-        with self._lock:
-            self._kept[id(generation.plan)] = generation
-            self._kept.move_to_end(id(generation.plan))
-            while len(self._kept) > KEPT_GENERATIONS:
-                self._kept.popitem(last=False)
 
     def render_spec(self, plan: Plan, seed: int, sources: tuple[bytes, ...]) -> RenderSpec:
         params = plan.params

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections import OrderedDict, deque
+from collections import deque
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
@@ -21,6 +21,7 @@ from PIL import Image, ImageOps
 
 from mock_server.imaging import caption as _caption
 from mock_server.imaging.palette_image import COLORS, Base, make_base
+from mock_server.lru import LRU
 
 
 class DecodedSource(Protocol):
@@ -76,13 +77,11 @@ class EditCache:
     """
 
     def __init__(self, *, bases: int = 16, base_bytes: int = 128 * 2**20, decoded: int = 4) -> None:
-        self._bases: OrderedDict[tuple[tuple[str, ...], tuple[int, int]], tuple[Base, bytes]] = OrderedDict()
-        self._base_bytes = 0
-        self._max_bases = bases
-        self._max_base_bytes = base_bytes
-        self._decoded: OrderedDict[str, DecodedSource] = OrderedDict()
-        self._max_decoded = decoded
-        self._sizes: OrderedDict[tuple[str, int], tuple[int, int]] = OrderedDict()
+        self._bases: LRU[tuple[tuple[str, ...], tuple[int, int]], tuple[Base, bytes]] = LRU(
+            bases, max_bytes=base_bytes, cost=lambda made: made[0].nbytes
+        )
+        self._decoded: LRU[str, DecodedSource] = LRU(decoded)
+        self._sizes: LRU[tuple[str, int], tuple[int, int]] = LRU(4096)
         self._hashes: deque[tuple[bytes, str]] = deque(maxlen=16)
         self._lock = threading.Lock()
 
@@ -102,39 +101,21 @@ class EditCache:
         """The size of a valid source, decoding it (``decode`` raises if it is not one) only if
         these bytes were not validated against this limit before."""
         key = (self.sha256(data), max_pixels)
-        with self._lock:
-            size = self._sizes.get(key)
-            if size is not None:
-                self._sizes.move_to_end(key)
-                return size
+        size = self._sizes.get(key)
+        if size is not None:
+            return size
         decoded = decode(data)
-        with self._lock:
-            self._sizes[key] = (decoded.width, decoded.height)
-            while len(self._sizes) > 4096:
-                self._sizes.popitem(last=False)
-            self._decoded[key[0]] = decoded
-            while len(self._decoded) > self._max_decoded:
-                self._decoded.popitem(last=False)
+        self._sizes.put(key, (decoded.width, decoded.height))
+        self._decoded.put(key[0], decoded)
         return decoded.width, decoded.height
 
     def decoded(self, data: bytes, decode: Decoder) -> DecodedSource:
         digest = self.sha256(data)
-        with self._lock:
-            found = self._decoded.get(digest)
+        found = self._decoded.get(digest)
         return found if found is not None else decode(data)
 
     def base(self, sources: Sequence[bytes], size: tuple[int, int], decode: Decoder) -> tuple[Base, bytes]:
         key = (tuple(self.sha256(s) for s in sources), size)
-        with self._lock:
-            found = self._bases.get(key)
-            if found is not None:
-                self._bases.move_to_end(key)
-                return found
-        made = make_edit_base([self.decoded(s, decode).image for s in sources], size)
-        with self._lock:
-            if key not in self._bases and made[0].nbytes <= self._max_base_bytes:
-                self._bases[key] = made
-                self._base_bytes += made[0].nbytes
-            while len(self._bases) > self._max_bases or self._base_bytes > self._max_base_bytes:
-                self._base_bytes -= self._bases.popitem(last=False)[1][0].nbytes
-        return made
+        return self._bases.get_or_make(
+            key, lambda: make_edit_base([self.decoded(s, decode).image for s in sources], size)
+        )

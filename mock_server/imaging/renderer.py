@@ -20,9 +20,7 @@ import hashlib
 import io
 import json
 import math
-import threading
 from array import array
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -38,6 +36,7 @@ from mock_server.errors import InvalidImage
 from mock_server.imaging import caption as _caption
 from mock_server.imaging.edits import EditCache, tint
 from mock_server.imaging.palette_image import COLORS, Base, EncodedImage, base64_of, base64_parts, encode, make_base
+from mock_server.lru import LRU
 
 _VERSION = "eigen-mock-imaging/6"  # part of every digest: bump it when the pictures change
 _MASTER = 2048  # side of the pattern plane; a canvas shows its centre
@@ -272,9 +271,7 @@ class Renderer:
         self.cache_size = cache_size
         self.cache_bytes = cache_bytes
         self.max_source_pixels = max_source_pixels
-        self._cache: OrderedDict[bytes, RenderedImage] = OrderedDict()
-        self._cached_bytes = 0
-        self._lock = threading.Lock()
+        self._cache: LRU[bytes, RenderedImage] = LRU(cache_size, max_bytes=cache_bytes, cost=_cost)
         self._edits = EditCache()
 
     def check_source(self, data: bytes, *, param: str = "image_file") -> None:
@@ -289,14 +286,7 @@ class Renderer:
         else:
             digest = _text_to_image_digest(spec)
         key = digest + spec.output_format.encode()
-        with self._lock:
-            cached = self._cache.get(key)
-            if cached is not None:
-                self._cache.move_to_end(key)
-                return cached
-        result = self._render(spec, digest)
-        self._remember(key, result)
-        return result
+        return self._cache.get_or_make(key, lambda: self._render(spec, digest))
 
     def _render(self, spec: RenderSpec, digest: bytes) -> RenderedImage:
         if spec.mode == "text-to-image":
@@ -316,18 +306,6 @@ class Renderer:
         base, colors = self._edits.base(spec.sources, size, decode)
         layout = _caption.layout(*size, _caption_lines(spec, *size))
         return encode(base, tint(colors, _tint_lut(digest)), layout, spec.output_format)
-
-    def _remember(self, key: bytes, result: RenderedImage) -> None:
-        size = _cost(result)
-        if self.cache_size <= 0 or size > self.cache_bytes:
-            return
-        with self._lock:
-            if key not in self._cache:
-                self._cache[key] = result
-                self._cached_bytes += size
-            self._cache.move_to_end(key)
-            while len(self._cache) > self.cache_size or self._cached_bytes > self.cache_bytes:
-                self._cached_bytes -= _cost(self._cache.popitem(last=False)[1])
 
 
 def _cost(image: RenderedImage) -> int:
