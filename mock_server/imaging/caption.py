@@ -1,8 +1,8 @@
 """The caption band drawn at the bottom of every image, with Pillow's bundled font only.
 
 Glyphs are rasterised once per (character, size), and words composed from them once per
-(word, size); a line is a paste per word from those caches, many times faster than
-``ImageDraw.text`` for every request. Each line owns a horizontal slice of the band (``Layout``),
+(word, size); a line is a paste per word from those caches instead of ``ImageDraw.text`` laying
+out every glyph on every request. Each line owns a horizontal slice of the band (``Layout``),
 so the slice of a line that repeats (the prompt's) can be reused by the caller. The bundled font (a subset of
 Aileron) draws ASCII and a few more characters; ``printable`` folds or replaces the rest.
 """
