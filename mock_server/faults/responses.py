@@ -1,6 +1,6 @@
 """Sending an answer the way a fault says: slowly, cut short, malformed, or not at all.
 
-The HTTP side of ``faults.py``. Breaking a connection needs the socket: under uvicorn the app
+The HTTP side of ``fault.py``. Breaking a connection needs the socket: under uvicorn the app
 reaches it through the transport that ``MockApp`` puts into the scope (``TRANSPORT_KEY``), so
 ``CONNECTION_RESET_BY_PEER`` is a real TCP reset and ``EMPTY_RESPONSE`` a real close with no
 bytes. Where there is no socket (``httpx.ASGITransport``, our in-process ``transport()``), the

@@ -3,8 +3,8 @@
 A request only hands its image over (a reference: no work, no wait). A daemon thread makes the
 thumbnails, newest first, for at most ``pending`` waiting images (older ones are dropped: they
 would have scrolled off the gallery anyway) and rests between them so that it is busy at most
-``duty`` of the time (0.5%: at 10%, a load test lost a tenth of its throughput to thumbnails and
-the thread's turns with the GIL stretched its p99), so a load test pays little for a page nobody
+``duty`` of the time (a small default: a larger share cost load tests throughput and stretched
+their p99 through the thread's turns with the GIL), so a load test pays little for a page nobody
 is looking at. ``drain()`` makes the waiting ones at once; the gallery calls it when someone is
 looking. The thread ends when it has been idle a while and the next image starts it again, so
 many short-lived apps (a test suite) do not pile up threads. No HTTP here.

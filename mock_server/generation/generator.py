@@ -127,7 +127,7 @@ class Generator:
         return generation
 
     def _repeatable(self, plan: Plan) -> bool:
-        """A request sent again (the same body, so the same plan object: ``prepared.py``) is answered
+        """A request sent again (the same body, so the same plan object: ``body_cache.py``) is answered
         from the generation kept for its plan, skipping the spec, the render cache's key and the
         derived fields, when nothing but the plan decides the answer: a seed given, no source to
         read (an ``image_path`` may change), no S3 object to write; and only while images are cached

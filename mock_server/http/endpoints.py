@@ -18,7 +18,7 @@ from starlette.responses import Response
 
 from mock_server.datatypes import RawRequest
 from mock_server.errors import EigenMockError, NotFound, RateLimited
-from mock_server.faults import fault as faults
+from mock_server.faults.fault import BREAKS_BEFORE_RESPONSE, FAULT_HEADER, RequestFacts, from_header
 from mock_server.faults.queue import AppliedFault, header_fault
 from mock_server.faults.responses import FaultyResponse
 from mock_server.generation import rules
@@ -43,9 +43,9 @@ async def generate(request: Request) -> Response:
     prepared, problem = await _read(request, runtime)
     if prepared is not None:
         draft_of(request.scope).note_request(prepared.summary)
-    header = headers.get(faults.FAULT_HEADER)
+    header = headers.get(FAULT_HEADER)
     if header is not None:
-        applied: AppliedFault | None = header_fault(faults.from_header(header))
+        applied: AppliedFault | None = header_fault(from_header(header))
     else:  # the facts only when a fault is queued: most requests meet an empty queue
         applied = runtime.faults.take(_facts(request, prepared)) if runtime.faults.entries() else None
     if applied is None:
@@ -96,11 +96,11 @@ async def _read(request: Request, runtime: Runtime) -> tuple[Prepared | None, Ei
         return None, exc
 
 
-def _facts(request: Request, prepared: Prepared | None) -> faults.RequestFacts:
+def _facts(request: Request, prepared: Prepared | None) -> RequestFacts:
     headers = dict(headers_of(request.scope))
     if prepared is None:
-        return faults.RequestFacts(headers=headers)
-    return faults.RequestFacts(prepared.summary.model, prepared.summary.mode, headers)
+        return RequestFacts(headers=headers)
+    return RequestFacts(prepared.summary.model, prepared.summary.mode, headers)
 
 
 async def _answer_with_fault(
@@ -115,7 +115,7 @@ async def _answer_with_fault(
     if applied.delay_seconds > 0:
         await anyio.sleep(applied.delay_seconds)  # asynchronous: other requests are served meanwhile
     shaped = fault.fault is not None or fault.dribble is not None
-    if fault.fault in faults.BREAKS_BEFORE_RESPONSE:
+    if fault.fault in BREAKS_BEFORE_RESPONSE:
         return FaultyResponse(Response(b""), fault)
     try:
         error = fault.exception()

@@ -1,8 +1,8 @@
 """The caption band drawn at the bottom of every image, with Pillow's bundled font only.
 
 Glyphs are rasterised once per (character, size), and words composed from them once per
-(word, size); a line is a paste per word from those caches, many times faster than
-``ImageDraw.text`` for every request. Each line owns a horizontal slice of the band (``Layout``),
+(word, size); a line is a paste per word from those caches instead of ``ImageDraw.text`` laying
+out every glyph on every request. Each line owns a horizontal slice of the band (``Layout``),
 so the slice of a line that repeats (the prompt's) can be reused by the caller. The bundled font (a subset of
 Aileron) draws ASCII and a few more characters; ``printable`` folds or replaces the rest.
 """
@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from PIL import Image, ImageDraw, ImageFont, _imaging
+from PIL import Image, ImageDraw, ImageFont
 
 MIN_FONT = 8
 _DRAWABLE = frozenset(map(chr, range(0x20, 0x7F))) | frozenset("©«°±´·»‘’“”…‹›")
@@ -235,14 +235,10 @@ def strip_of(spec: Layout, row: int, pad_left: int) -> Strip:
 
 def strip_bytes(strip: Strip, tones: Tones, *, lead: int) -> bytes:
     """The bytes of ``draw_strip(*strip, tones)`` with its first column set to ``lead`` (a PNG
-    writer's filter byte, in a strip drawn one column wider).
-
-    Every new seed draws a line: done on Pillow's core image, round the ``Image`` wrapper's checks
-    of each copy, paste and ``tobytes``, a 1024² caption's seed line takes 18 µs instead of 35 µs."""
-    width, height = strip[:2]
-    drawn = _drawn(*strip, tones)
-    drawn.paste(lead, (0, 0, 1, height))
-    return _raw_bytes(drawn, width, height)
+    writer's filter byte, in a strip drawn one column wider)."""
+    drawn = draw_strip(*strip, tones)
+    drawn.paste(lead, (0, 0, 1, drawn.height))
+    return drawn.tobytes()
 
 
 def draw_strip(
@@ -253,14 +249,8 @@ def draw_strip(
     Drawn straight in the caller's tones (say, palette indices): no per-pixel mapping afterwards.
     Everything before the line's last word is drawn once and copied: callers put what changes from
     request to request (the seed) last, so a new seed costs a copy and a few glyphs."""
-    return Image.frombytes(
-        "L", (width, height), _raw_bytes(_drawn(width, height, line, size, x, baseline, tones), width, height)
-    )
-
-
-def _drawn(width: int, height: int, line: str, size: int, x: int, baseline: int, tones: Tones) -> _imaging.ImagingCore:
     head, space, last = line.rpartition(" ")
-    strip: _imaging.ImagingCore = _head_strip(width, height, head + space, size, x, baseline, tones).im.copy()
+    strip = _head_strip(width, height, head + space, size, x, baseline, tones).copy()
     _draw_glyphs(strip, last, size, x + _head_width(head + space, size), baseline, tones[1])
     return strip
 
@@ -272,26 +262,11 @@ def _head_strip(width: int, height: int, head: str, size: int, x: int, baseline:
     return strip
 
 
-def _draw_glyphs(band: _imaging.ImagingCore, text: str, px: int, x: float, baseline: int, ink: int) -> None:
+def _draw_glyphs(band: Image.Image, text: str, px: int, x: float, baseline: int, ink: int) -> None:
     """``text`` two characters at a time: a word drawn once (a seed) is not worth composing and
-    caching whole, but its pairs ("42", "96"…) are few and recur, so it costs half the pastes.
-
-    On Pillow's core image, as ``Image.paste`` would (it checks and converts, then calls this)."""
+    caching whole, but its pairs ("42", "96"…) are few and recur, so it costs half the pastes."""
     for start in range(0, len(text), 2):
         drawn = _word(text[start : start + 2], px)
         if drawn.mask is not None:
-            left, top = round(x) + drawn.left, baseline + drawn.top
-            band.paste(ink, (left, top, left + drawn.mask.width, top + drawn.mask.height), drawn.mask.im)
+            band.paste(ink, (round(x) + drawn.left, baseline + drawn.top), drawn.mask)
         x += drawn.advance
-
-
-def _raw_bytes(image: _imaging.ImagingCore, width: int, height: int) -> bytes:
-    """``Image.tobytes()`` of an "L" core image, in one encoder call (room for every row)."""
-    if not width or not height:
-        return b""
-    encoder = _imaging.raw_encoder("L", "L")
-    encoder.setimage(image, (0, 0, width, height))
-    _, status, data = encoder.encode(width * height)
-    if status != 1:
-        raise RuntimeError(f"raw encoder status {status}")
-    return data  # type: ignore[no-any-return]

@@ -19,7 +19,7 @@ from typing import Protocol
 
 from PIL import Image, ImageOps
 
-from mock_server.imaging import caption as _caption
+from mock_server.imaging import caption
 from mock_server.imaging.palette_image import COLORS, Base, make_base
 from mock_server.lru import LRU
 
@@ -58,7 +58,7 @@ def make_edit_base(images: Sequence[Image.Image], size: tuple[int, int]) -> tupl
     palette += bytes(3 * COLORS - len(palette))
     indices = Image.frombytes("L", size, quantised.tobytes())
     # Level 1: an edit base is made for each new source, and its first answer should not wait on zlib.
-    return make_base(indices, _caption.band_height(*size), level=1), palette
+    return make_base(indices, caption.band_height(*size), level=1), palette
 
 
 def _decoded_bytes(source: DecodedSource) -> int:

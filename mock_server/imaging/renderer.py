@@ -5,10 +5,10 @@ from a SHA-256 of a canonical encoding of the spec, never from ``hash()``, time 
 A caption band at the bottom shows the model, the size, the seed and the start of the prompt.
 
 Every output is an 8-bit palette picture with the same shape: a ``_Base`` (palette indices whose
-rows above the caption are deflated once, see ``_png``) that many requests share, a palette of
+rows above the caption are deflated once, see ``png``) that many requests share, a palette of
 ``_COLORS`` entries chosen per request, and the caption's rows. Text-to-image bases are the index
 pattern of a size; an edit's base is its sources blended and quantised to ``_COLORS`` colours
-(once per source set, see ``_edits``), and its seed tints the base's palette. So a new seed costs
+(once per source set, see ``edits``), and its seed tints the base's palette. So a new seed costs
 a palette, one caption line and the joining of precompressed parts, whatever the size; JPEG
 output is the same picture converted and encoded in full. ``Renderer`` adds thread-safe LRU
 caches of encoded results and of edit bases.
@@ -33,7 +33,7 @@ from PIL.WebPImagePlugin import WebPImageFile
 
 from mock_server.datatypes import RenderedImage, RenderSpec
 from mock_server.errors import InvalidImage
-from mock_server.imaging import caption as _caption
+from mock_server.imaging import caption
 from mock_server.imaging.edits import EditCache, tint
 from mock_server.imaging.palette_image import COLORS, Base, EncodedImage, base64_of, base64_parts, encode, make_base
 from mock_server.lru import LRU
@@ -126,9 +126,9 @@ def output_size_for_edit(width: int, height: int, downsizing_mp: float | None) -
 
 def _spec_digest(spec: RenderSpec, source_hashes: Sequence[str]) -> bytes:
     """SHA-256 of a canonical JSON encoding of everything the picture depends on (the output format
-    aside: PNG and JPEG of one request show the same picture). orjson's encoding, in a fifth of
-    json.dumps's time; for what orjson refuses (a lone surrogate in a prompt) the standard
-    library's, ASCII: either way the same spec always gives the same digest."""
+    aside: PNG and JPEG of one request show the same picture). orjson's encoding, cheaper than
+    json.dumps on every request; for what orjson refuses (a lone surrogate in a prompt) the
+    standard library's, ASCII: either way the same spec always gives the same digest."""
     mp = None if spec.downsizing_mp is None else repr(float(spec.downsizing_mp))
     fields = [
         _VERSION,
@@ -233,7 +233,7 @@ def _index_canvas(variant: int, width: int, height: int) -> Image.Image:
     """The pattern's palette indices for one size: the plane's centre, enlarged from the grid.
 
     Drawn at half resolution and doubled: the pattern is smooth, so the 2x2 blocks do not show, and
-    a row that repeats the one above costs almost nothing in the PNG (``_png.filtered_rows``): a
+    a row that repeats the one above costs almost nothing in the PNG (``png.filtered_rows``): a
     1024² file is 42 KB instead of 89 KB, so there is half as much to hash, encode and send. A
     canvas larger than the plane shows all of it, stretched."""
     half_w, half_h = (width + 1) // 2, (height + 1) // 2
@@ -248,26 +248,25 @@ def _index_canvas(variant: int, width: int, height: int) -> Image.Image:
 
 @lru_cache(maxsize=16)
 def _t2i_base(variant: int, width: int, height: int) -> Base:
-    """Shared by every text-to-image request of this size and pattern: the first one pays tens of
-    milliseconds at 1024², ~120 ms at 2048², for a PNG half the size of zlib level 1's (less to hash,
-    encode and send)."""
-    return make_base(_index_canvas(variant, width, height), _caption.band_height(width, height), level=6)
+    """Shared by every text-to-image request of this size and pattern, so the first one can afford
+    zlib level 6: a PNG about half the size of level 1's, less to hash, encode and send."""
+    return make_base(_index_canvas(variant, width, height), caption.band_height(width, height), level=6)
 
 
 def _caption_lines(spec: RenderSpec, width: int, height: int) -> tuple[str, str]:
     edit = ""
     if spec.mode == "image-editing":
         edit = f"  ·  edit of {len(spec.sources)}" if len(spec.sources) > 1 else "  ·  edit"
-    # The seed last: the caption draws everything before a line's last word once (``_caption.draw_strip``).
-    head = f"{_caption.printable(spec.model[:60])}  ·  {width}x{height}{edit}  ·  seed {spec.seed}"
-    prompt = _caption.printable(spec.prompt[:40]).strip() + ("…" if len(spec.prompt) > 40 else "")
+    # The seed last: the caption draws everything before a line's last word once (``caption.draw_strip``).
+    head = f"{caption.printable(spec.model[:60])}  ·  {width}x{height}{edit}  ·  seed {spec.seed}"
+    prompt = caption.printable(spec.prompt[:40]).strip() + ("…" if len(spec.prompt) > 40 else "")
     return head, f"“{prompt}”"
 
 
 def _render_text_to_image(spec: RenderSpec, digest: bytes) -> EncodedImage:
     width, height = spec.width, spec.height
     base = _t2i_base(digest[0] % len(_PATTERNS), width, height)
-    layout = _caption.layout(width, height, _caption_lines(spec, width, height))
+    layout = caption.layout(width, height, _caption_lines(spec, width, height))
     return encode(base, _palette(digest), layout, spec.output_format)
 
 
@@ -276,7 +275,7 @@ class Renderer:
 
     The cache holds at most ``cache_size`` results and ``cache_bytes`` bytes of image data and
     its base64 text (``cache_size=0`` turns it off); its key covers the whole spec, source bytes
-    included. Edit bases and validated sources are cached apart (``_edits.EditCache``).
+    included. Edit bases and validated sources are cached apart (``edits.EditCache``).
     """
 
     def __init__(
@@ -319,7 +318,7 @@ class Renderer:
         return self._render_edit(spec, digest)
 
     def _render_edit(self, spec: RenderSpec, digest: bytes) -> EncodedImage:
-        """The sources blended (see ``_edits``), tinted by the digest, with the caption."""
+        """The sources blended (see ``edits``), tinted by the digest, with the caption."""
 
         def decode(raw: bytes) -> SourceImage:
             return decode_source(raw, max_pixels=self.max_source_pixels)
@@ -327,7 +326,7 @@ class Renderer:
         first = self._edits.check(spec.sources[0], self.max_source_pixels, decode)
         size = output_size_for_edit(*first, spec.downsizing_mp)
         base, colors = self._edits.base(spec.sources, size, decode)
-        layout = _caption.layout(*size, _caption_lines(spec, *size))
+        layout = caption.layout(*size, _caption_lines(spec, *size))
         return encode(base, tint(colors, _tint_lut(digest)), layout, spec.output_format)
 
 

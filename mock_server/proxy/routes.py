@@ -1,7 +1,7 @@
 """The validation proxy (and recorder): forward every public request to ``Settings.proxy_target``.
 
 Each exchange is checked against the spec on the way, request (``validation.py``, as the mock
-itself would) and answer (``conformance.py``). What breaks the spec is reported to the client in
+itself would) and answer (``response_checks.py``). What breaks the spec is reported to the client in
 ``X-Eigen-Mock-Violation`` headers (one per problem, with ``X-Eigen-Mock-Violations`` giving the
 count, 0 when clean) and kept in the journal; the answer itself is passed on unchanged. With
 ``Settings.record_dir`` every exchange is also written to a cassette, as the server sent it.

@@ -13,7 +13,9 @@ stops the server: a mock should fail loudly rather than go on with fewer workers
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import multiprocessing
 import os
 import signal
 import socket
@@ -22,9 +24,12 @@ from collections.abc import Sequence
 from multiprocessing.process import BaseProcess
 
 from uvicorn import Config, Server
-from uvicorn._subprocess import get_subprocess
 
 log = logging.getLogger("eigen_mock")
+# Spawned, not forked, as uvicorn does: a fork would copy locks that the embedded S3 server's
+# threads may hold at that moment.
+_SPAWN = multiprocessing.get_context("spawn")
+multiprocessing.allow_connection_pickling()  # each child receives its listening socket
 _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 _BACKLOG = 2048  # uvicorn's default
 
@@ -58,7 +63,7 @@ def serve(config: Config, workers: int, *, poll_seconds: float = 0.25) -> int:
     except OSError as exc:
         log.error("cannot listen on %s:%d: %s", config.host, config.port, exc.strerror or exc)
         return 1
-    children = [get_subprocess(config, Server(config).run, [sock]) for sock in sockets]
+    children = [_SPAWN.Process(target=_worker, args=(config, sock)) for sock in sockets]
     stop = threading.Event()
     previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in _STOP_SIGNALS}
     code = 0
@@ -84,6 +89,13 @@ def serve(config: Config, workers: int, *, poll_seconds: float = 0.25) -> int:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     return code
+
+
+def _worker(config: Config, sock: socket.socket) -> None:
+    """One worker process: uvicorn serving ``config`` on its own socket until told to stop."""
+    config.configure_logging()  # a spawned process starts with no logging set up
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C reaches the whole group: the parent reports it
+        Server(config).run(sockets=[sock])
 
 
 def _stop(children: Sequence[BaseProcess], timeout: float = 10.0) -> None:

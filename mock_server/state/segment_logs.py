@@ -1,9 +1,9 @@
 """Logs shared by the worker processes of one server: append-only files, a pair per log and process.
 
 Why files and not SQLite (where the documents live): every request appends its journal record
-before its answer goes out. An INSERT cost about 45 µs here, and with it the waits for the other
-worker's turn: with two workers at concurrency 32 the journal took a third of the server's time.
-Appending a record to a file is one ``write`` system call.
+before its answer goes out. An INSERT, and the waits for the other worker's turn that come with
+it, made the journal a large share of the server's time with two workers under load (see
+benchmarks/notes.md). Appending a record to a file is one ``write`` system call.
 
 Each process (each handle) writes only its own files, ``<prefix>-log-<log>-<pid>_<n>.cur`` and
 ``.old``, always in the writers' turn (``WriterTurn``), and numbers each record from a counter every process maps

@@ -156,7 +156,7 @@ def drawn_the_obvious_way(layout: _caption.Layout, row: int, lead: int) -> bytes
     prompt=st.text(max_size=50),
     lead=st.integers(0, 255),
 )
-def test_caption_lines_on_the_core_image_are_the_obvious_drawing(
+def test_caption_lines_from_cached_pieces_are_the_obvious_drawing(
     width: int, height: int, seed: int | str, prompt: str, lead: int
 ) -> None:
     lines = (_caption.printable(f"eigen-image  ·  {width}x{height}  ·  seed {seed}"), _caption.printable(prompt))
