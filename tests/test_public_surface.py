@@ -74,6 +74,7 @@ IMPORT_PATHS = [
 ]
 
 _SERVER_OPTIONS = [
+    "--allow-open-control",
     "--control-token",
     "--host",
     "--journal-size",
