@@ -19,10 +19,10 @@ from mock_server.faults.queue import FaultQueue
 from mock_server.faults.ratelimit import RateLimit, RateLimiter
 from mock_server.gallery.thumbnailer import Thumbnailer
 from mock_server.gallery.thumbnails import ThumbnailCache
-from mock_server.generation.body_cache import PreparedBodies
+from mock_server.generation.body_cache import BodyCache
 from mock_server.generation.generator import Generation, Generator
-from mock_server.generation.library import Catalog
-from mock_server.generation.library_store import ModelLibrary, check_against_spec
+from mock_server.generation.library import ModelLibrary
+from mock_server.generation.library_store import LibraryStore, check_against_spec
 from mock_server.generation.pixel_budget import PixelBudget
 from mock_server.generation.rules import Plan
 from mock_server.generation.sources import SourcePolicy, SourceResolver
@@ -62,7 +62,7 @@ class Runtime:
     settings: Settings
     spec: Spec
     validator: RequestValidator
-    models: ModelLibrary
+    library_store: LibraryStore
     generator: Generator
     store: StateStore
     journal: Journal
@@ -71,7 +71,7 @@ class Runtime:
     thumbnails: ThumbnailCache
     thumbnailer: Thumbnailer
     checker: ResponseChecker
-    bodies: PreparedBodies
+    bodies: BodyCache
     #: Bounds the requests rendered at once off the event loop (``Settings.render_threads``).
     render_limiter: CapacityLimiter
     replayer: Replayer | None = None
@@ -89,7 +89,7 @@ class Runtime:
             settings=settings,
             spec=spec,
             validator=RequestValidator(spec),
-            models=ModelLibrary(store, spec, load_catalog(settings, spec)),
+            library_store=LibraryStore(store, spec, load_library(settings, spec)),
             generator=_generator(settings, spec),
             store=store,
             journal=Journal(store, settings.journal_size),
@@ -98,7 +98,7 @@ class Runtime:
             thumbnails=thumbnails,
             thumbnailer=Thumbnailer(thumbnails),
             checker=ResponseChecker(spec),
-            bodies=PreparedBodies(),
+            bodies=BodyCache(),
             render_limiter=CapacityLimiter(settings.render_threads or default_render_threads()),
             replayer=None if settings.replay_dir is None else Replayer.load(settings.replay_dir, store),
             forwarder=_forwarder(settings),
@@ -106,9 +106,9 @@ class Runtime:
         )
 
     @property
-    def catalog(self) -> Catalog:
+    def library(self) -> ModelLibrary:
         """The model library in force now (it can be replaced through the control plane)."""
-        return self.models.current()
+        return self.library_store.current()
 
     def generate(self, plan: Plan, request_id: str) -> Generation:
         """Generate (blocking: call from a worker thread); the gallery gets a thumbnail later."""
@@ -119,7 +119,7 @@ class Runtime:
     def reset(self) -> None:
         """Back to the start: journal, faults, counters, model library, thumbnails and the seed RNG."""
         self.thumbnailer.clear()
-        for part in (self.journal, self.faults, self.rate_limiter, self.models, self.thumbnails):
+        for part in (self.journal, self.faults, self.rate_limiter, self.library_store, self.thumbnails):
             part.reset()
         if self.replayer is not None:
             self.replayer.reset()
@@ -145,9 +145,9 @@ def _forwarder(settings: Settings) -> Forwarder | None:
     return Forwarder(settings.proxy_target)
 
 
-def load_catalog(settings: Settings, spec: Spec) -> Catalog:
+def load_library(settings: Settings, spec: Spec) -> ModelLibrary:
     """The configured model library, refusing one that names parameters the spec does not have."""
-    return check_against_spec(Catalog.load(settings.models_path or resources.models_path()), spec)
+    return check_against_spec(ModelLibrary.load(settings.models_path or resources.models_path()), spec)
 
 
 def _generator(settings: Settings, spec: Spec) -> Generator:

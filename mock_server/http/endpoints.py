@@ -139,8 +139,8 @@ async def _answer(
         replayed = await _replayed(request, runtime, raw)
         if replayed is not None:
             return replayed
-    catalog = runtime.catalog
-    plan = prepared.plan(catalog, lambda: rules.plan(runtime.validator.validate(raw), raw.uploads, catalog))
+    library = runtime.library
+    plan = prepared.plan(library, lambda: rules.plan(runtime.validator.validate(raw), raw.uploads, library))
     request_id = request_id_of(request.scope)
     if _renders_in_a_blink(plan):
         generation = runtime.generate(plan, request_id)

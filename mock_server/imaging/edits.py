@@ -96,6 +96,7 @@ class EditCache:
         )
         self._decoded: LRU[str, DecodedSource] = LRU(decoded, max_bytes=decoded_bytes, cost=_decoded_bytes)
         self._sizes: LRU[tuple[str, int], tuple[int, int]] = LRU(4096)
+        # Not the LRU: found by identity, since looking bytes up by value would hash them all again.
         self._hashes: deque[tuple[bytes, str]] = deque(maxlen=16)
         self._max_hashed_bytes = hashed_bytes
         self._lock = threading.Lock()
