@@ -34,6 +34,8 @@ def _server_options() -> argparse.ArgumentParser:
     common.add_argument("--no-control", action="store_true", help="disable the /_mock/ control plane")
     common.add_argument("--journal-size", type=int, help="requests kept in the journal (default 1000)")
     common.add_argument("--thumbnails", type=int, help="gallery thumbnails kept (default 48; 0 for none)")
+    common.add_argument("--har-bodies", type=int, metavar="N",
+                        help="answers kept whole for /_mock/requests.har?bodies=true (default 32; 0 for none)")
     common.add_argument("--render-threads", type=int, metavar="N",
                         help="requests rendered at once per process off the event loop (default: 2 per core, min 4)")
     common.add_argument("--state-dir", type=Path, help="share state between workers in files here")
@@ -85,7 +87,7 @@ def settings_from_args(args: argparse.Namespace, base: Settings) -> Settings:
         "models_path": "models", "max_body_bytes": "max_body_bytes", "source_root": "source_root",
         "control_token": "control_token", "random_seed": "random_seed", "s3_endpoint_url": "s3_endpoint_url",
         "journal_size": "journal_size", "thumbnails": "thumbnails", "render_threads": "render_threads",
-        "state_dir": "state_dir",
+        "state_dir": "state_dir", "har_bodies": "har_bodies",
         "rate_limit": "rate_limit", "rate_limit_window": "rate_limit_window", "replay_dir": "replay",
         "proxy_target": "target", "record_dir": "cassette",
     }

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
 
+from . import har
 from .control import action, guard, json_body, no_content, route_table
 from .errors import InvalidParameter, NotFound
 from .faults import Fault, FaultSpecError
@@ -26,13 +28,29 @@ FILTERS = ("method", "path", "model", "mode", "status", "source")
 
 async def list_requests(request: Request) -> Response:
     guard(request)
+    shown = _matching(request)
+    return JSONResponse({"requests": shown, "count": len(shown), "journal_size": runtime_of(request).journal.limit})
+
+
+async def requests_har(request: Request) -> Response:
+    """The same records as a HAR 1.2 file; ``?bodies=true`` inlines the answers still kept."""
+    guard(request)
+    runtime = runtime_of(request)
+    bodies = _bool(request.query_params, "bodies")
+    document = har.to_har(_matching(request), answers=runtime.answers.get, bodies=bodies,
+                          creator_version=har.package_version())
+    return Response(orjson.dumps(document), media_type="application/json",
+                    headers={"Content-Disposition": 'attachment; filename="eigen-mock.har"'})
+
+
+def _matching(request: Request) -> list[dict[str, Any]]:
+    """The journal records a query asks for (filters, ``since``, ``limit``), oldest first."""
     query = request.query_params
     since, limit = _int(query, "since", 0) or 0, _int(query, "limit", None)
-    journal = runtime_of(request).journal
     criteria = {name: _criterion(name, query[name]) for name in FILTERS if name in query}
-    found = [doc for doc in journal.documents(since=since) if all(doc.get(k) == v for k, v in criteria.items())]
-    shown = found if limit is None else found[max(len(found) - limit, 0):]
-    return JSONResponse({"requests": shown, "count": len(shown), "journal_size": journal.limit})
+    documents = runtime_of(request).journal.documents(since=since)
+    found = [doc for doc in documents if all(doc.get(k) == v for k, v in criteria.items())]
+    return found if limit is None else found[max(len(found) - limit, 0):]
 
 
 clear_requests = action(lambda runtime: runtime.journal.clear())
@@ -101,6 +119,13 @@ def _int(query: Any, name: str, default: int | None) -> int | None:
         raise InvalidParameter(f"{name} must be an integer", param=name) from None
 
 
+def _bool(query: Any, name: str) -> bool:
+    value = str(query.get(name, "false")).lower()
+    if value not in ("true", "false", "1", "0"):
+        raise InvalidParameter(f"{name} must be true or false", param=name)
+    return value in ("true", "1")
+
+
 def _criterion(name: str, value: str) -> Any:
     return _int({name: value}, name, None) if name == "status" else value
 
@@ -108,6 +133,7 @@ def _criterion(name: str, value: str) -> Any:
 def traffic_routes(prefix: str) -> list[BaseRoute]:
     return route_table(prefix, [
         ("GET", "/requests", list_requests),
+        ("GET", "/requests.har", requests_har),
         ("DELETE", "/requests", clear_requests),
         ("GET", "/faults", list_faults),
         ("POST", "/faults", add_faults),

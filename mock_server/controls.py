@@ -28,8 +28,9 @@ class MockControls:
 
     @property
     def requests(self) -> CallList:
-        """Every recorded request to the public API, oldest first (``.last``, ``.call_count``, ``.filter``)."""
-        return self.runtime.journal.calls()
+        """Every recorded request to the public API, oldest first (``.last``, ``.call_count``, ``.filter``,
+        ``.to_har()``)."""
+        return CallList(self.runtime.journal.calls(), answers=self.runtime.answers.get)
 
     def fail(
         self,

@@ -16,6 +16,8 @@ from typing import Any, overload
 
 import orjson
 
+from . import har
+from .har import Lookup
 from .store import StateStore
 
 LOG = "journal"
@@ -78,6 +80,7 @@ class Call:
     def to_json(self) -> dict[str, Any]:
         document = asdict(self)
         document["headers"], document["params"] = dict(self.headers), dict(self.params)
+        document["files"], document["violations"] = list(document["files"]), [dict(v) for v in self.violations]
         return document
 
     def matches(self, criteria: Mapping[str, Any]) -> bool:
@@ -94,8 +97,9 @@ def _value(call: Call, name: str) -> Any:
 class CallList(Sequence[Call]):
     """Recorded calls, oldest first, as respx's ``CallList``: ``last``, ``call_count``, ``filter``."""
 
-    def __init__(self, calls: Sequence[Call] = ()) -> None:
+    def __init__(self, calls: Sequence[Call] = (), *, answers: Lookup | None = None) -> None:
         self._calls = tuple(calls)
+        self._answers = answers
 
     @overload
     def __getitem__(self, index: int) -> Call: ...
@@ -105,7 +109,7 @@ class CallList(Sequence[Call]):
 
     def __getitem__(self, index: int | slice) -> Call | CallList:
         if isinstance(index, slice):
-            return CallList(self._calls[index])
+            return CallList(self._calls[index], answers=self._answers)
         return self._calls[index]
 
     def __len__(self) -> int:
@@ -134,7 +138,14 @@ class CallList(Sequence[Call]):
 
     def filter(self, predicate: Callable[[Call], bool] | None = None, /, **criteria: Any) -> CallList:
         """Calls whose fields (``status``, ``path``, ``model``…) or parameters (``seed``…) equal ``criteria``."""
-        return CallList([c for c in self._calls if c.matches(criteria) and (predicate is None or predicate(c))])
+        chosen = [c for c in self._calls if c.matches(criteria) and (predicate is None or predicate(c))]
+        return CallList(chosen, answers=self._answers)
+
+    def to_har(self, *, bodies: bool = False, max_inline_bytes: int = har.MAX_INLINE_BYTES) -> dict[str, Any]:
+        """These calls as a HAR 1.2 document (``json.dump`` it to a ``.har`` file); ``bodies`` inlines
+        the answers the server still keeps whole (``Settings.har_bodies``), up to ``max_inline_bytes``."""
+        return har.to_har([call.to_json() for call in self], answers=self._answers, bodies=bodies,
+                          max_inline_bytes=max_inline_bytes, creator_version=har.package_version())
 
 
 def _compact(document: Mapping[str, Any]) -> str:

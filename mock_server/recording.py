@@ -21,6 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from .context import request_id_of
 from .fault_responses import SimulatedNetworkFault
 from .journal import FilePart, Journal
+from .kept_answers import KeptAnswer, KeptAnswers
 from .summaries import RequestSummary, redact_headers
 
 DRAFT_KEY = "eigen_mock.call"
@@ -61,18 +62,22 @@ class _Wire:
     content_type: str | None = None
     size: int = 0
     error_body: bytes = b""
+    #: The raw headers and body chunks, only while answers are kept for a HAR export.
+    headers: list[tuple[bytes, bytes]] | None = None
+    chunks: list[bytes] | None = None
 
 
 class JournalMiddleware:
-    def __init__(self, app: ASGIApp, *, journal: Journal) -> None:
+    def __init__(self, app: ASGIApp, *, journal: Journal, answers: KeptAnswers | None = None) -> None:
         self.app = app
         self.journal = journal
+        self.answers = answers if answers is not None and answers.enabled else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"].startswith(CONTROL_PREFIX) or self.journal.limit == 0:
             await self.app(scope, receive, send)
             return
-        draft, wire = draft_of(scope), _Wire()
+        draft, wire = draft_of(scope), _Wire(chunks=None if self.answers is None else [])
         started, wall = time.perf_counter(), time.time()
         recorded = False
 
@@ -81,6 +86,8 @@ class JournalMiddleware:
             if not recorded:
                 recorded = True
                 self.journal.record(_document(scope, draft, wire, wall, time.perf_counter() - started))
+                if self.answers is not None and wire.status is not None and wire.chunks is not None:
+                    self.answers.keep(request_id_of(scope), _answer(wire))
 
         async def observe(message: Message) -> None:
             _watch(wire, message)
@@ -102,13 +109,23 @@ class JournalMiddleware:
 def _watch(wire: _Wire, message: Message) -> None:
     if message["type"] == "http.response.start":
         wire.status = int(message["status"])
+        if wire.chunks is not None:
+            wire.headers = list(message.get("headers", ()))
         wire.content_type = next((value.decode("latin-1") for name, value in message.get("headers", ())
                                   if name.lower() == b"content-type"), None) or None  # fmt: skip
     elif message["type"] == "http.response.body":
         body = message.get("body", b"")
         wire.size += len(body)
+        if wire.chunks is not None and body:
+            wire.chunks.append(body)
         if (wire.status or 0) >= 400 and len(wire.error_body) + len(body) <= _ERROR_BODY_LIMIT:
             wire.error_body += body
+
+
+def _answer(wire: _Wire) -> KeptAnswer:
+    headers = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in wire.headers or ()]
+    body = wire.chunks[0] if wire.chunks and len(wire.chunks) == 1 else b"".join(wire.chunks or ())
+    return KeptAnswer(wire.status or 0, headers, bytes(body))
 
 
 def _document(scope: Scope, draft: CallDraft, wire: _Wire, wall: float, elapsed: float) -> dict[str, Any]:

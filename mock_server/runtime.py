@@ -22,6 +22,7 @@ from .conformance import ResponseChecker
 from .fault_queue import FaultQueue
 from .imaging import Renderer
 from .journal import Journal
+from .kept_answers import KeptAnswers
 from .model_library import ModelLibrary, check_against_spec
 from .prepared import PreparedBodies
 from .ratelimit import RateLimit, RateLimiter
@@ -72,6 +73,8 @@ class Runtime:
     bodies: PreparedBodies
     #: Bounds the requests rendered at once off the event loop (``Settings.render_threads``).
     render_limiter: CapacityLimiter
+    #: The newest answers as sent, for ``GET /_mock/requests.har?bodies=true`` (per process).
+    answers: KeptAnswers
     replayer: Replayer | None = None
     #: Proxy mode only: where requests go, and the cassette exchanges are recorded into.
     forwarder: Forwarder | None = None
@@ -98,6 +101,7 @@ class Runtime:
             checker=ResponseChecker(spec),
             bodies=PreparedBodies(),
             render_limiter=CapacityLimiter(settings.render_threads or default_render_threads()),
+            answers=KeptAnswers(settings.har_bodies),
             replayer=None if settings.replay_dir is None else Replayer.load(settings.replay_dir, store),
             forwarder=_forwarder(settings),
             cassette=None if settings.record_dir is None else Cassette(settings.record_dir),
@@ -117,6 +121,7 @@ class Runtime:
     def reset(self) -> None:
         """Back to the start: journal, faults, counters, model library, thumbnails and the seed RNG."""
         self.thumbnailer.clear()
+        self.answers.clear()
         for part in (self.journal, self.faults, self.rate_limiter, self.models, self.thumbnails):
             part.reset()
         if self.replayer is not None:

@@ -49,6 +49,8 @@ class Settings:
         access_log: write one log line per request.
         journal_size: requests kept in the journal (``GET /_mock/requests``); the oldest are dropped.
         thumbnails: thumbnails of recent images kept for the gallery (``/_mock/ui``); 0 for none.
+        har_bodies: answers kept whole (at most 32 MiB in all, per process) for
+            ``GET /_mock/requests.har?bodies=true``; 0 for none.
         state_dir: keep the shared state (journal, faults, rate-limit counters, model library) in
             files in this directory, so that several worker processes share it; ``None`` keeps it in
             memory (one process). Documents outlive the server there; the journal and thumbnails
@@ -81,6 +83,7 @@ class Settings:
     access_log: bool = True
     journal_size: int = 1000
     thumbnails: int = 48
+    har_bodies: int = 32
     state_dir: Path | None = None
     rate_limit: int | None = None
     rate_limit_window: float = 60.0
@@ -96,8 +99,8 @@ class Settings:
             raise SettingsError("an API key must not be empty")
         if self.render_threads is not None and self.render_threads < 1:
             raise SettingsError("render_threads must be at least 1")
-        if self.journal_size < 0 or self.thumbnails < 0:
-            raise SettingsError("journal_size and thumbnails must not be negative")
+        if self.journal_size < 0 or self.thumbnails < 0 or self.har_bodies < 0:
+            raise SettingsError("journal_size, thumbnails and har_bodies must not be negative")
         if (self.rate_limit is not None and self.rate_limit < 1) or not 0 < self.rate_limit_window <= 86_400:
             raise SettingsError("rate_limit must be at least 1 and rate_limit_window within (0, 86400] seconds")
         if self.record_dir is not None and self.proxy_target is None:
@@ -172,6 +175,7 @@ _ENV_FIELDS: dict[str, tuple[str, Any]] = {
     "ACCESS_LOG": ("access_log", _bool),
     "JOURNAL_SIZE": ("journal_size", int),
     "THUMBNAILS": ("thumbnails", int),
+    "HAR_BODIES": ("har_bodies", int),
     "STATE_DIR": ("state_dir", Path),
     "RATE_LIMIT": ("rate_limit", int),
     "RATE_LIMIT_WINDOW": ("rate_limit_window", float),

@@ -1,5 +1,5 @@
 // Drives eigen-mock's control plane from Node, as a JavaScript test suite would: queue a fault,
-// switch on the rate limiter, add a model, read the journal, reset. Prints a JSON report.
+// switch on the rate limiter, add a model, read the journal and its HAR export, reset. Prints a JSON report.
 // Usage: node control_plane.mjs <base url> <api key>
 const [base, apiKey] = process.argv.slice(2);
 const json = { "Content-Type": "application/json" };
@@ -26,6 +26,7 @@ await call("PUT", "/_mock/models", library);
 const customModel = (await generate({ ...request, model: "node-model" })).status;
 
 const journal = (await call("GET", "/_mock/requests")).body.requests;
+const har = (await call("GET", "/_mock/requests.har?bodies=true")).body.log;
 const left = (await call("GET", "/_mock/faults")).body.faults.map((fault) => fault.id);
 await call("POST", "/_mock/reset");
 const afterReset = (await generate({ ...request, model: "node-model" })).status;
@@ -38,4 +39,6 @@ console.log(JSON.stringify({
   custom_model: customModel,
   after_reset: afterReset,
   journal: [...journal, ...afterJournal].map((entry) => [entry.status, entry.fault && entry.fault.id]),
+  har: { version: har.version, statuses: har.entries.map((entry) => entry.response.status),
+         inlined: har.entries.filter((entry) => entry.response.content.text !== undefined).length },
 }));
