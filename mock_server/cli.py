@@ -71,6 +71,11 @@ def _add_serve(serve: argparse.ArgumentParser) -> None:
                        help="host that image_path may fetch over http(s) (repeatable)")
     serve.add_argument("--source-root", type=Path, help="local directory that image_path may read")
     serve.add_argument("--random-seed", type=int, help="seed the RNG that picks missing seeds")
+    serve.add_argument("--latency", metavar="LATENCY",
+                       help="make each image take this long: model (its processing_time_seconds), "
+                            "seconds (2, 500ms) or a range (1-3)")
+    serve.add_argument("--latency-scale", type=float, metavar="FACTOR",
+                       help="multiply the model latency (0.1: a 2 s image takes 0.2 s)")
     serve.add_argument("--rate-limit", type=int, metavar="N", help="allow N requests per key per window (429 beyond)")
     serve.add_argument("--rate-limit-window", type=float, metavar="SECONDS", help="the rate limit's window (60)")
     serve.add_argument("--replay", type=Path, metavar="DIR", help="answer requests recorded in this cassette")
@@ -87,7 +92,7 @@ def settings_from_args(args: argparse.Namespace, base: Settings) -> Settings:
         "models_path": "models", "max_body_bytes": "max_body_bytes", "source_root": "source_root",
         "control_token": "control_token", "random_seed": "random_seed", "s3_endpoint_url": "s3_endpoint_url",
         "journal_size": "journal_size", "thumbnails": "thumbnails", "render_threads": "render_threads",
-        "state_dir": "state_dir", "har_bodies": "har_bodies",
+        "state_dir": "state_dir", "har_bodies": "har_bodies", "latency": "latency", "latency_scale": "latency_scale",
         "rate_limit": "rate_limit", "rate_limit_window": "rate_limit_window", "replay_dir": "replay",
         "proxy_target": "target", "record_dir": "cassette",
     }

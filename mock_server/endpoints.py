@@ -8,6 +8,7 @@ raised, so that a queued fault still applies to a malformed request) → the fau
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Awaitable, Callable
 from functools import lru_cache
 
@@ -20,10 +21,12 @@ from . import faults, parsing, rules
 from .auth import check_bearer
 from .context import request_id_of
 from .datatypes import RawRequest
-from .errors import EigenMockError, NotFound, RateLimited
+from .errors import EigenMockError, InvalidParameter, NotFound, RateLimited
 from .fault_queue import AppliedFault, header_fault
 from .fault_responses import FaultyResponse
 from .forwarding import passthrough_response
+from .latency import HEADER as LATENCY_HEADER
+from .latency import Latency, LatencyError, remaining
 from .prepared import Prepared
 from .recording import draft_of
 from .replay import matching_key
@@ -128,6 +131,8 @@ async def _answer(
 ) -> Response:
     if problem is not None or prepared is None:
         raise problem or NotFound("no request")
+    started = time.monotonic()
+    latency = _latency(request, runtime)
     raw = prepared.raw
     if runtime.replayer is not None:
         replayed = await _replayed(request, runtime, raw)
@@ -142,7 +147,20 @@ async def _answer(
         generation = await to_thread.run_sync(runtime.generate, plan, request_id, limiter=runtime.render_limiter)
     draft = draft_of(request.scope)
     draft.mode, draft.image_sha256 = plan.mode, generation.image.sha256
+    if latency is not None:  # asynchronous: a waiting answer holds no thread
+        await anyio.sleep(remaining(latency.seconds(generation.processing_time_seconds), time.monotonic() - started))
     return generation_response(generation)
+
+
+def _latency(request: Request, runtime: Runtime) -> Latency | None:
+    """The latency for this request: ``X-Mock-Latency`` when sent, else the server's."""
+    header = headers_of(request.scope).get(LATENCY_HEADER)
+    if header is None:
+        return runtime.latency
+    try:
+        return Latency.parse(header, runtime.latency.scale if runtime.latency is not None else 1.0)
+    except LatencyError as exc:
+        raise InvalidParameter(f"X-Mock-Latency: {exc}", param=None) from None
 
 
 def _renders_in_a_blink(plan: rules.Plan) -> bool:

@@ -23,6 +23,7 @@ from .fault_queue import FaultQueue
 from .imaging import Renderer
 from .journal import Journal
 from .kept_answers import KeptAnswers
+from .latency import Latency
 from .model_library import ModelLibrary, check_against_spec
 from .prepared import PreparedBodies
 from .ratelimit import RateLimit, RateLimiter
@@ -75,6 +76,8 @@ class Runtime:
     render_limiter: CapacityLimiter
     #: The newest answers as sent, for ``GET /_mock/requests.har?bodies=true`` (per process).
     answers: KeptAnswers
+    #: How long a generated answer takes (``--latency``); ``None``: at once.
+    latency: Latency | None = None
     replayer: Replayer | None = None
     #: Proxy mode only: where requests go, and the cassette exchanges are recorded into.
     forwarder: Forwarder | None = None
@@ -102,6 +105,7 @@ class Runtime:
             bodies=PreparedBodies(),
             render_limiter=CapacityLimiter(settings.render_threads or default_render_threads()),
             answers=KeptAnswers(settings.har_bodies),
+            latency=Latency.parse(settings.latency or "", settings.latency_scale),
             replayer=None if settings.replay_dir is None else Replayer.load(settings.replay_dir, store),
             forwarder=_forwarder(settings),
             cassette=None if settings.record_dir is None else Cassette(settings.record_dir),

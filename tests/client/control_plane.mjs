@@ -25,6 +25,9 @@ library.models.push({ ...eigen, id: "node-model" });
 await call("PUT", "/_mock/models", library);
 const customModel = (await generate({ ...request, model: "node-model" })).status;
 
+const started = performance.now();
+const slow = (await call("POST", "/api/v1/generate", request, { ...auth, "X-Mock-Latency": "250ms" })).status;
+const latency = { status: slow, waited: performance.now() - started >= 250 };
 const journal = (await call("GET", "/_mock/requests")).body.requests;
 const har = (await call("GET", "/_mock/requests.har?bodies=true")).body.log;
 const left = (await call("GET", "/_mock/faults")).body.faults.map((fault) => fault.id);
@@ -39,6 +42,7 @@ console.log(JSON.stringify({
   custom_model: customModel,
   after_reset: afterReset,
   journal: [...journal, ...afterJournal].map((entry) => [entry.status, entry.fault && entry.fault.id]),
+  latency,
   har: { version: har.version, statuses: har.entries.map((entry) => entry.response.status),
          inlined: har.entries.filter((entry) => entry.response.content.text !== undefined).length },
 }));

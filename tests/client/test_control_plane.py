@@ -58,8 +58,10 @@ def test_a_node_script_drives_faults_rate_limit_models_and_journal(live_mock: Mo
     assert report["statuses"] == [503, 200, 200, 429]
     assert report["queued"] == ["f1"] and report["left"] == []
     assert report["custom_model"] == 200 and report["after_reset"] == 400
-    assert report["journal"] == [[503, "f1"], [200, None], [200, None], [429, None], [200, None], [400, None]]
-    assert report["har"] == {"version": "1.2", "statuses": [503, 200, 200, 429, 200], "inlined": 5}
+    assert report["journal"] == [[503, "f1"], [200, None], [200, None], [429, None], [200, None], [200, None],
+                                 [400, None]]
+    assert report["har"] == {"version": "1.2", "statuses": [503, 200, 200, 429, 200, 200], "inlined": 6}
+    assert report["latency"] == {"status": 200, "waited": True}
 
 
 def test_the_journal_can_be_filtered_and_paged(live_mock: MockServer, mock_api: httpx.Client,
