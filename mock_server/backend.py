@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -98,9 +99,23 @@ class Generator:
         seed = plan.params.get("seed")
         seed = self.seeds.next_seed() if seed is None else seed
         image = self.renderer.render(self.render_spec(plan, seed, self._load_sources(plan.sources)))
+        generation = self._generation(plan, request_id, seed, image)
+        if repeatable:
+            self._keep(generation)
+        return generation
+
+    def generate_from(self, plan: Plan, request_id: str, picture: Callable[[int, int], RenderedImage]) -> Generation:
+        """The answer to ``plan`` with a given picture instead of a rendered one (a stub's):
+        ``picture(width, height)`` is the picture at the size the plan's render would have had."""
+        seed = plan.params.get("seed")
+        seed = self.seeds.next_seed() if seed is None else seed
+        spec = self.render_spec(plan, seed, self._load_sources(plan.sources))
+        return self._generation(plan, request_id, seed, picture(*self.renderer.output_size(spec)))
+
+    def _generation(self, plan: Plan, request_id: str, seed: int, image: RenderedImage) -> Generation:
         if plan.s3_output is not None:
             self._store(plan, image)
-        generation = Generation(
+        return Generation(
             request_id=request_id,
             plan=plan,
             seed=seed,
@@ -109,9 +124,6 @@ class Generator:
             created=int(time.time()),
             extra=extra_fields(plan.model, plan.params),
         )
-        if repeatable:
-            self._keep(generation)
-        return generation
 
     def _repeatable(self, plan: Plan) -> bool:
         """A request sent again (the same body, so the same plan object: ``prepared.py``) is answered

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from .cassette import Cassette, CassetteError
 from .settings import DEFAULT_API_KEY, DEFAULT_BUCKET, Settings, SettingsError
+from .stubs import StubSpecError, load_directory
 
 #: Sub-commands implemented elsewhere: name → (module, help). Each module has ``main(argv) -> int``.
 DELEGATED = {
@@ -76,6 +77,8 @@ def _add_serve(serve: argparse.ArgumentParser) -> None:
                             "seconds (2, 500ms) or a range (1-3)")
     serve.add_argument("--latency-scale", type=float, metavar="FACTOR",
                        help="multiply the model latency (0.1: a 2 s image takes 0.2 s)")
+    serve.add_argument("--stubs-dir", type=Path, metavar="DIR",
+                       help="answer matching requests as the stubs in this directory's YAML/JSON files say")
     serve.add_argument("--rate-limit", type=int, metavar="N", help="allow N requests per key per window (429 beyond)")
     serve.add_argument("--rate-limit-window", type=float, metavar="SECONDS", help="the rate limit's window (60)")
     serve.add_argument("--replay", type=Path, metavar="DIR", help="answer requests recorded in this cassette")
@@ -93,6 +96,7 @@ def settings_from_args(args: argparse.Namespace, base: Settings) -> Settings:
         "control_token": "control_token", "random_seed": "random_seed", "s3_endpoint_url": "s3_endpoint_url",
         "journal_size": "journal_size", "thumbnails": "thumbnails", "render_threads": "render_threads",
         "state_dir": "state_dir", "har_bodies": "har_bodies", "latency": "latency", "latency_scale": "latency_scale",
+        "stubs_dir": "stubs_dir",
         "rate_limit": "rate_limit", "rate_limit_window": "rate_limit_window", "replay_dir": "replay",
         "proxy_target": "target", "record_dir": "cassette",
     }
@@ -118,7 +122,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = settings_from_args(args, Settings.from_env())
         if settings.replay_dir is not None:
             Cassette(settings.replay_dir).interactions()  # refuse a bad cassette before anything starts
-    except (SettingsError, CassetteError) as exc:
+        if settings.stubs_dir is not None:
+            load_directory(settings.stubs_dir)  # and bad stubs
+    except (SettingsError, CassetteError, StubSpecError) as exc:
         print(f"eigen-mock: {exc}", file=sys.stderr)  # noqa: T201
         return 2
     from .launcher import Launch, run

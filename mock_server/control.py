@@ -121,6 +121,7 @@ reset = action(Runtime.reset)
 
 
 def control_routes() -> list[BaseRoute]:
+    from .control_stubs import stub_routes
     from .control_traffic import traffic_routes
     from .gallery import gallery_routes
 
@@ -133,4 +134,4 @@ def control_routes() -> list[BaseRoute]:
         ("PUT", "/models", replace_models),
         ("POST", "/reset", reset),
     ]
-    return route_table(PREFIX, table) + traffic_routes(PREFIX) + gallery_routes(PREFIX)
+    return route_table(PREFIX, table) + traffic_routes(PREFIX) + stub_routes(PREFIX) + gallery_routes(PREFIX)

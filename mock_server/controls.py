@@ -2,14 +2,17 @@
 
 The same operations as ``/_mock/`` over HTTP, called directly on the app's ``Runtime`` (so no
 request is needed and nothing shows up in the journal): ``requests`` (a ``CallList``),
-``fail(...)`` to queue a fault, ``faults``, ``clear_faults()``, ``rate_limit(...)``,
+``fail(...)`` to queue a fault, ``faults``, ``clear_faults()``, ``stub(...)``, ``stubs``, ``rate_limit(...)``,
 ``replace_models(...)`` and ``reset()``. ``fail`` builds the same JSON the control plane takes and
 checks it the same way, so both routes accept and refuse the same faults.
 """
 
 from __future__ import annotations
 
+import base64
+import os
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from .catalog import Catalog
@@ -17,6 +20,7 @@ from .faults import Fault
 from .journal import CallList
 from .ratelimit import RateLimit
 from .runtime import Runtime
+from .stubs import DEFAULT_PRIORITY
 
 
 class MockControls:
@@ -85,6 +89,65 @@ class MockControls:
 
     def clear_faults(self) -> None:
         self.runtime.faults.clear()
+
+    def stub(
+        self,
+        *,
+        image: bytes | os.PathLike[str] | str | None = None,
+        status: int | None = None,
+        error: str | None = None,
+        fault: str | Mapping[str, Any] | None = None,
+        retry_after: int | None = None,
+        model: str | None = None,
+        mode: str | None = None,
+        prompt: str | None = None,
+        prompt_matches: str | None = None,
+        seed: int | None = None,
+        params: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        priority: int = DEFAULT_PRIORITY,
+        times: int | None = None,
+        name: str | None = None,
+    ) -> str:
+        """Answer the matching requests with a picture, an error or a fault; the stub's id (``"s1"``).
+
+        Parameters:
+            image: the picture: bytes, a path (read now), or a ``str`` naming a file in the stubs
+                directory (``--stubs-dir``). Fitted to each request's size and format.
+            status, error, retry_after: or answer this contract error; ``fault``: or this fault (a
+                name such as ``"CONNECTION_RESET_BY_PEER"``, or a fault document).
+            model, mode, prompt, seed: match these exactly; ``prompt_matches``: a regular expression
+                found in the prompt; ``params``: any other parameters; ``headers``: request headers.
+            priority: lower is tried first (default 5); ``times``: requests it answers (``None``: all).
+        """
+        match: dict[str, Any] = {"model": model, "mode": mode, "seed": seed,
+                                 "prompt": {"matches": prompt_matches} if prompt_matches is not None else prompt}
+        match = {key: value for key, value in match.items() if value is not None}
+        if params:
+            match["params"] = dict(params)
+        if headers:
+            match["headers"] = dict(headers)
+        document: dict[str, Any] = {"match": match, "priority": priority, "times": times, "name": name,
+                                    "status": status, "error": error, "retryAfter": retry_after, "fault": fault}
+        if isinstance(image, str):
+            document["image"] = image
+        elif image is not None:
+            data = image if isinstance(image, bytes) else Path(image).read_bytes()
+            document["image_base64"] = base64.b64encode(data).decode("ascii")
+        entry = self.runtime.stubs.add({key: value for key, value in document.items() if value is not None})
+        return str(entry["id"])
+
+    @property
+    def stubs(self) -> list[dict[str, Any]]:
+        """The stubs in the order they are tried, with their counts (``remaining``, ``applied``)."""
+        return self.runtime.stubs.entries()
+
+    def remove_stub(self, stub_id: str) -> bool:
+        return self.runtime.stubs.remove(stub_id)
+
+    def clear_stubs(self) -> None:
+        """Remove every stub (those of the stubs directory too, until the next ``reset()``)."""
+        self.runtime.stubs.clear()
 
     def rate_limit(self, limit: int | None, window_seconds: float = 60.0) -> None:
         """Allow ``limit`` requests per key per window (then 429 with ``Retry-After``); ``None`` turns it off."""

@@ -8,6 +8,7 @@ raised, so that a queued fault still applies to a malformed request) → the fau
 from __future__ import annotations
 
 import hashlib
+import random
 import time
 from collections.abc import Awaitable, Callable
 from functools import lru_cache
@@ -34,6 +35,7 @@ from .request_headers import headers_of
 from .responses import error_response, generation_response
 from .runtime import Runtime, runtime_of
 from .spec import MediaKind
+from .stubs import StubFacts
 
 
 async def generate(request: Request) -> Response:
@@ -105,7 +107,7 @@ def _facts(request: Request, prepared: Prepared | None) -> faults.RequestFacts:
 
 async def _answer_with_fault(
     request: Request, runtime: Runtime, applied: AppliedFault, prepared: Prepared | None,
-    problem: EigenMockError | None,
+    problem: EigenMockError | None, *, stubbed: bool = True,
 ) -> Response:
     fault = applied.fault
     draft_of(request.scope).fault = applied.to_json()
@@ -118,7 +120,7 @@ async def _answer_with_fault(
         error = fault.exception()
         if error is not None:
             raise error
-        response = await _answer(request, runtime, prepared, problem)
+        response = await _answer(request, runtime, prepared, problem, stubbed=stubbed)
     except EigenMockError as exc:
         if not shaped:
             raise
@@ -127,7 +129,8 @@ async def _answer_with_fault(
 
 
 async def _answer(
-    request: Request, runtime: Runtime, prepared: Prepared | None, problem: EigenMockError | None
+    request: Request, runtime: Runtime, prepared: Prepared | None, problem: EigenMockError | None, *,
+    stubbed: bool = True,
 ) -> Response:
     if problem is not None or prepared is None:
         raise problem or NotFound("no request")
@@ -141,7 +144,16 @@ async def _answer(
     catalog = runtime.catalog
     plan = prepared.plan(catalog, lambda: rules.plan(runtime.validator.validate(raw), raw.uploads, catalog))
     request_id = request_id_of(request.scope)
-    if _renders_in_a_blink(plan):
+    stub = runtime.stubs.take(_stub_facts(request, plan)) if stubbed and runtime.stubs.active() else None
+    if stub is not None:
+        draft_of(request.scope).stub = stub.to_json()
+        if stub.fault is not None:
+            applied = AppliedFault(stub.id, stub.fault, stub.fault.delay_seconds(random.Random(stub.id)))
+            return await _answer_with_fault(request, runtime, applied, prepared, None, stubbed=False)
+        assert stub.picture is not None
+        generation = await to_thread.run_sync(runtime.generate_stubbed, plan, request_id, stub.picture,
+                                              limiter=runtime.render_limiter)
+    elif _renders_in_a_blink(plan):
         generation = runtime.generate(plan, request_id)
     else:
         generation = await to_thread.run_sync(runtime.generate, plan, request_id, limiter=runtime.render_limiter)
@@ -161,6 +173,10 @@ def _latency(request: Request, runtime: Runtime) -> Latency | None:
         return Latency.parse(header, runtime.latency.scale if runtime.latency is not None else 1.0)
     except LatencyError as exc:
         raise InvalidParameter(f"X-Mock-Latency: {exc}", param=None) from None
+
+
+def _stub_facts(request: Request, plan: rules.Plan) -> StubFacts:
+    return StubFacts(plan.model_id, plan.mode, plan.params, dict(headers_of(request.scope)))
 
 
 def _renders_in_a_blink(plan: rules.Plan) -> bool:

@@ -4,8 +4,8 @@ One entry per journal record. The journal keeps hashes, not bytes, so by default
 source the client sent, or the image answered) appears as its SHA-256 and size, in the entry's
 ``comment`` and in ``_eigenMock``; with ``bodies`` the answers still kept whole
 (``kept_answers.py``) are inlined (JSON as text, images as base64), up to ``max_inline_bytes``
-in all. What HAR has no field for (sequence number, model, mode, the fault applied, spec
-violations, the source of the answer) goes into ``_eigenMock``: HAR allows custom fields that
+in all. What HAR has no field for (sequence number, model, mode, the fault applied, the
+stub that answered, spec violations, the source of the answer) goes into ``_eigenMock``: HAR allows custom fields that
 start with an underscore. A broken connection (no status) is a status 0 with ``_error``, as
 Chromium writes it. No HTTP here.
 """
@@ -87,7 +87,8 @@ def _entry(doc: Mapping[str, Any], kept: KeptAnswer | None, budget: _Budget) -> 
         "cache": {},
         "timings": {"blocked": -1, "dns": -1, "connect": -1, "send": 0, "wait": duration, "receive": 0, "ssl": -1},
         "_eigenMock": {name: doc.get(name) for name in (
-            "seq", "request_id", "model", "mode", "source", "fault", "violations", "image_sha256", "error_code")},
+            "seq", "request_id", "model", "mode", "source", "fault", "stub", "violations", "image_sha256",
+            "error_code")},
     }
     fault = doc.get("fault") or {}
     if doc.get("status") is None:

@@ -69,6 +69,8 @@ class Call:
     violations: tuple[Mapping[str, str], ...] = ()
     #: ``mock`` (synthetic), ``replay`` (from a cassette) or ``proxy`` (forwarded upstream).
     source: str = "mock"
+    #: The stub that answered, as ``{"id", "name", "kind", "description"}``; ``None`` for no stub.
+    stub: Mapping[str, Any] | None = None
 
     @classmethod
     def from_json(cls, seq: int, document: Mapping[str, Any]) -> Call:

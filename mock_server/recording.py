@@ -40,6 +40,8 @@ class CallDraft:
     model: str | None = None
     mode: str | None = None
     fault: dict[str, Any] | None = None
+    #: The stub that answered, as ``{"id", "name", "kind", "description"}``.
+    stub: dict[str, Any] | None = None
     violations: Sequence[Mapping[str, str]] = ()
     source: str = "mock"
     image_sha256: str | None = None
@@ -137,6 +139,7 @@ def _document(scope: Scope, draft: CallDraft, wire: _Wire, wall: float, elapsed:
         "status": wire.status, "duration_ms": _rounded(elapsed * 1000, 1e3), "content_type": wire.content_type,
         "response_size": wire.size, "error_code": _error_code(wire), "image_sha256": draft.image_sha256,
         "fault": draft.fault, "violations": list(draft.violations), "source": draft.source,
+        **({"stub": draft.stub} if draft.stub is not None else {}),
     }
 
 

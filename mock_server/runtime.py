@@ -35,6 +35,8 @@ from .sources import SourcePolicy, SourceResolver
 from .spec import Spec
 from .storage import S3Config, S3Storage
 from .store import MemoryStore, StateStore
+from .stub_images import StubPictures
+from .stubs import StubBook, load_directory
 from .thumbnailer import Thumbnailer
 from .thumbnails import ThumbnailCache
 from .validation import RequestValidator
@@ -76,6 +78,9 @@ class Runtime:
     render_limiter: CapacityLimiter
     #: The newest answers as sent, for ``GET /_mock/requests.har?bodies=true`` (per process).
     answers: KeptAnswers
+    #: Stubbed answers (``stubs.py``), and the pictures they answer with fitted to each request.
+    stubs: StubBook
+    pictures: StubPictures
     #: How long a generated answer takes (``--latency``); ``None``: at once.
     latency: Latency | None = None
     replayer: Replayer | None = None
@@ -89,6 +94,7 @@ class Runtime:
         store = open_store(settings)
         limit = None if settings.rate_limit is None else RateLimit(settings.rate_limit, settings.rate_limit_window)
         thumbnails = ThumbnailCache(store, settings.thumbnails)
+        pictures = StubPictures(settings.max_source_pixels)
         return cls(
             settings=settings,
             spec=spec,
@@ -106,6 +112,8 @@ class Runtime:
             render_limiter=CapacityLimiter(settings.render_threads or default_render_threads()),
             answers=KeptAnswers(settings.har_bodies),
             latency=Latency.parse(settings.latency or "", settings.latency_scale),
+            stubs=stub_book(settings, store, pictures),
+            pictures=pictures,
             replayer=None if settings.replay_dir is None else Replayer.load(settings.replay_dir, store),
             forwarder=_forwarder(settings),
             cassette=None if settings.record_dir is None else Cassette(settings.record_dir),
@@ -122,15 +130,28 @@ class Runtime:
         self.thumbnailer.submit(generation.image.sha256, generation.image.data)
         return generation
 
+    def generate_stubbed(self, plan: Plan, request_id: str, picture_sha256: str) -> Generation:
+        """The answer with a stub's picture, fitted to the plan's size and format (blocking, as ``generate``)."""
+        data = self.stubs.picture(picture_sha256)
+        generation = self.generator.generate_from(
+            plan, request_id, lambda width, height: self.pictures.fit(data, width, height, plan.output_format))
+        self.thumbnailer.submit(generation.image.sha256, generation.image.data)
+        return generation
+
     def reset(self) -> None:
         """Back to the start: journal, faults, counters, model library, thumbnails and the seed RNG."""
         self.thumbnailer.clear()
         self.answers.clear()
-        for part in (self.journal, self.faults, self.rate_limiter, self.models, self.thumbnails):
+        for part in (self.journal, self.faults, self.rate_limiter, self.models, self.thumbnails, self.stubs):
             part.reset()
         if self.replayer is not None:
             self.replayer.reset()
         self.generator.seeds.reseed(self.settings.random_seed)
+
+
+def stub_book(settings: Settings, store: StateStore, pictures: StubPictures) -> StubBook:
+    defaults = [] if settings.stubs_dir is None else load_directory(settings.stubs_dir)
+    return StubBook(store, pictures.check, directory=settings.stubs_dir, defaults=defaults)
 
 
 def open_store(settings: Settings) -> StateStore:

@@ -60,6 +60,8 @@ class Settings:
         latency: how long a generated answer takes from its arrival: ``model`` (its
             ``processing_time_seconds``), seconds (``2``, ``500ms``) or a range (``1-3``); ``None``: at once.
         latency_scale: multiplies the ``model`` latency (0.1: a 2 s image answers in 0.2 s).
+        stubs_dir: a directory of stubs (YAML or JSON files) loaded at start-up and restored by a
+            reset; the pictures they name are files in it.
         rate_limit: requests allowed per key and window (429 with ``Retry-After`` beyond); ``None`` is off.
         rate_limit_window: the window of ``rate_limit``, in seconds.
         replay_dir: a cassette directory; recorded requests are answered as recorded.
@@ -92,6 +94,7 @@ class Settings:
     state_dir: Path | None = None
     latency: str | None = None
     latency_scale: float = 1.0
+    stubs_dir: Path | None = None
     rate_limit: int | None = None
     rate_limit_window: float = 60.0
     replay_dir: Path | None = None
@@ -190,6 +193,7 @@ _ENV_FIELDS: dict[str, tuple[str, Any]] = {
     "STATE_DIR": ("state_dir", Path),
     "LATENCY": ("latency", str),
     "LATENCY_SCALE": ("latency_scale", float),
+    "STUBS_DIR": ("stubs_dir", Path),
     "RATE_LIMIT": ("rate_limit", int),
     "RATE_LIMIT_WINDOW": ("rate_limit_window", float),
     "REPLAY": ("replay_dir", Path),

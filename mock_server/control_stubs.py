@@ -1,0 +1,55 @@
+"""Control-plane handlers for stubs: ``GET/POST/DELETE /_mock/stubs`` and ``DELETE /_mock/stubs/{id}``.
+
+Thin: parse, call the ``StubBook``, serialise. ``POST`` takes one stub or a list; all are checked
+before any is added.
+"""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute
+
+from .control import action, guard, json_body, no_content, route_table
+from .errors import InvalidParameter, NotFound
+from .runtime import runtime_of
+from .stubs import StubSpecError, parse
+
+
+async def list_stubs(request: Request) -> Response:
+    guard(request)
+    return JSONResponse({"stubs": runtime_of(request).stubs.entries()})
+
+
+async def add_stubs(request: Request) -> Response:
+    guard(request)
+    document = await json_body(request)
+    items = document if isinstance(document, list) else [document]
+    book = runtime_of(request).stubs
+    try:
+        for item in items:  # every stub checked before any is added
+            parse(item, book.directory)
+        entries = [book.add(item) for item in items]
+    except StubSpecError as exc:
+        raise InvalidParameter(str(exc), param=exc.param) from None
+    return JSONResponse({"stubs": entries}, status_code=201)
+
+
+clear_stubs = action(lambda runtime: runtime.stubs.clear())
+
+
+async def remove_stub(request: Request) -> Response:
+    guard(request)
+    stub_id = request.path_params["stub_id"]
+    if not runtime_of(request).stubs.remove(stub_id):
+        raise NotFound(f"no stub {stub_id[:40]!r}")
+    return no_content()
+
+
+def stub_routes(prefix: str) -> list[BaseRoute]:
+    return route_table(prefix, [
+        ("GET", "/stubs", list_stubs),
+        ("POST", "/stubs", add_stubs),
+        ("DELETE", "/stubs", clear_stubs),
+        ("DELETE", "/stubs/{stub_id}", remove_stub),
+    ])
