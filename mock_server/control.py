@@ -24,19 +24,31 @@ from .auth import check_bearer
 from .catalog import CatalogError
 from .errors import InvalidJson, InvalidParameter
 from .runtime import Runtime, runtime_of
+from .sessions import Session, SessionError
 
 PREFIX = "/_mock"
 
 
 def guard(request: Request) -> None:
-    """Refuse the request unless it carries the control token (when one is configured)."""
+    """Refuse the request unless it carries the control token (when one is configured), or if its
+    ``session`` parameter cannot name a session (every route takes one)."""
     token = runtime_of(request).settings.control_token
-    if not token:
-        return
-    header = request.headers.get("authorization")
-    if header is None and "token" in request.query_params:
-        header = f"Bearer {request.query_params['token']}"
-    check_bearer(header, (token,))
+    if token:
+        header = request.headers.get("authorization")
+        if header is None and "token" in request.query_params:
+            header = f"Bearer {request.query_params['token']}"
+        check_bearer(header, (token,))
+    if "session" in request.query_params:
+        session_of(request)
+
+
+def session_of(request: Request) -> Session:
+    """The session a control request is about: ``?session=NAME``, else the default session."""
+    name = request.query_params.get("session")
+    try:
+        return runtime_of(request).session(name)
+    except SessionError as exc:
+        raise InvalidParameter(str(exc), param="session") from None
 
 
 async def json_body(request: Request, *, allow_yaml: bool = False) -> Any:
@@ -61,6 +73,17 @@ def action(do: Callable[[Runtime], object]) -> Endpoint:
     async def endpoint(request: Request) -> Response:
         guard(request)
         do(runtime_of(request))
+        return no_content()
+
+    return endpoint
+
+
+def session_action(do: Callable[[Session], object]) -> Endpoint:
+    """A control route that does one thing to the session in ``?session=`` and answers ``204``."""
+
+    async def endpoint(request: Request) -> Response:
+        guard(request)
+        do(session_of(request))
         return no_content()
 
     return endpoint
@@ -116,11 +139,19 @@ async def replace_models(request: Request) -> Response:
     return JSONResponse(catalog.to_json())
 
 
-#: Forget the journal, faults, rate-limit counts, thumbnails; restore the model library and seeds.
-reset = action(Runtime.reset)
+async def reset(request: Request) -> Response:
+    """Forget the journal, faults, rate-limit counts, thumbnails; restore the model library, seeds and
+    stubs. With ``?session=NAME``, that session's journal, faults, counters and stubs only."""
+    guard(request)
+    if "session" in request.query_params:
+        session_of(request).reset()
+    else:
+        runtime_of(request).reset()
+    return no_content()
 
 
 def control_routes() -> list[BaseRoute]:
+    from .control_sessions import session_routes
     from .control_stubs import stub_routes
     from .control_traffic import traffic_routes
     from .gallery import gallery_routes
@@ -134,4 +165,5 @@ def control_routes() -> list[BaseRoute]:
         ("PUT", "/models", replace_models),
         ("POST", "/reset", reset),
     ]
-    return route_table(PREFIX, table) + traffic_routes(PREFIX) + stub_routes(PREFIX) + gallery_routes(PREFIX)
+    return (route_table(PREFIX, table) + traffic_routes(PREFIX) + stub_routes(PREFIX) + session_routes(PREFIX)
+            + gallery_routes(PREFIX))

@@ -10,22 +10,21 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
 
-from .control import action, guard, json_body, no_content, route_table
+from .control import guard, json_body, no_content, route_table, session_action, session_of
 from .errors import InvalidParameter, NotFound
-from .runtime import runtime_of
 from .stubs import StubSpecError, parse
 
 
 async def list_stubs(request: Request) -> Response:
     guard(request)
-    return JSONResponse({"stubs": runtime_of(request).stubs.entries()})
+    return JSONResponse({"stubs": session_of(request).stubs.entries()})
 
 
 async def add_stubs(request: Request) -> Response:
     guard(request)
     document = await json_body(request)
     items = document if isinstance(document, list) else [document]
-    book = runtime_of(request).stubs
+    book = session_of(request).stubs
     try:
         for item in items:  # every stub checked before any is added
             parse(item, book.directory)
@@ -35,13 +34,13 @@ async def add_stubs(request: Request) -> Response:
     return JSONResponse({"stubs": entries}, status_code=201)
 
 
-clear_stubs = action(lambda runtime: runtime.stubs.clear())
+clear_stubs = session_action(lambda session: session.stubs.clear())
 
 
 async def remove_stub(request: Request) -> Response:
     guard(request)
     stub_id = request.path_params["stub_id"]
-    if not runtime_of(request).stubs.remove(stub_id):
+    if not session_of(request).stubs.remove(stub_id):
         raise NotFound(f"no stub {stub_id[:40]!r}")
     return no_content()
 

@@ -16,7 +16,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
 
 from . import har
-from .control import action, guard, json_body, no_content, route_table
+from .control import guard, json_body, no_content, route_table, session_action, session_of
 from .errors import InvalidParameter, NotFound
 from .faults import Fault, FaultSpecError
 from .ratelimit import RateLimit
@@ -29,7 +29,7 @@ FILTERS = ("method", "path", "model", "mode", "status", "source")
 async def list_requests(request: Request) -> Response:
     guard(request)
     shown = _matching(request)
-    return JSONResponse({"requests": shown, "count": len(shown), "journal_size": runtime_of(request).journal.limit})
+    return JSONResponse({"requests": shown, "count": len(shown), "journal_size": session_of(request).journal.limit})
 
 
 async def requests_har(request: Request) -> Response:
@@ -48,17 +48,17 @@ def _matching(request: Request) -> list[dict[str, Any]]:
     query = request.query_params
     since, limit = _int(query, "since", 0) or 0, _int(query, "limit", None)
     criteria = {name: _criterion(name, query[name]) for name in FILTERS if name in query}
-    documents = runtime_of(request).journal.documents(since=since)
+    documents = session_of(request).journal.documents(since=since)
     found = [doc for doc in documents if all(doc.get(k) == v for k, v in criteria.items())]
     return found if limit is None else found[max(len(found) - limit, 0):]
 
 
-clear_requests = action(lambda runtime: runtime.journal.clear())
+clear_requests = session_action(lambda session: session.journal.clear())
 
 
 async def list_faults(request: Request) -> Response:
     guard(request)
-    return JSONResponse({"faults": runtime_of(request).faults.entries()})
+    return JSONResponse({"faults": session_of(request).faults.entries()})
 
 
 async def add_faults(request: Request) -> Response:
@@ -66,7 +66,7 @@ async def add_faults(request: Request) -> Response:
     guard(request)
     document = await json_body(request)
     items = document if isinstance(document, list) else [document]
-    queue = runtime_of(request).faults
+    queue = session_of(request).faults
     try:
         parsed = [Fault.from_json(item) for item in items]
         entries = [queue.add(fault) for fault in parsed]
@@ -75,20 +75,20 @@ async def add_faults(request: Request) -> Response:
     return JSONResponse({"faults": entries}, status_code=201)
 
 
-clear_faults = action(lambda runtime: runtime.faults.clear())
+clear_faults = session_action(lambda session: session.faults.clear())
 
 
 async def remove_fault(request: Request) -> Response:
     guard(request)
     fault_id = request.path_params["fault_id"]
-    if not runtime_of(request).faults.remove(fault_id):
+    if not session_of(request).faults.remove(fault_id):
         raise NotFound(f"no queued fault {fault_id[:40]!r}")
     return no_content()
 
 
 async def get_rate_limit(request: Request) -> Response:
     guard(request)
-    return JSONResponse(_rate_limit_json(runtime_of(request).rate_limiter.config()))
+    return JSONResponse(_rate_limit_json(session_of(request).rate_limiter.config()))
 
 
 async def set_rate_limit(request: Request) -> Response:
@@ -99,11 +99,11 @@ async def set_rate_limit(request: Request) -> Response:
     except (KeyError, TypeError, ValueError, AttributeError):
         raise InvalidParameter("send {\"limit\": N, \"window_seconds\": S} with N >= 1 and 0 < S <= 86400",
                                param="limit") from None
-    runtime_of(request).rate_limiter.configure(limit)
+    session_of(request).rate_limiter.configure(limit)
     return JSONResponse(_rate_limit_json(limit))
 
 
-disable_rate_limit = action(lambda runtime: runtime.rate_limiter.configure(None))
+disable_rate_limit = session_action(lambda session: session.rate_limiter.configure(None))
 
 
 def _rate_limit_json(limit: RateLimit | None) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import base64
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,21 +20,39 @@ from .faults import Fault
 from .journal import CallList
 from .ratelimit import RateLimit
 from .runtime import Runtime
+from .sessions import Session
 from .stubs import DEFAULT_PRIORITY
 
 
 class MockControls:
     """Mixin: subclasses provide ``runtime`` (the ``Runtime`` of the app they run)."""
 
+    #: The session these controls act on (``None``: the default session).
+    session_name: str | None = None
+
     @property
     def runtime(self) -> Runtime:
         raise NotImplementedError
 
     @property
+    def _state(self) -> Session:
+        return self.runtime.session(self.session_name)
+
+    def session(self, name: str, *, api_keys: Sequence[str] = (), latency: str | None = None) -> SessionControls:
+        """Open session ``name``: its own journal, faults, stubs and rate limit. Requests join it with
+        ``X-Mock-Session: name`` (in the returned controls' ``headers``) or with one of ``api_keys``;
+        ``latency`` (``"model"``, ``"2"``, ``"1-3"``) is its answers' latency. ``with`` closes it.
+        Named again with neither, an open session is left as it is."""
+        sessions = self.runtime.sessions
+        if api_keys or latency is not None or name not in sessions.names():
+            sessions.open(name, api_keys=api_keys, latency=latency)
+        return SessionControls(self, name, api_key=api_keys[0] if api_keys else None)
+
+    @property
     def requests(self) -> CallList:
         """Every recorded request to the public API, oldest first (``.last``, ``.call_count``, ``.filter``,
         ``.to_har()``)."""
-        return CallList(self.runtime.journal.calls(), answers=self.runtime.answers.get)
+        return CallList(self._state.journal.calls(), answers=self.runtime.answers.get)
 
     def fail(
         self,
@@ -79,16 +97,16 @@ class MockControls:
             "match": {"model": model, "mode": mode, "headers": dict(headers or {})},
         }
         document = {key: value for key, value in document.items() if value is not None or key == "times"}
-        entry = self.runtime.faults.add(Fault.from_json(document))
+        entry = self._state.faults.add(Fault.from_json(document))
         return str(entry["id"])
 
     @property
     def faults(self) -> list[dict[str, Any]]:
         """The queued faults with their counts (``remaining``, ``applied``)."""
-        return self.runtime.faults.entries()
+        return self._state.faults.entries()
 
     def clear_faults(self) -> None:
-        self.runtime.faults.clear()
+        self._state.faults.clear()
 
     def stub(
         self,
@@ -134,24 +152,24 @@ class MockControls:
         elif image is not None:
             data = image if isinstance(image, bytes) else Path(image).read_bytes()
             document["image_base64"] = base64.b64encode(data).decode("ascii")
-        entry = self.runtime.stubs.add({key: value for key, value in document.items() if value is not None})
+        entry = self._state.stubs.add({key: value for key, value in document.items() if value is not None})
         return str(entry["id"])
 
     @property
     def stubs(self) -> list[dict[str, Any]]:
         """The stubs in the order they are tried, with their counts (``remaining``, ``applied``)."""
-        return self.runtime.stubs.entries()
+        return self._state.stubs.entries()
 
     def remove_stub(self, stub_id: str) -> bool:
-        return self.runtime.stubs.remove(stub_id)
+        return self._state.stubs.remove(stub_id)
 
     def clear_stubs(self) -> None:
         """Remove every stub (those of the stubs directory too, until the next ``reset()``)."""
-        self.runtime.stubs.clear()
+        self._state.stubs.clear()
 
     def rate_limit(self, limit: int | None, window_seconds: float = 60.0) -> None:
         """Allow ``limit`` requests per key per window (then 429 with ``Retry-After``); ``None`` turns it off."""
-        self.runtime.rate_limiter.configure(None if limit is None else RateLimit(limit, window_seconds))
+        self._state.rate_limiter.configure(None if limit is None else RateLimit(limit, window_seconds))
 
     @property
     def models(self) -> Catalog:
@@ -162,5 +180,49 @@ class MockControls:
         return self.runtime.models.replace(document)
 
     def reset(self) -> None:
-        """Forget requests, faults, rate-limit counts and thumbnails; restore the model library and seeds."""
+        """Forget requests, faults, stubs, rate-limit counts and thumbnails; restore the model library,
+        seeds and stubs directory. The server's controls close every session too (it is this
+        process's server); a session's controls reset that session only."""
+        if self.session_name is not None:
+            self._state.reset()
+            return
         self.runtime.reset()
+        self.runtime.sessions.reset()
+
+
+class SessionControls(MockControls):
+    """The controls of one session of a server (``MockControls.session``): the same API, acting on
+    the session's journal, faults, stubs and rate limit; ``headers`` join requests to it."""
+
+    def __init__(self, server: MockControls, name: str, *, api_key: str | None = None) -> None:
+        self.server, self.session_name, self._api_key = server, name, api_key
+
+    @property
+    def runtime(self) -> Runtime:
+        return self.server.runtime
+
+    @property
+    def url(self) -> str:
+        url: str = getattr(self.server, "url")  # noqa: B009 (MockServer has one; transports do not)
+        return url
+
+    @property
+    def api_key(self) -> str:
+        """The first API key bound to the session, else the server's."""
+        return self._api_key or str(getattr(self.server, "api_key", ""))
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """``Authorization`` with ``api_key``, and ``X-Mock-Session``."""
+        auth = {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
+        return {**auth, "X-Mock-Session": str(self.session_name)}
+
+    def close(self) -> None:
+        """Reset the session and forget it."""
+        self.runtime.sessions.close(str(self.session_name))
+
+    def __enter__(self) -> SessionControls:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -29,19 +29,23 @@ from .forwarding import passthrough_response
 from .latency import HEADER as LATENCY_HEADER
 from .latency import Latency, LatencyError, remaining
 from .prepared import Prepared
+from .ratelimit import RateLimiter
 from .recording import draft_of
 from .replay import matching_key
 from .request_headers import headers_of
 from .responses import error_response, generation_response
 from .runtime import Runtime, runtime_of
+from .sessions import HEADER as SESSION_HEADER
+from .sessions import Session, SessionError
 from .spec import MediaKind
 from .stubs import StubFacts
 
 
 async def generate(request: Request) -> Response:
     runtime, headers = runtime_of(request), headers_of(request.scope)
+    session = session_of(request, runtime)
     check_bearer(headers.get("authorization"), runtime.settings.api_keys)
-    check_rate_limit(request, runtime)
+    check_rate_limit(request, session.rate_limiter)
     prepared, problem = await _read(request, runtime)
     if prepared is not None:
         draft_of(request.scope).note_request(prepared.summary)
@@ -49,7 +53,7 @@ async def generate(request: Request) -> Response:
     if header is not None:
         applied: AppliedFault | None = header_fault(faults.from_header(header))
     else:  # the facts only when a fault is queued: most requests meet an empty queue
-        applied = runtime.faults.take(_facts(request, prepared)) if runtime.faults.entries() else None
+        applied = session.faults.take(_facts(request, prepared)) if session.faults.entries() else None
     if applied is None:
         return await _answer(request, runtime, prepared, problem)
     return await _answer_with_fault(request, runtime, applied, prepared, problem)
@@ -71,9 +75,32 @@ async def parse_body(request: Request, kind: MediaKind, body: bytes, limit: int)
     return await parsing.parse_multipart(request, body, max_part_bytes=limit)
 
 
-def check_rate_limit(request: Request, runtime: Runtime) -> None:
+def session_of(request: Request, runtime: Runtime) -> Session:
+    """The request's session: ``X-Mock-Session``, else the one its API key is bound to, else the
+    default; noted for the journal. ``400`` for a name that cannot be a session's."""
+    cached = request.scope.get(_SESSION_KEY)
+    if isinstance(cached, Session):
+        return cached
+    headers = headers_of(request.scope)
+    name = headers.get(SESSION_HEADER)
+    if name is None:
+        scheme, _, key = (headers.get("authorization") or "").partition(" ")
+        name = runtime.sessions.bound(key.strip()) if scheme.lower() == "bearer" and key else None
+    try:
+        session = runtime.session(name)
+    except SessionError as exc:
+        raise InvalidParameter(f"X-Mock-Session: {exc}", param=None) from None
+    request.scope[_SESSION_KEY] = session
+    draft_of(request.scope).session = name
+    return session
+
+
+_SESSION_KEY = "eigen_mock.session"
+
+
+def check_rate_limit(request: Request, limiter: RateLimiter) -> None:
     """Count the request against its key's window; ``429`` with ``Retry-After`` past the limit."""
-    retry = runtime.rate_limiter.hit(lambda: client_key(request))  # no key worked out while it is off
+    retry = limiter.hit(lambda: client_key(request))  # no key worked out while it is off
     if retry is not None:
         raise RateLimited(f"too many requests; retry after {retry} s", headers={"Retry-After": str(retry)})
 
@@ -144,7 +171,8 @@ async def _answer(
     catalog = runtime.catalog
     plan = prepared.plan(catalog, lambda: rules.plan(runtime.validator.validate(raw), raw.uploads, catalog))
     request_id = request_id_of(request.scope)
-    stub = runtime.stubs.take(_stub_facts(request, plan)) if stubbed and runtime.stubs.active() else None
+    stubs = session_of(request, runtime).stubs
+    stub = stubs.take(_stub_facts(request, plan)) if stubbed and stubs.active() else None
     if stub is not None:
         draft_of(request.scope).stub = stub.to_json()
         if stub.fault is not None:
@@ -165,10 +193,12 @@ async def _answer(
 
 
 def _latency(request: Request, runtime: Runtime) -> Latency | None:
-    """The latency for this request: ``X-Mock-Latency`` when sent, else the server's."""
+    """The latency for this request: ``X-Mock-Latency`` when sent, else its session's, else the server's."""
     header = headers_of(request.scope).get(LATENCY_HEADER)
     if header is None:
-        return runtime.latency
+        header = runtime.sessions.latency(session_of(request, runtime).name)
+        if header is None:
+            return runtime.latency
     try:
         return Latency.parse(header, runtime.latency.scale if runtime.latency is not None else 1.0)
     except LatencyError as exc:

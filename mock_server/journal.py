@@ -71,6 +71,8 @@ class Call:
     source: str = "mock"
     #: The stub that answered, as ``{"id", "name", "kind", "description"}``; ``None`` for no stub.
     stub: Mapping[str, Any] | None = None
+    #: The session the request belonged to; ``None`` for the default session.
+    session: str | None = None
 
     @classmethod
     def from_json(cls, seq: int, document: Mapping[str, Any]) -> Call:
@@ -174,16 +176,17 @@ def _shortened(document: Mapping[str, Any]) -> dict[str, Any]:
 class Journal:
     """The bounded journal over a ``StateStore``: the oldest calls are dropped past ``limit``."""
 
-    def __init__(self, store: StateStore, limit: int) -> None:
+    def __init__(self, store: StateStore, limit: int, *, log: str = LOG) -> None:
         self._store = store
         self.limit = limit
+        self._log = log  #: one journal per session
 
     def record(self, document: Mapping[str, Any]) -> int:
         """Store a call (``Call.to_json`` without ``seq``); its sequence number."""
         text = _compact(document)
         if len(text) > MAX_RECORD_CHARS:
             text = _compact(_shortened(document))
-        return self._store.append(LOG, str(document.get("request_id", "")), text, self.limit)
+        return self._store.append(self._log, str(document.get("request_id", "")), text, self.limit)
 
     def calls(self, *, since: int = 0, limit: int | None = None) -> CallList:
         return CallList([Call.from_json(seq, json.loads(text)) for seq, text in self._entries(since, limit)])
@@ -193,9 +196,10 @@ class Journal:
         return [{"seq": seq, **json.loads(text)} for seq, text in self._entries(since, limit)]
 
     def clear(self) -> None:
-        self._store.clear(LOG)
+        self._store.clear(self._log)
 
     reset = clear
 
     def _entries(self, since: int, limit: int | None) -> list[tuple[int, str]]:
-        return self._store.entries(LOG, since=since, limit=self.limit if limit is None else min(limit, self.limit))
+        bound = self.limit if limit is None else min(limit, self.limit)
+        return self._store.entries(self._log, since=since, limit=bound)

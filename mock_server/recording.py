@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -42,6 +42,8 @@ class CallDraft:
     fault: dict[str, Any] | None = None
     #: The stub that answered, as ``{"id", "name", "kind", "description"}``.
     stub: dict[str, Any] | None = None
+    #: The session the request belongs to (``None``: the default session).
+    session: str | None = None
     violations: Sequence[Mapping[str, str]] = ()
     source: str = "mock"
     image_sha256: str | None = None
@@ -70,9 +72,12 @@ class _Wire:
 
 
 class JournalMiddleware:
-    def __init__(self, app: ASGIApp, *, journal: Journal, answers: KeptAnswers | None = None) -> None:
+    def __init__(self, app: ASGIApp, *, journal: Journal, answers: KeptAnswers | None = None,
+                 session_journal: Callable[[str], Journal] | None = None) -> None:
         self.app = app
         self.journal = journal
+        #: A named session's journal (the default session's is ``journal``).
+        self.session_journal = session_journal
         self.answers = answers if answers is not None and answers.enabled else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -87,7 +92,10 @@ class JournalMiddleware:
             nonlocal recorded
             if not recorded:
                 recorded = True
-                self.journal.record(_document(scope, draft, wire, wall, time.perf_counter() - started))
+                journal = self.journal
+                if draft.session is not None and self.session_journal is not None:
+                    journal = self.session_journal(draft.session)
+                journal.record(_document(scope, draft, wire, wall, time.perf_counter() - started))
                 if self.answers is not None and wire.status is not None and wire.chunks is not None:
                     self.answers.keep(request_id_of(scope), _answer(wire))
 
@@ -140,6 +148,7 @@ def _document(scope: Scope, draft: CallDraft, wire: _Wire, wall: float, elapsed:
         "response_size": wire.size, "error_code": _error_code(wire), "image_sha256": draft.image_sha256,
         "fault": draft.fault, "violations": list(draft.violations), "source": draft.source,
         **({"stub": draft.stub} if draft.stub is not None else {}),
+        **({"session": draft.session} if draft.session is not None else {}),
     }
 
 

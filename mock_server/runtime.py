@@ -19,23 +19,28 @@ from .backend import Generation, Generator
 from .cassette import Cassette
 from .catalog import Catalog
 from .conformance import ResponseChecker
+from .fault_queue import DOC as FAULTS_DOC
 from .fault_queue import FaultQueue
 from .imaging import Renderer
+from .journal import LOG as JOURNAL_LOG
 from .journal import Journal
 from .kept_answers import KeptAnswers
 from .latency import Latency
 from .model_library import ModelLibrary, check_against_spec
 from .prepared import PreparedBodies
+from .ratelimit import DOC as RATE_LIMIT_DOC
 from .ratelimit import RateLimit, RateLimiter
 from .replay import Replayer
 from .rng import SeedSource
 from .rules import Plan
+from .sessions import Session, Sessions, scoped
 from .settings import Settings
 from .sources import SourcePolicy, SourceResolver
 from .spec import Spec
 from .storage import S3Config, S3Storage
 from .store import MemoryStore, StateStore
 from .stub_images import StubPictures
+from .stubs import DOC as STUBS_DOC
 from .stubs import StubBook, load_directory
 from .thumbnailer import Thumbnailer
 from .thumbnails import ThumbnailCache
@@ -81,6 +86,9 @@ class Runtime:
     #: Stubbed answers (``stubs.py``), and the pictures they answer with fitted to each request.
     stubs: StubBook
     pictures: StubPictures
+    #: The sessions (``sessions.py``); ``journal``, ``faults``, ``rate_limiter`` and ``stubs`` above
+    #: are the default session's.
+    sessions: Sessions
     #: How long a generated answer takes (``--latency``); ``None``: at once.
     latency: Latency | None = None
     replayer: Replayer | None = None
@@ -95,6 +103,19 @@ class Runtime:
         limit = None if settings.rate_limit is None else RateLimit(settings.rate_limit, settings.rate_limit_window)
         thumbnails = ThumbnailCache(store, settings.thumbnails)
         pictures = StubPictures(settings.max_source_pixels)
+        stub_defaults = [] if settings.stubs_dir is None else load_directory(settings.stubs_dir)
+
+        def session(name: str | None) -> Session:
+            return Session(
+                name=name,
+                journal=Journal(store, settings.journal_size, log=scoped(JOURNAL_LOG, name)),
+                faults=FaultQueue(store, settings.random_seed, doc=scoped(FAULTS_DOC, name)),
+                rate_limiter=RateLimiter(store, limit, doc=scoped(RATE_LIMIT_DOC, name)),
+                stubs=StubBook(store, pictures.check, directory=settings.stubs_dir, defaults=stub_defaults,
+                               doc=scoped(STUBS_DOC, name)),
+            )
+
+        default = session(None)
         return cls(
             settings=settings,
             spec=spec,
@@ -102,9 +123,9 @@ class Runtime:
             models=ModelLibrary(store, spec, load_catalog(settings, spec)),
             generator=_generator(settings, spec),
             store=store,
-            journal=Journal(store, settings.journal_size),
-            faults=FaultQueue(store, settings.random_seed),
-            rate_limiter=RateLimiter(store, limit),
+            journal=default.journal,
+            faults=default.faults,
+            rate_limiter=default.rate_limiter,
             thumbnails=thumbnails,
             thumbnailer=Thumbnailer(thumbnails),
             checker=ResponseChecker(spec),
@@ -112,8 +133,9 @@ class Runtime:
             render_limiter=CapacityLimiter(settings.render_threads or default_render_threads()),
             answers=KeptAnswers(settings.har_bodies),
             latency=Latency.parse(settings.latency or "", settings.latency_scale),
-            stubs=stub_book(settings, store, pictures),
+            stubs=default.stubs,
             pictures=pictures,
+            sessions=Sessions(store, default, session),
             replayer=None if settings.replay_dir is None else Replayer.load(settings.replay_dir, store),
             forwarder=_forwarder(settings),
             cassette=None if settings.record_dir is None else Cassette(settings.record_dir),
@@ -129,6 +151,10 @@ class Runtime:
         generation = self.generator.generate(plan, request_id)
         self.thumbnailer.submit(generation.image.sha256, generation.image.data)
         return generation
+
+    def session(self, name: str | None) -> Session:
+        """Session ``name``'s state (``SessionError`` for a name that cannot be one); the default's for ``None``."""
+        return self.sessions.get(name)
 
     def generate_stubbed(self, plan: Plan, request_id: str, picture_sha256: str) -> Generation:
         """The answer with a stub's picture, fitted to the plan's size and format (blocking, as ``generate``)."""
@@ -147,11 +173,6 @@ class Runtime:
         if self.replayer is not None:
             self.replayer.reset()
         self.generator.seeds.reseed(self.settings.random_seed)
-
-
-def stub_book(settings: Settings, store: StateStore, pictures: StubPictures) -> StubBook:
-    defaults = [] if settings.stubs_dir is None else load_directory(settings.stubs_dir)
-    return StubBook(store, pictures.check, directory=settings.stubs_dir, defaults=defaults)
 
 
 def open_store(settings: Settings) -> StateStore:

@@ -40,6 +40,14 @@ const stub = {
   sha256: createHash("sha256").update(stubImage).digest("hex") === stubAnswer.image_sha256,
 };
 await call("DELETE", "/_mock/stubs");
+await call("POST", "/_mock/faults?session=node-job", { status: 504 });
+const inSession = (await call("POST", "/api/v1/generate", request, { ...auth, "X-Mock-Session": "node-job" })).status;
+const session = {
+  status: inSession,
+  journal: (await call("GET", "/_mock/requests?session=node-job")).body.requests.map((entry) => [entry.status, entry.session]),
+  listed: (await call("GET", "/_mock/sessions")).body.sessions.map((entry) => entry.name),
+  closed: (await call("DELETE", "/_mock/sessions/node-job")).status,
+};
 const started = performance.now();
 const slow = (await call("POST", "/api/v1/generate", request, { ...auth, "X-Mock-Latency": "250ms" })).status;
 const latency = { status: slow, waited: performance.now() - started >= 250 };
@@ -59,6 +67,7 @@ console.log(JSON.stringify({
   journal: [...journal, ...afterJournal].map((entry) => [entry.status, entry.fault && entry.fault.id]),
   latency,
   stub,
+  session,
   har: { version: har.version, statuses: har.entries.map((entry) => entry.response.status),
          inlined: har.entries.filter((entry) => entry.response.content.text !== undefined).length },
 }));

@@ -87,7 +87,7 @@ def test_cli_help_lists_the_commands() -> None:
 HTTP_FREE = ["backend", "rules", "imaging", "catalog", "storage", "sources", "s3path", "settings", "errors",
              "datatypes", "rng", "spec", "validation", "runtime", "store", "sqlite_store", "journal", "summaries",
              "faults", "fault_queue", "ratelimit", "model_library", "thumbnails", "thumbnailer", "cassette", "replay",
-             "har", "kept_answers", "latency", "stubs", "stub_images",
+             "har", "kept_answers", "latency", "stubs", "stub_images", "sessions",
              "conformance", "controls"]
 
 #: Imports ``mock_server.<name>`` for each name without running ``mock_server/__init__.py`` (which builds
