@@ -22,7 +22,7 @@ from starlette.routing import BaseRoute, Route
 from . import resources
 from .auth import check_bearer
 from .catalog import CatalogError
-from .errors import InvalidJson, InvalidParameter
+from .errors import InvalidJson, InvalidParameter, NotFound
 from .runtime import Runtime, runtime_of
 from .sessions import Session, SessionError
 
@@ -60,6 +60,12 @@ async def json_body(request: Request, *, allow_yaml: bool = False) -> Any:
         raise InvalidJson(f"the body is not valid {'YAML or ' if allow_yaml else ''}JSON: {str(exc)[:200]}") from None
 
 
+async def json_items(request: Request) -> list[Any]:
+    """A JSON body holding one object or a list of them, as a list."""
+    document = await json_body(request)
+    return document if isinstance(document, list) else [document]
+
+
 Endpoint = Callable[[Request], Awaitable[Response]]
 
 
@@ -73,6 +79,19 @@ def action(do: Callable[[Runtime], object]) -> Endpoint:
     async def endpoint(request: Request) -> Response:
         guard(request)
         do(runtime_of(request))
+        return no_content()
+
+    return endpoint
+
+
+def removal(param: str, what: str, remove: Callable[[Session, str], bool]) -> Endpoint:
+    """``DELETE .../{param}``: remove one thing from the session in ``?session=``; ``404`` if absent."""
+
+    async def endpoint(request: Request) -> Response:
+        guard(request)
+        name = request.path_params[param]
+        if not remove(session_of(request), name):
+            raise NotFound(f"no {what} {name[:64]!r}")
         return no_content()
 
     return endpoint

@@ -10,8 +10,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
 
-from .control import guard, json_body, no_content, route_table, session_action, session_of
-from .errors import InvalidParameter, NotFound
+from .control import guard, json_items, removal, route_table, session_action, session_of
+from .errors import InvalidParameter
 from .stubs import StubSpecError, parse
 
 
@@ -22,8 +22,7 @@ async def list_stubs(request: Request) -> Response:
 
 async def add_stubs(request: Request) -> Response:
     guard(request)
-    document = await json_body(request)
-    items = document if isinstance(document, list) else [document]
+    items = await json_items(request)
     book = session_of(request).stubs
     try:
         for item in items:  # every stub checked before any is added
@@ -37,12 +36,7 @@ async def add_stubs(request: Request) -> Response:
 clear_stubs = session_action(lambda session: session.stubs.clear())
 
 
-async def remove_stub(request: Request) -> Response:
-    guard(request)
-    stub_id = request.path_params["stub_id"]
-    if not session_of(request).stubs.remove(stub_id):
-        raise NotFound(f"no stub {stub_id[:40]!r}")
-    return no_content()
+remove_stub = removal("stub_id", "stub", lambda session, stub_id: session.stubs.remove(stub_id))
 
 
 def stub_routes(prefix: str) -> list[BaseRoute]:

@@ -16,8 +16,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
 
 from . import har
-from .control import guard, json_body, no_content, route_table, session_action, session_of
-from .errors import InvalidParameter, NotFound
+from .control import guard, json_body, json_items, removal, route_table, session_action, session_of
+from .errors import InvalidParameter
 from .faults import Fault, FaultSpecError
 from .ratelimit import RateLimit
 from .runtime import runtime_of
@@ -64,8 +64,7 @@ async def list_faults(request: Request) -> Response:
 async def add_faults(request: Request) -> Response:
     """Queue one fault (an object) or several (a list), in order; all are checked before any is queued."""
     guard(request)
-    document = await json_body(request)
-    items = document if isinstance(document, list) else [document]
+    items = await json_items(request)
     queue = session_of(request).faults
     try:
         parsed = [Fault.from_json(item) for item in items]
@@ -78,12 +77,7 @@ async def add_faults(request: Request) -> Response:
 clear_faults = session_action(lambda session: session.faults.clear())
 
 
-async def remove_fault(request: Request) -> Response:
-    guard(request)
-    fault_id = request.path_params["fault_id"]
-    if not session_of(request).faults.remove(fault_id):
-        raise NotFound(f"no queued fault {fault_id[:40]!r}")
-    return no_content()
+remove_fault = removal("fault_id", "queued fault", lambda session, fault_id: session.faults.remove(fault_id))
 
 
 async def get_rate_limit(request: Request) -> Response:

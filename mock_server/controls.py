@@ -203,13 +203,14 @@ class SessionControls(MockControls):
 
     @property
     def url(self) -> str:
-        url: str = getattr(self.server, "url")  # noqa: B009 (MockServer has one; transports do not)
-        return url
+        """The server's URL (``""`` for an in-process transport, which has none)."""
+        return str(getattr(self.server, "url", ""))
 
     @property
     def api_key(self) -> str:
-        """The first API key bound to the session, else the server's."""
-        return self._api_key or str(getattr(self.server, "api_key", ""))
+        """The first API key bound to the session, else the server's first ("" with authentication off)."""
+        keys = self.runtime.settings.api_keys
+        return self._api_key or (keys[0] if keys else "")
 
     @property
     def headers(self) -> dict[str, str]:

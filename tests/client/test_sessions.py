@@ -14,6 +14,7 @@ import pytest
 from mock_server import MockServer, Settings
 from mock_server.controls import SessionControls
 from mock_server.sessions import MAX_SESSIONS
+from mock_server.testing import transport
 from tests.fixtures.client import T2I
 
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -132,3 +133,14 @@ def test_sessions_live_in_the_shared_store_that_workers_open(tmp_path: Path) -> 
         assert answer.status_code == 502
         assert [call.status for call in first.session("ci-1").requests] == [502]
         assert first.requests.call_count == 0 and second.session("ci-1").faults == []
+
+
+def test_an_in_process_transport_opens_sessions_too() -> None:
+    mock = transport()
+    with httpx.Client(transport=mock, base_url="http://eigen.test") as client, mock.session("inner") as inner:
+        inner.stub(seed=7, status=504)
+        assert client.post("/api/v1/generate", json=T2I, headers=inner.headers).status_code == 504
+        assert client.post("/api/v1/generate", json=T2I, headers={"Authorization": "Bearer eigen-mock-key"}
+                           ).status_code == 200
+        assert [call.status for call in inner.requests] == [504] and inner.url == ""
+    assert mock.runtime.sessions.names() == []
