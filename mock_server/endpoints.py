@@ -11,7 +11,7 @@ import hashlib
 import random
 import time
 from collections.abc import Awaitable, Callable
-from functools import lru_cache
+from functools import lru_cache, partial
 
 import anyio
 from anyio import to_thread
@@ -33,7 +33,7 @@ from .ratelimit import RateLimiter
 from .recording import draft_of
 from .replay import matching_key
 from .request_headers import headers_of
-from .responses import error_response, generation_response
+from .responses import error_response, generation_response, response_body
 from .runtime import Runtime, runtime_of
 from .sessions import HEADER as SESSION_HEADER
 from .sessions import Session, SessionError
@@ -83,15 +83,18 @@ def session_of(request: Request, runtime: Runtime) -> Session:
         return cached
     headers = headers_of(request.scope)
     name = headers.get(SESSION_HEADER)
-    if name is None:
+    if name is None and runtime.sessions.keys_bound():
         scheme, _, key = (headers.get("authorization") or "").partition(" ")
         name = runtime.sessions.bound(key.strip()) if scheme.lower() == "bearer" and key else None
-    try:
-        session = runtime.session(name)
-    except SessionError as exc:
-        raise InvalidParameter(f"X-Mock-Session: {exc}", param=None) from None
+    if name is None:
+        session = runtime.sessions.default
+    else:
+        try:
+            session = runtime.session(name)
+        except SessionError as exc:
+            raise InvalidParameter(f"X-Mock-Session: {exc}", param=None) from None
+        draft_of(request.scope).session = name
     request.scope[_SESSION_KEY] = session
-    draft_of(request.scope).session = name
     return session
 
 
@@ -152,7 +155,10 @@ async def _answer_with_fault(
         if not shaped:
             raise
         response = error_response(exc, request_id_of(request.scope))
-    return FaultyResponse(response, fault) if shaped else response
+    if shaped:  # the body sent is not the answer's: keep what goes out
+        draft_of(request.scope).remake_body = None
+        return FaultyResponse(response, fault)
+    return response
 
 
 async def _answer(
@@ -189,6 +195,7 @@ async def _answer(
     draft.mode, draft.image_sha256 = plan.mode, generation.image.sha256
     if latency is not None:  # asynchronous: a waiting answer holds no thread
         await anyio.sleep(remaining(latency.seconds(generation.processing_time_seconds), time.monotonic() - started))
+    draft.remake_body = partial(response_body, generation)
     return generation_response(generation)
 
 
@@ -196,7 +203,8 @@ def _latency(request: Request, runtime: Runtime) -> Latency | None:
     """The latency for this request: ``X-Mock-Latency`` when sent, else its session's, else the server's."""
     header = headers_of(request.scope).get(LATENCY_HEADER)
     if header is None:
-        header = runtime.sessions.latency(session_of(request, runtime).name)
+        name = session_of(request, runtime).name
+        header = None if name is None else runtime.sessions.latency(name)
         if header is None:
             return runtime.latency
     try:

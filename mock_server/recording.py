@@ -44,6 +44,8 @@ class CallDraft:
     stub: dict[str, Any] | None = None
     #: The session the request belongs to (``None``: the default session).
     session: str | None = None
+    #: Makes the body sent again (a generated answer's); ``None``: it is kept as it goes out.
+    remake_body: Callable[[], bytes] | None = None
     violations: Sequence[Mapping[str, str]] = ()
     source: str = "mock"
     image_sha256: str | None = None
@@ -67,7 +69,7 @@ class _Wire:
     size: int = 0
     error_body: bytes = b""
     #: The raw headers and body chunks, only while answers are kept for a HAR export.
-    headers: list[tuple[bytes, bytes]] | None = None
+    headers: Sequence[tuple[bytes, bytes]] | None = None
     chunks: list[bytes] | None = None
 
 
@@ -84,7 +86,7 @@ class JournalMiddleware:
         if scope["type"] != "http" or scope["path"].startswith(CONTROL_PREFIX) or self.journal.limit == 0:
             await self.app(scope, receive, send)
             return
-        draft, wire = draft_of(scope), _Wire(chunks=None if self.answers is None else [])
+        draft, wire = draft_of(scope), _Wire()
         started, wall = time.perf_counter(), time.time()
         recorded = False
 
@@ -96,10 +98,14 @@ class JournalMiddleware:
                 if draft.session is not None and self.session_journal is not None:
                     journal = self.session_journal(draft.session)
                 journal.record(_document(scope, draft, wire, wall, time.perf_counter() - started))
-                if self.answers is not None and wire.status is not None and wire.chunks is not None:
-                    self.answers.keep(request_id_of(scope), _answer(wire))
+                if self.answers is not None and wire.status is not None:
+                    self.answers.keep(request_id_of(scope), _answer(wire, draft))
 
         async def observe(message: Message) -> None:
+            if self.answers is not None and message["type"] == "http.response.start":
+                wire.headers = message.get("headers", ())
+                if draft.remake_body is None:
+                    wire.chunks = []  # an answer that cannot be made again is kept as sent
             _watch(wire, message)
             if message["type"] == "http.response.body" and not message.get("more_body", False):
                 record()
@@ -119,8 +125,6 @@ class JournalMiddleware:
 def _watch(wire: _Wire, message: Message) -> None:
     if message["type"] == "http.response.start":
         wire.status = int(message["status"])
-        if wire.chunks is not None:
-            wire.headers = list(message.get("headers", ()))
         wire.content_type = next((value.decode("latin-1") for name, value in message.get("headers", ())
                                   if name.lower() == b"content-type"), None) or None  # fmt: skip
     elif message["type"] == "http.response.body":
@@ -132,14 +136,16 @@ def _watch(wire: _Wire, message: Message) -> None:
             wire.error_body += body
 
 
-def _answer(wire: _Wire) -> KeptAnswer:
-    headers = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in wire.headers or ()]
-    body = wire.chunks[0] if wire.chunks and len(wire.chunks) == 1 else b"".join(wire.chunks or ())
-    return KeptAnswer(wire.status or 0, headers, bytes(body))
+def _answer(wire: _Wire, draft: CallDraft) -> KeptAnswer:
+    if draft.remake_body is not None:
+        return KeptAnswer(wire.status or 0, wire.headers or (), wire.size, draft.remake_body)
+    chunks = wire.chunks or ()
+    body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+    return KeptAnswer(wire.status or 0, wire.headers or (), len(body), bytes(body))
 
 
 def _document(scope: Scope, draft: CallDraft, wire: _Wire, wall: float, elapsed: float) -> dict[str, Any]:
-    return {
+    document = {
         "request_id": request_id_of(scope), "time": _rounded(wall, 1e6), "method": scope["method"],
         "path": scope["path"], "query": scope.get("query_string", b"").decode("latin-1"),
         "headers": _headers(tuple(scope.get("headers", ()))), "params": draft.params or {},
@@ -147,9 +153,12 @@ def _document(scope: Scope, draft: CallDraft, wire: _Wire, wall: float, elapsed:
         "status": wire.status, "duration_ms": _rounded(elapsed * 1000, 1e3), "content_type": wire.content_type,
         "response_size": wire.size, "error_code": _error_code(wire), "image_sha256": draft.image_sha256,
         "fault": draft.fault, "violations": list(draft.violations), "source": draft.source,
-        **({"stub": draft.stub} if draft.stub is not None else {}),
-        **({"session": draft.session} if draft.session is not None else {}),
     }
+    if draft.stub is not None:
+        document["stub"] = draft.stub
+    if draft.session is not None:
+        document["session"] = draft.session
+    return document
 
 
 def _rounded(value: float, scale: float) -> float:

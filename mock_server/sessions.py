@@ -134,6 +134,10 @@ class Sessions:
         entry = self._registry().get(name, {})
         return {"name": name, "api_keys": len(entry.get("keys", ())), "latency": entry.get("latency")}
 
+    def keys_bound(self) -> bool:
+        """Whether any session has API keys bound to it (no work per request while none has)."""
+        return any(entry.get("keys") for entry in self._registry().values())
+
     def bound(self, api_key: str) -> str | None:
         """The session an API key was bound to, if any (one dictionary lookup while none are)."""
         registry = self._registry()
@@ -151,11 +155,13 @@ class Sessions:
             self.close(name)
 
     def _registry(self) -> dict[str, Any]:
-        text = self._store.read(DOC)
-        with self._lock:
-            if text != self._read[0]:
-                self._read = (text, load_document(text))
-            return self._read[1]
+        """The registry, parsed once per change (every request asks whether keys are bound)."""
+        text, read = self._store.read(DOC), self._read
+        if text == read[0]:
+            return read[1]
+        parsed = load_document(text)
+        self._read = (text, parsed)  # one assignment: a reader sees the old pair or the new one
+        return parsed
 
     def _change(self, change: Callable[[dict[str, Any]], object]) -> None:
         def updater(text: str | None) -> tuple[str | None, None]:

@@ -7,6 +7,7 @@ import hashlib
 import json
 import shutil
 import subprocess
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -108,20 +109,34 @@ def test_the_python_api_exports_the_same_har_with_bounded_bodies(
     assert "over the HAR's bound" in bounded["log"]["entries"][2]["response"]["content"]["comment"]
 
 
-@given(st.lists(st.tuples(st.sampled_from("abcdef"), st.integers(0, 40)), max_size=40),
+@given(st.lists(st.tuples(st.sampled_from("abcdef"), st.integers(0, 40), st.booleans()), max_size=40),
        st.integers(0, 5), st.integers(1, 100))
 def test_kept_answers_stay_within_their_bounds_and_keep_the_newest(
-    answers: list[tuple[str, int]], count: int, max_bytes: int,
+    answers: list[tuple[str, int, bool]], count: int, max_bytes: int,
 ) -> None:
     kept = KeptAnswers(count, max_bytes=max_bytes)
-    for request_id, size in answers:
-        kept.keep(request_id, KeptAnswer(200, [], b"x" * size))
+    for request_id, size, remade in answers:
+        body = b"x" * size
+        kept.keep(request_id, KeptAnswer(200, [], size, partial(bytes, body) if remade else body))
     held = {rid: kept.get(rid) for rid in "abcdef"}
-    present = {rid: answer for rid, answer in held.items() if answer is not None}
-    assert len(present) <= count and sum(len(a.body) for a in present.values()) <= max_bytes
-    if answers and count and answers[-1][1] <= max_bytes:
-        rid, size = answers[-1]
-        assert held[rid] == KeptAnswer(200, [], b"x" * size)
+    present = [answer for answer in held.values() if answer is not None]
+    assert len(present) <= count
+    assert sum(len(a.source) for a in present if isinstance(a.source, bytes)) <= max_bytes
+    if answers and count:
+        rid, size, remade = answers[-1]
+        if remade or size <= max_bytes // count:
+            newest = held[rid]
+            assert newest is not None and newest.body == b"x" * size
+
+
+def test_a_broken_answer_is_kept_as_it_went_out(live_mock: MockServer, mock_api: httpx.Client) -> None:
+    live_mock.fail(fault="TRUNCATED_BODY")
+    with pytest.raises(httpx.RemoteProtocolError):
+        mock_api.post("/api/v1/generate", json=T2I)
+    mock_api.post("/api/v1/generate", json=T2I)  # recorded after the broken one
+    entries = live_mock.requests.to_har(bodies=True)["log"]["entries"]
+    sent, whole = (entry["response"]["content"]["text"] for entry in entries)
+    assert len(sent) == len(whole) // 2 and sent[60:] == whole[60:len(sent)]  # past the request id: the same
 
 
 def test_an_empty_journal_is_a_valid_har(tmp_path: Path) -> None:
