@@ -23,12 +23,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from .fault_queue import FaultQueue
-from .journal import Journal
-from .latency import Latency, LatencyError
-from .ratelimit import RateLimiter
-from .store import StateStore, load_document
-from .stubs import StubBook
+from mock_server.faults.latency import Latency, LatencyError
+from mock_server.faults.queue import FaultQueue
+from mock_server.faults.ratelimit import RateLimiter
+from mock_server.journal.calls import Journal
+from mock_server.state.store import StateStore, load_document
+from mock_server.stubs.book import StubBook
 
 HEADER = "x-mock-session"
 DOC = "sessions"

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from .latency import Latency, LatencyError
+from mock_server.faults.latency import Latency, LatencyError
 
 DEFAULT_API_KEY = "eigen-mock-key"
 DEFAULT_BUCKET = "eigen-mock"
