@@ -23,6 +23,7 @@ def load_yaml(text: str) -> Any:
     return yaml.load(text, Loader=_LOADER)  # a safe loader either way
 
 
+# Twin of contract_tests/resources.py's lookup of the shipped files; keep both: the suite never imports mock_server.
 def _root() -> Path:
     packaged = Path(str(files("mock_server"))) / "_resources"
     if packaged.is_dir():

@@ -22,10 +22,10 @@ from mock_server.faults.ratelimit import DOC as RATE_LIMIT_DOC
 from mock_server.faults.ratelimit import RateLimit, RateLimiter
 from mock_server.gallery.thumbnailer import Thumbnailer
 from mock_server.gallery.thumbnails import ThumbnailCache
-from mock_server.generation.body_cache import PreparedBodies
+from mock_server.generation.body_cache import BodyCache
 from mock_server.generation.generator import Generation, Generator
-from mock_server.generation.library import Catalog
-from mock_server.generation.library_store import ModelLibrary, check_against_spec
+from mock_server.generation.library import ModelLibrary
+from mock_server.generation.library_store import LibraryStore, check_against_spec
 from mock_server.generation.rules import Plan
 from mock_server.generation.sources import SourcePolicy, SourceResolver
 from mock_server.generation.validation import RequestValidator
@@ -69,7 +69,7 @@ class Runtime:
     settings: Settings
     spec: Spec
     validator: RequestValidator
-    models: ModelLibrary
+    library_store: LibraryStore
     generator: Generator
     store: StateStore
     journal: Journal
@@ -78,7 +78,7 @@ class Runtime:
     thumbnails: ThumbnailCache
     thumbnailer: Thumbnailer
     checker: ResponseChecker
-    bodies: PreparedBodies
+    bodies: BodyCache
     #: Bounds the requests rendered at once off the event loop (``Settings.render_threads``).
     render_limiter: CapacityLimiter
     #: The newest answers as sent, for ``GET /_mock/requests.har?bodies=true`` (per process).
@@ -120,7 +120,7 @@ class Runtime:
             settings=settings,
             spec=spec,
             validator=RequestValidator(spec),
-            models=ModelLibrary(store, spec, load_catalog(settings, spec)),
+            library_store=LibraryStore(store, spec, load_library(settings, spec)),
             generator=_generator(settings, spec),
             store=store,
             journal=default.journal,
@@ -129,7 +129,7 @@ class Runtime:
             thumbnails=thumbnails,
             thumbnailer=Thumbnailer(thumbnails),
             checker=ResponseChecker(spec),
-            bodies=PreparedBodies(),
+            bodies=BodyCache(),
             render_limiter=CapacityLimiter(settings.render_threads or default_render_threads()),
             answers=KeptAnswers(settings.har_bodies),
             latency=Latency.parse(settings.latency or "", settings.latency_scale),
@@ -142,9 +142,9 @@ class Runtime:
         )
 
     @property
-    def catalog(self) -> Catalog:
+    def library(self) -> ModelLibrary:
         """The model library in force now (it can be replaced through the control plane)."""
-        return self.models.current()
+        return self.library_store.current()
 
     def generate(self, plan: Plan, request_id: str) -> Generation:
         """Generate (blocking: call from a worker thread); the gallery gets a thumbnail later."""
@@ -168,7 +168,7 @@ class Runtime:
         """Back to the start: journal, faults, counters, model library, thumbnails and the seed RNG."""
         self.thumbnailer.clear()
         self.answers.clear()
-        for part in (self.journal, self.faults, self.rate_limiter, self.models, self.thumbnails, self.stubs):
+        for part in (self.journal, self.faults, self.rate_limiter, self.library_store, self.thumbnails, self.stubs):
             part.reset()
         if self.replayer is not None:
             self.replayer.reset()
@@ -192,9 +192,9 @@ def _forwarder(settings: Settings) -> Forwarder | None:
     return Forwarder(settings.proxy_target)
 
 
-def load_catalog(settings: Settings, spec: Spec) -> Catalog:
+def load_library(settings: Settings, spec: Spec) -> ModelLibrary:
     """The configured model library, refusing one that names parameters the spec does not have."""
-    return check_against_spec(Catalog.load(settings.models_path or resources.models_path()), spec)
+    return check_against_spec(ModelLibrary.load(settings.models_path or resources.models_path()), spec)
 
 
 def _generator(settings: Settings, spec: Spec) -> Generator:

@@ -201,3 +201,19 @@ def test_the_import_graph_sees_function_local_imports() -> None:
     graph = import_graph()
     assert "mock_server.serving.launcher" in graph["mock_server.cli"]
     assert "mock_server.app" in graph["mock_server.testing"]
+
+
+def _drawn_folders() -> set[str]:
+    """The folders named at the start of a line of ARCHITECTURE.md's layer drawing."""
+    text = (PACKAGE.parent / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    drawing = text.split("## Layers", 1)[1].split("```", 2)[1]
+    return {
+        line.split()[0].rstrip("/")
+        for line in drawing.splitlines()
+        if line.startswith("  ") and line.split()[0].endswith("/")
+    }
+
+
+def test_the_architecture_drawing_names_exactly_the_folders_that_exist() -> None:
+    folders = {path.parent.name for path in PACKAGE.glob("*/__init__.py")}
+    assert _drawn_folders() == folders

@@ -19,7 +19,7 @@ from starlette.responses import JSONResponse, Response
 from mock_server import resources
 from mock_server.control.common import guard, json_body, no_content, session_of
 from mock_server.errors import InvalidParameter
-from mock_server.generation.library import CatalogError
+from mock_server.generation.library import ModelLibraryError
 from mock_server.runtime import runtime_of
 
 
@@ -29,7 +29,7 @@ async def health(request: Request) -> Response:
     return JSONResponse(
         {
             "status": "ok",
-            "models": len(runtime.catalog.models),
+            "models": len(runtime.library.models),
             "s3": runtime.settings.s3_endpoint_url,
             "mode": _mode(request),
             "pid": os.getpid(),
@@ -61,7 +61,7 @@ async def control_yaml(request: Request) -> Response:
 
 async def models(request: Request) -> Response:
     guard(request)
-    return JSONResponse(runtime_of(request).catalog.to_json())
+    return JSONResponse(runtime_of(request).library.to_json())
 
 
 async def replace_models(request: Request) -> Response:
@@ -69,10 +69,10 @@ async def replace_models(request: Request) -> Response:
     guard(request)
     document = await json_body(request, allow_yaml=True)
     try:
-        catalog = runtime_of(request).models.replace(document)
-    except CatalogError as exc:
+        library = runtime_of(request).library_store.replace(document)
+    except ModelLibraryError as exc:
         raise InvalidParameter(str(exc)[:500], param="models") from None
-    return JSONResponse(catalog.to_json())
+    return JSONResponse(library.to_json())
 
 
 async def reset(request: Request) -> Response:

@@ -17,7 +17,7 @@ from typing import Any
 
 from mock_server.faults.fault import Fault
 from mock_server.faults.ratelimit import RateLimit
-from mock_server.generation.library import Catalog
+from mock_server.generation.library import ModelLibrary
 from mock_server.journal.calls import CallList
 from mock_server.runtime import Runtime
 from mock_server.sessions import Session
@@ -179,12 +179,12 @@ class MockControls:
         self._state.rate_limiter.configure(None if limit is None else RateLimit(limit, window_seconds))
 
     @property
-    def models(self) -> Catalog:
-        return self.runtime.catalog
+    def models(self) -> ModelLibrary:
+        return self.runtime.library
 
-    def replace_models(self, document: Any) -> Catalog:
+    def replace_models(self, document: Any) -> ModelLibrary:
         """Serve this model library instead (the library file's shape, or ``GET /_mock/models``'s)."""
-        return self.runtime.models.replace(document)
+        return self.runtime.library_store.replace(document)
 
     def reset(self) -> None:
         """Forget requests, faults, stubs, rate-limit counts and thumbnails; restore the model library,

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from mock_server.datatypes import RawRequest
-from mock_server.generation.library import Catalog
+from mock_server.generation.library import ModelLibrary
 from mock_server.generation.rules import Plan
 from mock_server.journal.summary import RequestSummary, summarize
 from mock_server.lru import LRU
@@ -28,23 +28,23 @@ class Prepared:
     raw: RawRequest
     summary: RequestSummary
     #: The plan once made, with the library it was made under (a new library means a new plan).
-    _plan: tuple[Catalog, Plan] | None = None
+    _plan: tuple[ModelLibrary, Plan] | None = None
 
     @classmethod
     def of(cls, raw: RawRequest) -> Prepared:
         return cls(raw, summarize(raw))
 
-    def plan(self, catalog: Catalog, make: Callable[[], Plan]) -> Plan:
-        """The plan under ``catalog``: ``make()`` the first time (it raises for an invalid body)."""
+    def plan(self, library: ModelLibrary, make: Callable[[], Plan]) -> Plan:
+        """The plan under ``library``: ``make()`` the first time (it raises for an invalid body)."""
         kept = self._plan
-        if kept is not None and kept[0] is catalog:
+        if kept is not None and kept[0] is library:
             return kept[1]
         plan = make()
-        self._plan = (catalog, plan)
+        self._plan = (library, plan)
         return plan
 
 
-class PreparedBodies:
+class BodyCache:
     """The ``size`` most recent JSON bodies of at most ``max_body`` bytes, prepared (thread-safe)."""
 
     def __init__(self, size: int = 128, max_body: int = 64 * 1024) -> None:

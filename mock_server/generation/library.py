@@ -23,7 +23,7 @@ MODES: tuple[Mode, ...] = ("text-to-image", "image-editing")
 KNOWN_EXTRA_FIELDS = frozenset({"use_lightning"})
 
 
-class CatalogError(ValueError):
+class ModelLibraryError(ValueError):
     """The model library file is malformed (raised at start-up, never per request)."""
 
 
@@ -61,21 +61,22 @@ class ModelSpec:
 
 
 @dataclass(frozen=True, slots=True)
-class Catalog:
+# Twin of contract_tests/library.py's ModelLibrary; keep both: the suite never imports mock_server.
+class ModelLibrary:
     models: Mapping[str, ModelSpec]
 
     @classmethod
-    def load(cls, path: Path) -> Catalog:
+    def load(cls, path: Path) -> ModelLibrary:
         try:
             document = resources.load_yaml(path.read_text(encoding="utf-8"))
         except (OSError, yaml.YAMLError) as exc:
-            raise CatalogError(f"cannot read model library {path}: {exc}") from exc
+            raise ModelLibraryError(f"cannot read model library {path}: {exc}") from exc
         return cls.from_document(document)
 
     @classmethod
-    def from_document(cls, document: Any) -> Catalog:
+    def from_document(cls, document: Any) -> ModelLibrary:
         if not isinstance(document, dict) or not isinstance(document.get("models"), dict):
-            raise CatalogError("the model library must be a mapping with a 'models' mapping")
+            raise ModelLibraryError("the model library must be a mapping with a 'models' mapping")
         raw: dict[str, Any] = document["models"]
         bases = {name: _model(name, entry) for name, entry in raw.items() if "alias_of" not in _mapping(name, entry)}
         aliases = {name: _alias(name, raw[name], bases) for name in raw if name not in bases}
@@ -93,7 +94,7 @@ class Catalog:
 
 def _mapping(name: str, entry: Any) -> dict[str, Any]:
     if not isinstance(entry, dict):
-        raise CatalogError(f"model {name!r}: entry must be a mapping")
+        raise ModelLibraryError(f"model {name!r}: entry must be a mapping")
     return entry
 
 
@@ -101,10 +102,10 @@ def _model(name: str, entry: Any) -> ModelSpec:
     entry = _mapping(name, entry)
     modes = entry.get("modes")
     if not isinstance(modes, dict) or not modes or not set(modes) <= set(MODES):
-        raise CatalogError(f"model {name!r}: 'modes' must map some of {', '.join(MODES)}")
+        raise ModelLibraryError(f"model {name!r}: 'modes' must map some of {', '.join(MODES)}")
     extra = frozenset(entry.get("extra_fields", ()))
     if not extra <= KNOWN_EXTRA_FIELDS:
-        raise CatalogError(f"model {name!r}: unknown extra_fields {sorted(extra - KNOWN_EXTRA_FIELDS)}")
+        raise ModelLibraryError(f"model {name!r}: unknown extra_fields {sorted(extra - KNOWN_EXTRA_FIELDS)}")
     try:
         return ModelSpec(
             id=name,
@@ -116,7 +117,7 @@ def _model(name: str, entry: Any) -> ModelSpec:
             evidence=str(entry.get("evidence", "guess")),
         )
     except (TypeError, ValueError) as exc:
-        raise CatalogError(f"model {name!r}: {exc}") from exc
+        raise ModelLibraryError(f"model {name!r}: {exc}") from exc
 
 
 def _mode(name: str, mode: str, spec: Any) -> ModeSpec:
@@ -124,16 +125,16 @@ def _mode(name: str, mode: str, spec: Any) -> ModeSpec:
     field = spec.get("response_field")
     parameters = spec.get("parameters", [])
     if not isinstance(field, str) or not field.endswith("_base64"):
-        raise CatalogError(f"model {name!r} mode {mode!r}: response_field must be a '*_base64' name")
+        raise ModelLibraryError(f"model {name!r} mode {mode!r}: response_field must be a '*_base64' name")
     if not isinstance(parameters, list) or not all(isinstance(p, str) for p in parameters):
-        raise CatalogError(f"model {name!r} mode {mode!r}: parameters must be a list of names")
+        raise ModelLibraryError(f"model {name!r} mode {mode!r}: parameters must be a list of names")
     return ModeSpec(response_field=field, parameters=frozenset(parameters))
 
 
 def _alias(name: str, entry: Any, bases: Mapping[str, ModelSpec]) -> ModelSpec:
     target = _mapping(name, entry)["alias_of"]
     if target not in bases:
-        raise CatalogError(f"model {name!r}: alias_of {target!r} is not a model in the library")
+        raise ModelLibraryError(f"model {name!r}: alias_of {target!r} is not a model in the library")
     base = bases[target]
     return ModelSpec(
         id=name,

@@ -19,7 +19,7 @@ from mock_server.errors import (
     UnknownModel,
     UnsupportedParameter,
 )
-from mock_server.generation.library import Catalog, ModelSpec
+from mock_server.generation.library import ModelLibrary, ModelSpec
 from mock_server.s3.paths import S3Location
 
 #: Accepted by every model in every mode (the contract's common parameters).
@@ -62,8 +62,8 @@ class Plan:
         return tuple(sorted((name, _canonical(value)) for name, value in chosen.items()))
 
 
-def plan(params: dict[str, Any], uploads: tuple[Upload, ...], catalog: Catalog) -> Plan:
-    model = _model(params["model"], catalog)
+def plan(params: dict[str, Any], uploads: tuple[Upload, ...], library: ModelLibrary) -> Plan:
+    model = _model(params["model"], library)
     sources = _sources(params, uploads)
     mode = _mode(params, model, sources)
     _check_sources(mode, model, sources)
@@ -81,11 +81,11 @@ def plan(params: dict[str, Any], uploads: tuple[Upload, ...], catalog: Catalog) 
     )
 
 
-def _model(model_id: str, catalog: Catalog) -> ModelSpec:
-    found = catalog.get(model_id)
+def _model(model_id: str, library: ModelLibrary) -> ModelSpec:
+    found = library.get(model_id)
     if found is None:
         shown = model_id if len(model_id) <= 60 else model_id[:57] + "..."
-        raise UnknownModel(f"unknown model {shown!r}; valid models: {', '.join(catalog.ids())}", param="model")
+        raise UnknownModel(f"unknown model {shown!r}; valid models: {', '.join(library.ids())}", param="model")
     return found
 
 
@@ -109,6 +109,7 @@ def _b64(text: str, param: str) -> bytes:
         raise InvalidImage(f"{param} is not valid base64", param=param) from None
 
 
+# Twin of contract_tests/view.py's mode inference; keep both: the suite never imports mock_server.
 def _mode(params: dict[str, Any], model: ModelSpec, sources: tuple[Source, ...]) -> Mode:
     requested: Mode | None = params.get("mode")
     mode: Mode = requested or ("image-editing" if sources else "text-to-image")

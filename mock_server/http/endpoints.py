@@ -182,8 +182,8 @@ async def _answer(
         replayed = await _replayed(request, runtime, raw)
         if replayed is not None:
             return replayed
-    catalog = runtime.catalog
-    plan = prepared.plan(catalog, lambda: rules.plan(runtime.validator.validate(raw), raw.uploads, catalog))
+    library = runtime.library
+    plan = prepared.plan(library, lambda: rules.plan(runtime.validator.validate(raw), raw.uploads, library))
     request_id = request_id_of(request.scope)
     stubs = session_of(request, runtime).stubs
     stub = stubs.take(_stub_facts(request, plan)) if stubbed and stubs.active() else None

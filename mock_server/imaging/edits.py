@@ -82,6 +82,7 @@ class EditCache:
         )
         self._decoded: LRU[str, DecodedSource] = LRU(decoded)
         self._sizes: LRU[tuple[str, int], tuple[int, int]] = LRU(4096)
+        # Not the LRU: found by identity, since looking bytes up by value would hash them all again.
         self._hashes: deque[tuple[bytes, str]] = deque(maxlen=16)
         self._lock = threading.Lock()
 

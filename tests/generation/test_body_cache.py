@@ -7,7 +7,7 @@ import json
 import pytest
 
 from mock_server.datatypes import RawRequest, RenderedImage, RenderSpec
-from mock_server.generation.body_cache import PreparedBodies
+from mock_server.generation.body_cache import BodyCache
 from mock_server.http.parsing import parse_json
 from mock_server.imaging.renderer import Renderer
 from tests.fixtures.app import AppFactory, InProcessClient
@@ -54,7 +54,7 @@ def test_the_kept_bodies_are_the_most_recent_and_bounded() -> None:
         parsed.append(body)
         return parse_json(body)
 
-    bodies = PreparedBodies(size=2, max_body=64)
+    bodies = BodyCache(size=2, max_body=64)
     first, second, third = (json.dumps({"n": n}).encode() for n in range(3))
     for body in (first, second, first, third, second, first):
         bodies.prepare(body, parse)

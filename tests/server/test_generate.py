@@ -9,7 +9,17 @@ import pytest
 from PIL import Image
 
 from tests.fixtures.app import InProcessClient
-from tests.support import IMAGES, assert_schema, catalog, data_url, form, image_of, models_with, sha256, source_png
+from tests.support import (
+    IMAGES,
+    assert_schema,
+    data_url,
+    form,
+    image_of,
+    model_library,
+    models_with,
+    sha256,
+    source_png,
+)
 
 T2I_MODELS = models_with("text-to-image")
 EDIT_MODELS = models_with("image-editing")
@@ -25,7 +35,7 @@ def test_text_to_image_json_matches_the_spec(client: InProcessClient, model: str
     data, image = image_of(response)
     assert image.size == (512, 640) and image.format == "PNG"
     assert body["image_sha256"] == sha256(data)
-    field = catalog().models[model].modes["text-to-image"].response_field
+    field = model_library().models[model].modes["text-to-image"].response_field
     assert body[field] == body["image_base64"]
     assert "s3_output_path" not in body
 
@@ -40,7 +50,7 @@ def test_image_editing_multipart_keeps_the_source_size(client: InProcessClient, 
     assert_schema(body, "GenerateResponse")
     assert body["mode"] == "image-editing"
     assert image_of(response)[1].size == (640, 480)
-    assert body[catalog().models[model].modes["image-editing"].response_field] == body["image_base64"]
+    assert body[model_library().models[model].modes["image-editing"].response_field] == body["image_base64"]
 
 
 @pytest.mark.parametrize("field", ["image_file", "image", "images"])

@@ -13,7 +13,7 @@ from jsonschema import Draft202012Validator
 
 from mock_server import Settings, create_app
 from mock_server.app import ResolverError
-from mock_server.generation.library import CatalogError
+from mock_server.generation.library import ModelLibraryError
 from mock_server.http import endpoints as endpoints_module
 from mock_server.s3.embedded import EmbeddedS3
 from mock_server.spec import OPERATION_PATH, SPEC_URI
@@ -92,7 +92,7 @@ def test_model_library_naming_a_parameter_the_spec_lacks_is_refused(tmp_path: Pa
     }
     path = tmp_path / "models.yaml"
     path.write_text(yaml.safe_dump(library))
-    with pytest.raises(CatalogError, match="sharpness"):
+    with pytest.raises(ModelLibraryError, match="sharpness"):
         create_app(Settings(models_path=path))
 
 

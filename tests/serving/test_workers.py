@@ -25,22 +25,15 @@ AUTH = {"Authorization": "Bearer eigen-mock-key"}
 URL = "/api/v1/generate"
 
 
+def _serve_two_workers(port: int) -> list[str]:
+    arguments = "serve --workers 2 --no-s3 --log-level warning --port".split()
+    return [sys.executable, "-m", "mock_server", *arguments, str(port)]
+
+
 @pytest.fixture(scope="module")
 def two_workers() -> Iterator[str]:
     port = free_port()
-    command = [
-        sys.executable,
-        "-m",
-        "mock_server",
-        "serve",
-        "--workers",
-        "2",
-        "--no-s3",
-        "--port",
-        str(port),
-        "--log-level",
-        "warning",
-    ]
+    command = _serve_two_workers(port)
     with server_process(command, port=port) as url:
         yield url
 
@@ -135,19 +128,7 @@ def test_a_port_in_use_is_refused_with_a_message(two_workers: str) -> None:
 
 def test_a_worker_that_dies_stops_the_server() -> None:
     port = free_port()
-    command = [
-        sys.executable,
-        "-m",
-        "mock_server",
-        "serve",
-        "--workers",
-        "2",
-        "--no-s3",
-        "--port",
-        str(port),
-        "--log-level",
-        "warning",
-    ]
+    command = _serve_two_workers(port)
     with server_process(command, port=port) as base:
         pid = fresh(base, "GET", "/_mock/health").json()["pid"]
         os.kill(pid, signal.SIGKILL)
