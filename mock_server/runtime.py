@@ -156,9 +156,10 @@ class Runtime:
         """Session ``name``'s state (``SessionError`` for a name that cannot be one); the default's for ``None``."""
         return self.sessions.get(name)
 
-    def generate_stubbed(self, plan: Plan, request_id: str, picture_sha256: str) -> Generation:
-        """The answer with a stub's picture, fitted to the plan's size and format (blocking, as ``generate``)."""
-        data = self.stubs.picture(picture_sha256)
+    def generate_stubbed(self, plan: Plan, request_id: str, book: StubBook, picture_sha256: str) -> Generation:
+        """The answer with a picture of ``book`` (the request's session's), fitted to the plan's size
+        and format (blocking, as ``generate``)."""
+        data = book.picture(picture_sha256)
         generation = self.generator.generate_from(
             plan, request_id, lambda width, height: self.pictures.fit(data, width, height, plan.output_format))
         self.thumbnailer.submit(generation.image.sha256, generation.image.data)

@@ -193,7 +193,7 @@ async def _answer(
             applied = AppliedFault(stub.id, stub.fault, stub.fault.delay_seconds(random.Random(stub.id)))
             return await _answer_with_fault(request, runtime, applied, prepared, None, stubbed=False)
         assert stub.picture is not None
-        generation = await to_thread.run_sync(runtime.generate_stubbed, plan, request_id, stub.picture,
+        generation = await to_thread.run_sync(runtime.generate_stubbed, plan, request_id, stubs, stub.picture,
                                               limiter=runtime.render_limiter)
     elif _renders_in_a_blink(plan):
         generation = runtime.generate(plan, request_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import threading
 from collections.abc import Callable, Iterator
@@ -16,6 +17,11 @@ from mock_server.control.python_api import SessionControls
 from mock_server.sessions import MAX_SESSIONS
 from mock_server.testing import transport
 from tests.fixtures.client import T2I
+from tests.support import IMAGES
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -128,10 +134,12 @@ def test_sessions_live_in_the_shared_store_that_workers_open(tmp_path: Path) -> 
     settings = Settings(access_log=False, state_dir=tmp_path)
     with MockServer(settings) as first, MockServer(settings) as second:  # two "workers", one store
         first.session("ci-1").fail(502)
-        answer = httpx.post(f"{second.url}/api/v1/generate", json=T2I,
-                            headers={**second.headers, "X-Mock-Session": "ci-1"})
-        assert answer.status_code == 502
-        assert [call.status for call in first.session("ci-1").requests] == [502]
+        first.session("ci-1").stub(seed=8, image=(IMAGES / "square.png").read_bytes())
+        in_session = {**second.headers, "X-Mock-Session": "ci-1"}
+        answer = httpx.post(f"{second.url}/api/v1/generate", json=T2I, headers=in_session)
+        stubbed = httpx.post(f"{second.url}/api/v1/generate", json={**T2I, "seed": 8}, headers=in_session)
+        assert answer.status_code == 502 and stubbed.json()["image_sha256"] == sha256(IMAGES / "square.png")
+        assert [call.status for call in first.session("ci-1").requests] == [502, 200]
         assert first.requests.call_count == 0 and second.session("ci-1").faults == []
 
 
