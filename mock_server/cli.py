@@ -92,13 +92,23 @@ def _add_serve(serve: argparse.ArgumentParser) -> None:
     )
     serve.add_argument("--source-root", type=Path, help="local directory that image_path may read")
     serve.add_argument("--random-seed", type=int, help="seed the RNG that picks missing seeds")
-    serve.add_argument("--latency", metavar="LATENCY",
-                       help="make each image take this long: model (its processing_time_seconds), "
-                            "seconds (2, 500ms) or a range (1-3)")
-    serve.add_argument("--latency-scale", type=float, metavar="FACTOR",
-                       help="multiply the model latency (0.1: a 2 s image takes 0.2 s)")
-    serve.add_argument("--stubs-dir", type=Path, metavar="DIR",
-                       help="answer matching requests as the stubs in this directory's YAML/JSON files say")
+    serve.add_argument(
+        "--latency",
+        metavar="LATENCY",
+        help="make each image take this long: model (its processing_time_seconds), seconds (2, 500ms) or a range (1-3)",
+    )
+    serve.add_argument(
+        "--latency-scale",
+        type=float,
+        metavar="FACTOR",
+        help="multiply the model latency (0.1: a 2 s image takes 0.2 s)",
+    )
+    serve.add_argument(
+        "--stubs-dir",
+        type=Path,
+        metavar="DIR",
+        help="answer matching requests as the stubs in this directory's YAML/JSON files say",
+    )
     serve.add_argument("--rate-limit", type=int, metavar="N", help="allow N requests per key per window (429 beyond)")
     serve.add_argument("--rate-limit-window", type=float, metavar="SECONDS", help="the rate limit's window (60)")
     serve.add_argument("--replay", type=Path, metavar="DIR", help="answer requests recorded in this cassette")

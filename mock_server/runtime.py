@@ -111,8 +111,13 @@ class Runtime:
                 journal=Journal(store, settings.journal_size, log=scoped(JOURNAL_LOG, name)),
                 faults=FaultQueue(store, settings.random_seed, doc=scoped(FAULTS_DOC, name)),
                 rate_limiter=RateLimiter(store, limit, doc=scoped(RATE_LIMIT_DOC, name)),
-                stubs=StubBook(store, pictures.check, directory=settings.stubs_dir, defaults=stub_defaults,
-                               doc=scoped(STUBS_DOC, name)),
+                stubs=StubBook(
+                    store,
+                    pictures.check,
+                    directory=settings.stubs_dir,
+                    defaults=stub_defaults,
+                    doc=scoped(STUBS_DOC, name),
+                ),
             )
 
         default = session(None)
@@ -161,7 +166,8 @@ class Runtime:
         and format (blocking, as ``generate``)."""
         data = book.picture(picture_sha256)
         generation = self.generator.generate_from(
-            plan, request_id, lambda width, height: self.pictures.fit(data, width, height, plan.output_format))
+            plan, request_id, lambda width, height: self.pictures.fit(data, width, height, plan.output_format)
+        )
         self.thumbnailer.submit(generation.image.sha256, generation.image.data)
         return generation
 

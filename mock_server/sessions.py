@@ -63,8 +63,9 @@ def scoped(name: str, session: str | None) -> str:
 
 def check_name(name: str) -> str:
     if not _NAME.match(name):
-        raise SessionError(f"session {name[:80]!r}: use 1 to 64 letters, digits, '.', '_' or '-', "
-                           "starting with a letter or digit")
+        raise SessionError(
+            f"session {name[:80]!r}: use 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit"
+        )
     return name
 
 
@@ -110,8 +111,12 @@ class Sessions:
         except LatencyError as exc:
             raise SessionError(str(exc)) from None
         digests = sorted({key_digest(key) for key in api_keys})
-        taken = {digest: other for other, entry in self._registry().items() if other != name
-                 for digest in entry.get("keys", ())}
+        taken = {
+            digest: other
+            for other, entry in self._registry().items()
+            if other != name
+            for digest in entry.get("keys", ())
+        }
         if any(digest in taken for digest in digests):
             raise SessionError("an API key is bound to another session already")
         self._change(lambda sessions: _register(sessions, name, {"keys": digests, "latency": latency}))

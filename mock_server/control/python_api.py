@@ -145,15 +145,27 @@ class MockControls:
                 found in the prompt; ``params``: any other parameters; ``headers``: request headers.
             priority: lower is tried first (default 5); ``times``: requests it answers (``None``: all).
         """
-        match: dict[str, Any] = {"model": model, "mode": mode, "seed": seed,
-                                 "prompt": {"matches": prompt_matches} if prompt_matches is not None else prompt}
+        match: dict[str, Any] = {
+            "model": model,
+            "mode": mode,
+            "seed": seed,
+            "prompt": {"matches": prompt_matches} if prompt_matches is not None else prompt,
+        }
         match = {key: value for key, value in match.items() if value is not None}
         if params:
             match["params"] = dict(params)
         if headers:
             match["headers"] = dict(headers)
-        document: dict[str, Any] = {"match": match, "priority": priority, "times": times, "name": name,
-                                    "status": status, "error": error, "retryAfter": retry_after, "fault": fault}
+        document: dict[str, Any] = {
+            "match": match,
+            "priority": priority,
+            "times": times,
+            "name": name,
+            "status": status,
+            "error": error,
+            "retryAfter": retry_after,
+            "fault": fault,
+        }
         if isinstance(image, str):
             document["image"] = image
         elif image is not None:

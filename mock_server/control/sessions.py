@@ -52,4 +52,3 @@ async def close_session(request: Request) -> Response:
     if not closed:
         raise NotFound(f"no session {name[:64]!r}")
     return no_content()
-

@@ -36,4 +36,3 @@ clear_stubs = session_action(lambda session: session.stubs.clear())
 
 
 remove_stub = removal("stub_id", "stub", lambda session, stub_id: session.stubs.remove(stub_id))
-

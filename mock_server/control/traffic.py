@@ -36,10 +36,14 @@ async def requests_har(request: Request) -> Response:
     guard(request)
     runtime = runtime_of(request)
     bodies = _bool(request.query_params, "bodies")
-    document = har.to_har(_matching(request), answers=runtime.answers.get, bodies=bodies,
-                          creator_version=har.package_version())
-    return Response(orjson.dumps(document), media_type="application/json",
-                    headers={"Content-Disposition": 'attachment; filename="eigen-mock.har"'})
+    document = har.to_har(
+        _matching(request), answers=runtime.answers.get, bodies=bodies, creator_version=har.package_version()
+    )
+    return Response(
+        orjson.dumps(document),
+        media_type="application/json",
+        headers={"Content-Disposition": 'attachment; filename="eigen-mock.har"'},
+    )
 
 
 def _matching(request: Request) -> list[dict[str, Any]]:

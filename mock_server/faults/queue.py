@@ -126,4 +126,3 @@ class FaultQueue:
             return json.dumps(state, separators=(",", ":")), result
 
         return self._store.update(self._doc, updater)
-

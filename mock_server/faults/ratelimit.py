@@ -38,8 +38,9 @@ class RateLimit:
 class RateLimiter:
     """Parameters: ``store``; ``default`` (the limit after a reset, ``None`` for off); ``clock``."""
 
-    def __init__(self, store: StateStore, default: RateLimit | None, clock: Callable[[], float] = time.time, *,
-                 doc: str = DOC) -> None:
+    def __init__(
+        self, store: StateStore, default: RateLimit | None, clock: Callable[[], float] = time.time, *, doc: str = DOC
+    ) -> None:
         self._store = store
         self._doc = doc  #: one setting and one set of counters per session
         self._default = default

@@ -118,7 +118,7 @@ def _card(doc: dict[str, Any], thumb_suffix: str | None) -> str:
         f'<div class="prompt" title="{escape(str(params.get("prompt", "")))}">'
         f"{escape(str(params.get('prompt', ''))[:200])}</div>"
         f'<div class="facts">{_facts(doc, params)}</div>'
-        f'{_stub(stub)}{_fault(fault)}{_violations(doc.get("violations") or [])}'
+        f"{_stub(stub)}{_fault(fault)}{_violations(doc.get('violations') or [])}"
         f'<div class="source">{escape(str(doc.get("source", "mock")))}{_session(session)}</div>'
         f'<div class="rid">{escape(str(doc.get("request_id")))}</div>'
         f"</div></article>"

@@ -170,7 +170,11 @@ async def _answer_with_fault(
 
 
 async def _answer(
-    request: Request, runtime: Runtime, prepared: Prepared | None, problem: EigenMockError | None, *,
+    request: Request,
+    runtime: Runtime,
+    prepared: Prepared | None,
+    problem: EigenMockError | None,
+    *,
     stubbed: bool = True,
 ) -> Response:
     if problem is not None or prepared is None:
@@ -193,8 +197,9 @@ async def _answer(
             applied = AppliedFault(stub.id, stub.fault, stub.fault.delay_seconds(random.Random(stub.id)))
             return await _answer_with_fault(request, runtime, applied, prepared, None, stubbed=False)
         assert stub.picture is not None
-        generation = await to_thread.run_sync(runtime.generate_stubbed, plan, request_id, stubs, stub.picture,
-                                              limiter=runtime.render_limiter)
+        generation = await to_thread.run_sync(
+            runtime.generate_stubbed, plan, request_id, stubs, stub.picture, limiter=runtime.render_limiter
+        )
     elif _renders_in_a_blink(plan):
         generation = runtime.generate(plan, request_id)
     else:

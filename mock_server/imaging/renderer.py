@@ -283,8 +283,9 @@ class Renderer:
         """The size ``render`` gives: the requested one, or for an edit the first source's (scaled down)."""
         if not spec.sources:
             return spec.width, spec.height
-        first = self._edits.check(spec.sources[0], self.max_source_pixels,
-                                  lambda raw: decode_source(raw, max_pixels=self.max_source_pixels))
+        first = self._edits.check(
+            spec.sources[0], self.max_source_pixels, lambda raw: decode_source(raw, max_pixels=self.max_source_pixels)
+        )
         return output_size_for_edit(*first, spec.downsizing_mp)
 
     def render(self, spec: RenderSpec) -> RenderedImage:

@@ -150,8 +150,13 @@ class CallList(Sequence[Call]):
     def to_har(self, *, bodies: bool = False, max_inline_bytes: int = har.MAX_INLINE_BYTES) -> dict[str, Any]:
         """These calls as a HAR 1.2 document (``json.dump`` it to a ``.har`` file); ``bodies`` inlines
         the answers the server still keeps whole (``Settings.har_bodies``), up to ``max_inline_bytes``."""
-        return har.to_har([call.to_json() for call in self], answers=self._answers, bodies=bodies,
-                          max_inline_bytes=max_inline_bytes, creator_version=har.package_version())
+        return har.to_har(
+            [call.to_json() for call in self],
+            answers=self._answers,
+            bodies=bodies,
+            max_inline_bytes=max_inline_bytes,
+            creator_version=har.package_version(),
+        )
 
 
 def _compact(document: Mapping[str, Any]) -> str:

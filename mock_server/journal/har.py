@@ -34,8 +34,12 @@ Lookup = Callable[[str], KeptAnswer | None]
 
 
 def to_har(
-    documents: Iterable[Mapping[str, Any]], *, answers: Lookup | None = None, bodies: bool = False,
-    max_inline_bytes: int = MAX_INLINE_BYTES, creator_version: str = "",
+    documents: Iterable[Mapping[str, Any]],
+    *,
+    answers: Lookup | None = None,
+    bodies: bool = False,
+    max_inline_bytes: int = MAX_INLINE_BYTES,
+    creator_version: str = "",
 ) -> dict[str, Any]:
     """A HAR 1.2 document (a dict ready for ``json.dumps``) of journal records, oldest first.
 
@@ -47,13 +51,16 @@ def to_har(
     budget = _Budget(max_inline_bytes if bodies else 0, bodies)
     entries = [_entry(doc, answers(str(doc.get("request_id"))) if answers else None, budget) for doc in documents]
     started = entries[0]["startedDateTime"] if entries else _iso(0.0)
-    return {"log": {
-        "version": VERSION,
-        "creator": {"name": "eigen-mock", "version": creator_version or "0"},
-        "pages": [{"startedDateTime": started, "id": PAGE_ID, "title": "eigen-mock journal", "pageTimings": {}}],
-        "entries": entries,
-        "comment": "Images are listed by SHA-256 and size" + ("" if bodies else "; ?bodies=true inlines kept answers"),
-    }}
+    return {
+        "log": {
+            "version": VERSION,
+            "creator": {"name": "eigen-mock", "version": creator_version or "0"},
+            "pages": [{"startedDateTime": started, "id": PAGE_ID, "title": "eigen-mock journal", "pageTimings": {}}],
+            "entries": entries,
+            "comment": "Images are listed by SHA-256 and size"
+            + ("" if bodies else "; ?bodies=true inlines kept answers"),
+        }
+    }
 
 
 @dataclass(slots=True)
@@ -86,9 +93,21 @@ def _entry(doc: Mapping[str, Any], kept: KeptAnswer | None, budget: _Budget) -> 
         "response": _response(doc, kept, budget),
         "cache": {},
         "timings": {"blocked": -1, "dns": -1, "connect": -1, "send": 0, "wait": duration, "receive": 0, "ssl": -1},
-        "_eigenMock": {name: doc.get(name) for name in (
-            "seq", "request_id", "model", "mode", "source", "fault", "stub", "violations", "image_sha256",
-            "error_code")},
+        "_eigenMock": {
+            name: doc.get(name)
+            for name in (
+                "seq",
+                "request_id",
+                "model",
+                "mode",
+                "source",
+                "fault",
+                "stub",
+                "violations",
+                "image_sha256",
+                "error_code",
+            )
+        },
     }
     fault = doc.get("fault") or {}
     if doc.get("status") is None:
@@ -105,10 +124,14 @@ def _request(doc: Mapping[str, Any]) -> dict[str, Any]:
     query = str(doc.get("query") or "")
     url = f"http://{headers.get('host', '127.0.0.1')}{doc.get('path', '/')}" + (f"?{query}" if query else "")
     request: dict[str, Any] = {
-        "method": str(doc.get("method", "GET")), "url": url, "httpVersion": "HTTP/1.1", "cookies": [],
+        "method": str(doc.get("method", "GET")),
+        "url": url,
+        "httpVersion": "HTTP/1.1",
+        "cookies": [],
         "headers": [{"name": name, "value": str(value)} for name, value in headers.items()],
         "queryString": [{"name": name, "value": value} for name, value in parse_qsl(query, keep_blank_values=True)],
-        "headersSize": -1, "bodySize": _int(headers.get("content-length"), -1),
+        "headersSize": -1,
+        "bodySize": _int(headers.get("content-length"), -1),
     }
     if doc.get("params") or doc.get("files"):
         request["postData"] = _post_data(doc, str(headers.get("content-type") or "application/json"))
@@ -121,10 +144,19 @@ def _post_data(doc: Mapping[str, Any], mime: str) -> dict[str, Any]:
     if mime.split(";", 1)[0].strip().lower() != "multipart/form-data":
         shown = {**params, **{part["field"]: _file_label(part) for part in files}}
         return {"mimeType": mime, "text": json.dumps(shown, ensure_ascii=False), "comment": _files_comment(files)}
-    fields = [{"name": name, "value": value if isinstance(value, str) else json.dumps(value)}
-              for name, value in params.items()]
-    fields += [{"name": part["field"], "value": _file_label(part), "fileName": part.get("filename") or "",
-                "contentType": part.get("content_type") or "application/octet-stream"} for part in files]
+    fields = [
+        {"name": name, "value": value if isinstance(value, str) else json.dumps(value)}
+        for name, value in params.items()
+    ]
+    fields += [
+        {
+            "name": part["field"],
+            "value": _file_label(part),
+            "fileName": part.get("filename") or "",
+            "contentType": part.get("content_type") or "application/octet-stream",
+        }
+        for part in files
+    ]
     return {"mimeType": mime, "params": fields, "text": "", "comment": _files_comment(files)}
 
 
@@ -151,9 +183,15 @@ def _response(doc: Mapping[str, Any], kept: KeptAnswer | None, budget: _Budget) 
     if notes:
         content["comment"] = "; ".join(notes)
     return {
-        "status": int(status or 0), "statusText": _reason(status), "httpVersion": "HTTP/1.1" if status else "",
-        "cookies": [], "headers": [{"name": name, "value": value} for name, value in headers],
-        "content": content, "redirectURL": "", "headersSize": -1, "bodySize": size if status else -1,
+        "status": int(status or 0),
+        "statusText": _reason(status),
+        "httpVersion": "HTTP/1.1" if status else "",
+        "cookies": [],
+        "headers": [{"name": name, "value": value} for name, value in headers],
+        "content": content,
+        "redirectURL": "",
+        "headersSize": -1,
+        "bodySize": size if status else -1,
     }
 
 

@@ -77,8 +77,14 @@ class _Wire:
 
 
 class JournalMiddleware:
-    def __init__(self, app: ASGIApp, *, journal: Journal, answers: KeptAnswers | None = None,
-                 session_journal: Callable[[str], Journal] | None = None) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        journal: Journal,
+        answers: KeptAnswers | None = None,
+        session_journal: Callable[[str], Journal] | None = None,
+    ) -> None:
         self.app = app
         self.journal = journal
         #: A named session's journal (the default session's is ``journal``).

@@ -44,8 +44,21 @@ MAX_STUBS = 1000
 #: Distinct pictures one book may hold, and the size of each.
 MAX_PICTURES = 64
 MAX_PICTURE_BYTES = 16 * 1024 * 1024
-_KEYS = frozenset({"match", "priority", "times", "image", "image_base64", "status", "error", "retryAfter",
-                   "retry_after", "fault", "name"})
+_KEYS = frozenset(
+    {
+        "match",
+        "priority",
+        "times",
+        "image",
+        "image_base64",
+        "status",
+        "error",
+        "retryAfter",
+        "retry_after",
+        "fault",
+        "name",
+    }
+)
 _MATCH_KEYS = frozenset({"model", "mode", "prompt", "seed", "params", "headers"})
 _ERROR_KEYS = ("status", "error", "retryAfter")
 T = TypeVar("T")
@@ -101,12 +114,20 @@ class StubBook:
         doc: the document's name (one per session).
     """
 
-    def __init__(self, store: StateStore, check_picture: Callable[[bytes], object], *,
-                 directory: Path | None = None, defaults: Sequence[Mapping[str, Any]] = (), doc: str = DOC) -> None:
+    def __init__(
+        self,
+        store: StateStore,
+        check_picture: Callable[[bytes], object],
+        *,
+        directory: Path | None = None,
+        defaults: Sequence[Mapping[str, Any]] = (),
+        doc: str = DOC,
+    ) -> None:
         self._store, self._check, self.directory, self._doc = store, check_picture, directory, doc
         self._pictures: dict[str, bytes] = {}
-        entries = [self._entry(f"s{number}", document, self._pictures)
-                   for number, document in enumerate(defaults, start=1)]
+        entries = [
+            self._entry(f"s{number}", document, self._pictures) for number, document in enumerate(defaults, start=1)
+        ]
         self._defaults = sorted(entries, key=_order)
 
     def add(self, document: Any) -> dict[str, Any]:
@@ -265,9 +286,17 @@ def _equal(wanted: Any, actual: Any) -> bool:
         return isinstance(actual, str) and _regex(wanted["matches"]).search(actual) is not None
     if isinstance(wanted, dict) and "equalTo" in wanted:
         wanted = wanted["equalTo"]
-    return type(wanted) is type(actual) and wanted == actual or (  # 1 and 1.0 alike, True and 1 not
-        isinstance(wanted, int | float) and isinstance(actual, int | float)
-        and not isinstance(wanted, bool) and not isinstance(actual, bool) and wanted == actual)
+    return (
+        type(wanted) is type(actual)
+        and wanted == actual
+        or (  # 1 and 1.0 alike, True and 1 not
+            isinstance(wanted, int | float)
+            and isinstance(actual, int | float)
+            and not isinstance(wanted, bool)
+            and not isinstance(actual, bool)
+            and wanted == actual
+        )
+    )
 
 
 @lru_cache(maxsize=256)
@@ -282,8 +311,11 @@ def parse(document: Any, directory: Path | None) -> tuple[dict[str, Any], bytes 
     unknown = sorted(set(document) - _KEYS)
     if unknown:
         raise StubSpecError(f"unknown stub key {unknown[0]!r}; known: {', '.join(sorted(_KEYS))}", unknown[0])
-    stub: dict[str, Any] = {"match": _match(document.get("match")), "priority": _priority(document),
-                            "times": _times(document)}
+    stub: dict[str, Any] = {
+        "match": _match(document.get("match")),
+        "priority": _priority(document),
+        "times": _times(document),
+    }
     if document.get("name") is not None:
         stub["name"] = str(document["name"])[:200]
     answers = [key for key in ("image", "image_base64", "fault") if document.get(key) is not None]
@@ -310,8 +342,9 @@ def _match(spec: Any) -> dict[str, Any]:
             if not isinstance(value, dict):
                 raise StubSpecError(f"match.{name} must be an object (name → value)", "match")
             lower = name == "headers"
-            match[name] = {(str(k).lower() if lower else str(k)): _matcher(f"match.{name}.{k}", v)
-                           for k, v in value.items()}
+            match[name] = {
+                (str(k).lower() if lower else str(k)): _matcher(f"match.{name}.{k}", v) for k, v in value.items()
+            }
         else:
             match[name] = _matcher(f"match.{name}", value)
     return match
@@ -323,12 +356,13 @@ def _matcher(where: str, value: Any) -> Any:
             try:
                 _regex(value["matches"])
             except re.error as exc:
-                raise StubSpecError(f"{where}: {value['matches'][:80]!r} is not a regular expression ({exc})",
-                                    "match") from None
+                raise StubSpecError(
+                    f"{where}: {value['matches'][:80]!r} is not a regular expression ({exc})", "match"
+                ) from None
             return value
         if set(value) == {"equalTo"}:
             return value
-        raise StubSpecError(f"{where}: a value, {{\"equalTo\": value}} or {{\"matches\": regex}}", "match")
+        raise StubSpecError(f'{where}: a value, {{"equalTo": value}} or {{"matches": regex}}', "match")
     if isinstance(value, list):
         raise StubSpecError(f"{where}: a list is not a value to match", "match")
     return value
@@ -364,8 +398,11 @@ def _picture(document: Mapping[str, Any], directory: Path | None) -> tuple[bytes
     if not isinstance(name, str) or not name:
         raise StubSpecError("image names a file in the stubs directory", "image")
     if directory is None:
-        raise StubSpecError("image names a file in the stubs directory, and this server has none "
-                            "(--stubs-dir); send image_base64 instead", "image")
+        raise StubSpecError(
+            "image names a file in the stubs directory, and this server has none "
+            "(--stubs-dir); send image_base64 instead",
+            "image",
+        )
     root = directory.resolve()
     path = (root / name).resolve()
     if not path.is_relative_to(root) or not path.is_file():

@@ -74,8 +74,16 @@ def test_a_node_script_drives_faults_rate_limit_models_stubs_latency_and_journal
     assert report["statuses"] == [503, 200, 200, 429]
     assert report["queued"] == ["f1"] and report["left"] == []
     assert report["custom_model"] == 200 and report["after_reset"] == 400
-    assert report["journal"] == [[503, "f1"], [200, None], [200, None], [429, None], [200, None], [200, None],
-                                 [200, None], [400, None]]
+    assert report["journal"] == [
+        [503, "f1"],
+        [200, None],
+        [200, None],
+        [429, None],
+        [200, None],
+        [200, None],
+        [200, None],
+        [400, None],
+    ]
     assert report["har"] == {"version": "1.2", "statuses": [503, 200, 200, 429, 200, 200, 200], "inlined": 7}
     assert report["stub"] == {"id": "s1", "size": [768, 512], "jpeg": True, "sha256": True}
     assert report["session"] == {"status": 504, "journal": [[504, "node-job"]], "listed": ["node-job"], "closed": 204}
@@ -160,8 +168,9 @@ def _routes_in_app() -> set[tuple[str, str]]:
 
 def test_control_yaml_documents_exactly_the_control_routes() -> None:
     document: dict[str, Any] = yaml.safe_load(control_spec_path().read_text())
-    documented = {(path, method.upper()) for path, item in document["paths"].items() for method in item
-                  if method != "parameters"}
+    documented = {
+        (path, method.upper()) for path, item in document["paths"].items() for method in item if method != "parameters"
+    }
     assert documented == _routes_in_app()
     assert not any(
         path.startswith("/_mock")

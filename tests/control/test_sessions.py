@@ -23,6 +23,7 @@ from tests.support import IMAGES
 def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
+
 README = Path(__file__).resolve().parents[2] / "README.md"
 
 
@@ -71,8 +72,10 @@ def test_two_sessions_run_the_readme_retry_example_at_once_and_see_only_their_ow
     assert failures == []
     for session in sessions:  # the last run of each, still in its journal
         test(session)
-        assert [(call.status, call.session) for call in session.requests] == [(429, session.session_name),
-                                                                             (200, session.session_name)]
+        assert [(call.status, call.session) for call in session.requests] == [
+            (429, session.session_name),
+            (200, session.session_name),
+        ]
         assert session.requests[0].headers["authorization"] == "Bearer <redacted>"
     assert shared.requests.call_count == 0 and shared.faults == []
 
@@ -82,21 +85,32 @@ def test_the_control_plane_scopes_every_route_to_its_session(shared: MockServer)
     api = httpx.Client(base_url=shared.url, headers={"Authorization": "Bearer key-c"}, timeout=30)
     in_a = {"X-Mock-Session": "ci-a"}
     assert control.post("/faults", params={"session": "ci-a"}, json={"status": 503}).status_code == 201
-    assert control.post("/stubs", params={"session": "ci-b"}, json={"match": {"seed": 7}, "status": 504}).status_code \
+    assert (
+        control.post("/stubs", params={"session": "ci-b"}, json={"match": {"seed": 7}, "status": 504}).status_code
         == 201
+    )
     assert control.put("/rate-limit", params={"session": "ci-c"}, json={"limit": 1}).status_code == 200
-    statuses = [api.post("/api/v1/generate", json=T2I, headers=in_a).status_code,
-                api.post("/api/v1/generate", json=T2I, headers={"X-Mock-Session": "ci-b"}).status_code,
-                api.post("/api/v1/generate", json=T2I).status_code]
-    statuses += [api.post("/api/v1/generate", json=T2I, headers={"X-Mock-Session": "ci-c"}).status_code
-                 for _ in range(2)]
+    statuses = [
+        api.post("/api/v1/generate", json=T2I, headers=in_a).status_code,
+        api.post("/api/v1/generate", json=T2I, headers={"X-Mock-Session": "ci-b"}).status_code,
+        api.post("/api/v1/generate", json=T2I).status_code,
+    ]
+    statuses += [
+        api.post("/api/v1/generate", json=T2I, headers={"X-Mock-Session": "ci-c"}).status_code for _ in range(2)
+    ]
     assert statuses == [503, 504, 200, 200, 429]
-    journals = {name: [doc["status"] for doc in control.get("/requests", params={"session": name}).json()["requests"]]
-                for name in ("ci-a", "ci-b", "ci-c")}
+    journals = {
+        name: [doc["status"] for doc in control.get("/requests", params={"session": name}).json()["requests"]]
+        for name in ("ci-a", "ci-b", "ci-c")
+    }
     assert journals == {"ci-a": [503], "ci-b": [504], "ci-c": [200, 429]}
     assert [doc["status"] for doc in control.get("/requests").json()["requests"]] == [200]
-    assert control.get("/requests.har", params={"session": "ci-b"}).json()["log"]["entries"][0]["_eigenMock"][
-        "stub"]["kind"] == "error"
+    assert (
+        control.get("/requests.har", params={"session": "ci-b"}).json()["log"]["entries"][0]["_eigenMock"]["stub"][
+            "kind"
+        ]
+        == "error"
+    )
     assert control.post("/reset", params={"session": "ci-c"}).status_code == 204
     assert control.get("/requests", params={"session": "ci-c"}).json()["count"] == 0
     assert control.get("/requests", params={"session": "ci-a"}).json()["count"] == 1
@@ -123,8 +137,9 @@ def test_a_session_s_latency_keys_and_bounds(shared: MockServer) -> None:
     assert taken.status_code == 400 and "bound to another session" in taken.json()["error"]["message"]
     for number in range(MAX_SESSIONS - 1):
         shared.session(f"s{number}")
-    full = httpx.post(f"{shared.url}/api/v1/generate", json=T2I, headers={"X-Mock-Session": "one-too-many",
-                                                                            **shared.headers})
+    full = httpx.post(
+        f"{shared.url}/api/v1/generate", json=T2I, headers={"X-Mock-Session": "one-too-many", **shared.headers}
+    )
     assert full.status_code == 400 and "at most" in full.json()["error"]["message"]
     shared.reset()
     assert httpx.get(f"{shared.url}/_mock/sessions").json() == {"sessions": []}
@@ -148,7 +163,9 @@ def test_an_in_process_transport_opens_sessions_too() -> None:
     with httpx.Client(transport=mock, base_url="http://eigen.test") as client, mock.session("inner") as inner:
         inner.stub(seed=7, status=504)
         assert client.post("/api/v1/generate", json=T2I, headers=inner.headers).status_code == 504
-        assert client.post("/api/v1/generate", json=T2I, headers={"Authorization": "Bearer eigen-mock-key"}
-                           ).status_code == 200
+        assert (
+            client.post("/api/v1/generate", json=T2I, headers={"Authorization": "Bearer eigen-mock-key"}).status_code
+            == 200
+        )
         assert [call.status for call in inner.requests] == [504] and inner.url == ""
     assert mock.runtime.sessions.names() == []

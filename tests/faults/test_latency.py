@@ -30,8 +30,11 @@ def model_latency() -> Iterator[MockServer]:
         yield server
 
 
-def timed_post(mock: MockServer, body: dict[str, object], headers: dict[str, str] | None = None,
-               ) -> tuple[float, httpx.Response]:
+def timed_post(
+    mock: MockServer,
+    body: dict[str, object],
+    headers: dict[str, str] | None = None,
+) -> tuple[float, httpx.Response]:
     with httpx.Client(base_url=mock.url, headers={**mock.headers, **(headers or {})}, timeout=30) as client:
         client.post("/api/v1/generate", json={**T2I, "seed": 99}, headers={"X-Mock-Latency": "off"})  # connected
         started = time.perf_counter()
@@ -52,8 +55,14 @@ async def raw_post(url: str, body: dict[str, object], headers: dict[str, str]) -
     host, port = url.removeprefix("http://").split(":")
     reader, writer = await asyncio.open_connection(host, int(port))
     data = json.dumps(body).encode()
-    lines = ["POST /api/v1/generate HTTP/1.1", f"Host: {host}:{port}", "Content-Type: application/json",
-             f"Content-Length: {len(data)}", "Connection: close", *(f"{k}: {v}" for k, v in headers.items())]
+    lines = [
+        "POST /api/v1/generate HTTP/1.1",
+        f"Host: {host}:{port}",
+        "Content-Type: application/json",
+        f"Content-Length: {len(data)}",
+        "Connection: close",
+        *(f"{k}: {v}" for k, v in headers.items()),
+    ]
     writer.write(("\r\n".join(lines) + "\r\n\r\n").encode() + data)
     answer = await reader.read()
     writer.close()
@@ -80,8 +89,9 @@ def test_x_mock_latency_sets_one_request_s_latency(model_latency: MockServer, li
     assert answer.status_code == 200 and fixed >= 0.3
     at_once, _ = timed_post(model_latency, T2I, {"X-Mock-Latency": "off"})
     assert at_once < 0.3
-    bad = httpx.post(f"{live_mock.url}/api/v1/generate", json=T2I, headers={**live_mock.headers,
-                                                                              "X-Mock-Latency": "soon"})
+    bad = httpx.post(
+        f"{live_mock.url}/api/v1/generate", json=T2I, headers={**live_mock.headers, "X-Mock-Latency": "soon"}
+    )
     assert bad.status_code == 400 and "X-Mock-Latency" in bad.json()["error"]["message"]
 
 

@@ -41,8 +41,11 @@ def varied_traffic(mock: MockServer, client: httpx.Client) -> None:
     """JSON and binary answers, a multipart edit, a 400, a 503 by fault and a reset connection."""
     client.post("/api/v1/generate", json=T2I)
     client.post("/api/v1/generate", json={**T2I, "seed": 8, "binary_response": True, "output_format": "jpg"})
-    client.post("/api/v1/generate", files={"image_file": ("cat.png", source_png(), "image/png")},
-                data={"model": "eigen-image", "prompt": "make it blue", "seed": "3"})
+    client.post(
+        "/api/v1/generate",
+        files={"image_file": ("cat.png", source_png(), "image/png")},
+        data={"model": "eigen-image", "prompt": "make it blue", "seed": "3"},
+    )
     client.post("/api/v1/generate", json={**T2I, "width": 5})
     mock.fail(503)
     client.post("/api/v1/generate", json=T2I)
@@ -52,7 +55,10 @@ def varied_traffic(mock: MockServer, client: httpx.Client) -> None:
 
 
 def test_the_har_export_validates_and_reads_back_with_every_kind_of_call(
-    live_mock: MockServer, mock_api: httpx.Client, mock_control: httpx.Client, tmp_path: Path,
+    live_mock: MockServer,
+    mock_api: httpx.Client,
+    mock_control: httpx.Client,
+    tmp_path: Path,
 ) -> None:
     varied_traffic(live_mock, mock_api)
     answer = mock_control.get("/requests.har")
@@ -66,7 +72,8 @@ def test_the_har_export_validates_and_reads_back_with_every_kind_of_call(
     assert entries[1].response.mimeType == "image/jpeg"
     journal = live_mock.requests
     assert [entry["_eigenMock"]["image_sha256"] for entry in har["log"]["entries"]] == [
-        call.image_sha256 for call in journal]
+        call.image_sha256 for call in journal
+    ]
     assert all("text" not in entry["response"]["content"] for entry in har["log"]["entries"])
     multipart = har["log"]["entries"][2]["request"]["postData"]
     upload = next(param for param in multipart["params"] if param["name"] == "image_file")
@@ -78,11 +85,16 @@ def test_the_har_export_validates_and_reads_back_with_every_kind_of_call(
 
 
 def test_bodies_true_inlines_the_answers_as_sent(
-    live_mock: MockServer, mock_api: httpx.Client, mock_control: httpx.Client, tmp_path: Path,
+    live_mock: MockServer,
+    mock_api: httpx.Client,
+    mock_control: httpx.Client,
+    tmp_path: Path,
 ) -> None:
-    sent = [mock_api.post("/api/v1/generate", json=T2I),
-            mock_api.post("/api/v1/generate", json={**T2I, "binary_response": True}),
-            mock_api.post("/api/v1/generate", json={**T2I, "width": 5})]
+    sent = [
+        mock_api.post("/api/v1/generate", json=T2I),
+        mock_api.post("/api/v1/generate", json={**T2I, "binary_response": True}),
+        mock_api.post("/api/v1/generate", json={**T2I, "width": 5}),
+    ]
     har = mock_control.get("/requests.har", params={"bodies": "true"}).json()
     assert har_validator(har, tmp_path)["valid"] is True
     contents = [entry["response"]["content"] for entry in har["log"]["entries"]]
@@ -95,7 +107,9 @@ def test_bodies_true_inlines_the_answers_as_sent(
 
 
 def test_the_python_api_exports_the_same_har_with_bounded_bodies(
-    live_mock: MockServer, mock_api: httpx.Client, mock_control: httpx.Client,
+    live_mock: MockServer,
+    mock_api: httpx.Client,
+    mock_control: httpx.Client,
 ) -> None:
     for seed in (1, 2, 3):
         mock_api.post("/api/v1/generate", json={**T2I, "seed": seed})
@@ -109,10 +123,15 @@ def test_the_python_api_exports_the_same_har_with_bounded_bodies(
     assert "over the HAR's bound" in bounded["log"]["entries"][2]["response"]["content"]["comment"]
 
 
-@given(st.lists(st.tuples(st.sampled_from("abcdef"), st.integers(0, 40), st.booleans()), max_size=40),
-       st.integers(0, 5), st.integers(1, 100))
+@given(
+    st.lists(st.tuples(st.sampled_from("abcdef"), st.integers(0, 40), st.booleans()), max_size=40),
+    st.integers(0, 5),
+    st.integers(1, 100),
+)
 def test_kept_answers_stay_within_their_bounds_and_keep_the_newest(
-    answers: list[tuple[str, int, bool]], count: int, max_bytes: int,
+    answers: list[tuple[str, int, bool]],
+    count: int,
+    max_bytes: int,
 ) -> None:
     kept = KeptAnswers(count, max_bytes=max_bytes)
     for request_id, size, remade in answers:
@@ -136,7 +155,7 @@ def test_a_broken_answer_is_kept_as_it_went_out(live_mock: MockServer, mock_api:
     mock_api.post("/api/v1/generate", json=T2I)  # recorded after the broken one
     entries = live_mock.requests.to_har(bodies=True)["log"]["entries"]
     sent, whole = (entry["response"]["content"]["text"] for entry in entries)
-    assert len(sent) == len(whole) // 2 and sent[60:] == whole[60:len(sent)]  # past the request id: the same
+    assert len(sent) == len(whole) // 2 and sent[60:] == whole[60 : len(sent)]  # past the request id: the same
 
 
 def test_an_empty_journal_is_a_valid_har(tmp_path: Path) -> None:

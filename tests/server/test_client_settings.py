@@ -68,11 +68,16 @@ def test_a_missing_cassette_is_a_clear_error(tmp_path: Path, capsys: pytest.Capt
     assert "is not a cassette" in capsys.readouterr().err
 
 
-def test_the_options_of_stubs_latency_and_the_har_become_settings_and_survive_the_environment(tmp_path: Path,
-                                                                                            ) -> None:
+def test_the_options_of_stubs_latency_and_the_har_become_settings_and_survive_the_environment(
+    tmp_path: Path,
+) -> None:
     parse = build_parser().parse_args
-    served = settings_from_args(parse(["serve", "--stubs-dir", str(tmp_path), "--latency", "model",
-                                       "--latency-scale", "0.1", "--har-bodies", "4"]), Settings())
+    served = settings_from_args(
+        parse(
+            ["serve", "--stubs-dir", str(tmp_path), "--latency", "model", "--latency-scale", "0.1", "--har-bodies", "4"]
+        ),
+        Settings(),
+    )
     assert (served.stubs_dir, served.latency, served.latency_scale, served.har_bodies) == (tmp_path, "model", 0.1, 4)
     assert Settings.from_env(served.to_env()) == served
     with pytest.raises(SettingsError):

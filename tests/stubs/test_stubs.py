@@ -45,9 +45,12 @@ def stubs_dir(tmp_path: Path) -> Path:
     (directory / "fox.png").write_bytes(SQUARE)
     (directory / "team.yaml").write_text(
         "- name: the fox\n  match: {prompt: a red fox}\n  image: fox.png\n"
-        "- match: {prompt: {matches: '^down'}}\n  error: model_unavailable\n  retryAfter: 7\n", encoding="utf-8")
-    (directory / "more.json").write_text(json.dumps({"stubs": [{"match": {"seed": 13}, "fault": "EMPTY_RESPONSE",
-                                                                 "priority": 1}]}), encoding="utf-8")
+        "- match: {prompt: {matches: '^down'}}\n  error: model_unavailable\n  retryAfter: 7\n",
+        encoding="utf-8",
+    )
+    (directory / "more.json").write_text(
+        json.dumps({"stubs": [{"match": {"seed": 13}, "fault": "EMPTY_RESPONSE", "priority": 1}]}), encoding="utf-8"
+    )
     return directory
 
 
@@ -59,20 +62,33 @@ def stubbed_mock(stubs_dir: Path, s3_server: EmbeddedS3) -> Iterator[MockServer]
 
 
 def test_a_stubbed_prompt_returns_the_user_s_picture_at_the_requested_size_and_format(
-    stubbed_mock: MockServer, s3_client: S3Client, bucket: str,
+    stubbed_mock: MockServer,
+    s3_client: S3Client,
+    bucket: str,
 ) -> None:
     with httpx.Client(base_url=stubbed_mock.url, headers=stubbed_mock.headers, timeout=30) as client:
         same = client.post("/api/v1/generate", json=T2I)  # 512 x 512 PNG, as the file: its very bytes
         assert decoded(same)[0] == SQUARE and same.json()["image_sha256"] == hashlib.sha256(SQUARE).hexdigest()
-        body = {**T2I, "width": 768, "height": 640, "output_format": "jpg", "seed": 21,
-                "s3_output_path": f"s3://{bucket}/stubbed/fox.jpg"}
+        body = {
+            **T2I,
+            "width": 768,
+            "height": 640,
+            "output_format": "jpg",
+            "seed": 21,
+            "s3_output_path": f"s3://{bucket}/stubbed/fox.jpg",
+        }
         fitted = client.post("/api/v1/generate", json=body)
         binary = client.post("/api/v1/generate", json={**T2I, "binary_response": True, "width": 1024})
         other = client.post("/api/v1/generate", json={**T2I, "prompt": "a blue fox"})
     data, image = decoded(fitted)
     answer = fitted.json()
     assert (image.format, image.size, answer["seed"], answer["width"], answer["height"]) == (
-        "JPEG", (768, 640), 21, 768, 640)
+        "JPEG",
+        (768, 640),
+        21,
+        768,
+        640,
+    )
     assert answer["image_sha256"] == hashlib.sha256(data).hexdigest()
     assert answer["turbo_image_base64"] == answer["image_base64"] and answer["processing_time_seconds"] > 0
     assert s3_client.get_object(Bucket=bucket, Key="stubbed/fox.jpg")["Body"].read() == data
@@ -88,7 +104,10 @@ def test_stubbed_errors_and_faults_and_their_priority(stubbed_mock: MockServer) 
     with httpx.Client(base_url=stubbed_mock.url, headers=stubbed_mock.headers, timeout=30) as client:
         down = client.post("/api/v1/generate", json={**T2I, "prompt": "down again"})
         assert (down.status_code, down.headers["retry-after"], down.json()["error"]["code"]) == (
-            503, "7", "model_unavailable")
+            503,
+            "7",
+            "model_unavailable",
+        )
         with pytest.raises(httpx.RemoteProtocolError):  # seed 13 has priority 1: before the fox
             client.post("/api/v1/generate", json={**T2I, "seed": 13})
         client.post("/api/v1/generate", json={**T2I, "prompt": "after"})  # recorded after the broken one
@@ -106,19 +125,28 @@ def test_a_reset_restores_the_directory_s_stubs_and_drops_the_others(stubbed_moc
     assert [entry["id"] for entry in stubbed_mock.stubs] == ["s1", "s2", "s3"]
 
 
-def test_the_control_plane_adds_lists_and_removes_stubs(live_mock: MockServer, mock_api: httpx.Client,
-                                                        mock_control: httpx.Client) -> None:
+def test_the_control_plane_adds_lists_and_removes_stubs(
+    live_mock: MockServer, mock_api: httpx.Client, mock_control: httpx.Client
+) -> None:
     jpeg = picture((640, 480), fmt="JPEG")
-    added = mock_control.post("/stubs", json=[
-        {"match": {"model": "eigen-image", "params": {"guidance_scale": 2.5}, "headers": {"X-Tenant": "blue"}},
-         "image_base64": base64.b64encode(jpeg).decode(), "times": 1},
-        {"match": {"prompt": {"matches": "fox"}}, "priority": 9, "fault": {"fixedDelayMilliseconds": 1,
-                                                                             "status": 502}},
-    ])
+    added = mock_control.post(
+        "/stubs",
+        json=[
+            {
+                "match": {"model": "eigen-image", "params": {"guidance_scale": 2.5}, "headers": {"X-Tenant": "blue"}},
+                "image_base64": base64.b64encode(jpeg).decode(),
+                "times": 1,
+            },
+            {
+                "match": {"prompt": {"matches": "fox"}},
+                "priority": 9,
+                "fault": {"fixedDelayMilliseconds": 1, "status": 502},
+            },
+        ],
+    )
     assert added.status_code == 201 and [entry["id"] for entry in added.json()["stubs"]] == ["s1", "s2"]
     tenant = {"X-Tenant": "blue"}
-    hit = mock_api.post("/api/v1/generate", json={**T2I, "guidance_scale": 2.5, "output_format": "jpg"},
-                        headers=tenant)
+    hit = mock_api.post("/api/v1/generate", json={**T2I, "guidance_scale": 2.5, "output_format": "jpg"}, headers=tenant)
     data, image = decoded(hit)
     assert image.size == (512, 512) and image.format == "JPEG" and data != jpeg
     assert mock_api.post("/api/v1/generate", json={**T2I, "guidance_scale": 2.5}, headers=tenant).status_code == 502
@@ -128,21 +156,26 @@ def test_the_control_plane_adds_lists_and_removes_stubs(live_mock: MockServer, m
     assert mock_api.post("/api/v1/generate", json=T2I).status_code == 200
 
 
-@pytest.mark.parametrize(("stub", "param"), [
-    ({"match": {"prompt": "x"}}, "image"),
-    ({"image_base64": "aGVsbG8=", "status": 503}, "image"),
-    ({"image": "../secret.png"}, "image"),
-    ({"image_base64": "not base64!"}, "image_base64"),
-    ({"image_base64": base64.b64encode(b"not a picture").decode()}, "image"),
-    ({"status": 418}, "status"),
-    ({"fault": {"fault": "TRUNCATED_BODY", "times": 3}}, "fault"),
-    ({"match": {"prompt": {"matches": "("}}, "status": 503}, "match"),
-    ({"match": {"colour": "red"}, "status": 503}, "match"),
-    ({"status": 503, "priority": 0}, "priority"),
-    ({"status": 503, "answer": 42}, "answer"),
-])
+@pytest.mark.parametrize(
+    ("stub", "param"),
+    [
+        ({"match": {"prompt": "x"}}, "image"),
+        ({"image_base64": "aGVsbG8=", "status": 503}, "image"),
+        ({"image": "../secret.png"}, "image"),
+        ({"image_base64": "not base64!"}, "image_base64"),
+        ({"image_base64": base64.b64encode(b"not a picture").decode()}, "image"),
+        ({"status": 418}, "status"),
+        ({"fault": {"fault": "TRUNCATED_BODY", "times": 3}}, "fault"),
+        ({"match": {"prompt": {"matches": "("}}, "status": 503}, "match"),
+        ({"match": {"colour": "red"}, "status": 503}, "match"),
+        ({"status": 503, "priority": 0}, "priority"),
+        ({"status": 503, "answer": 42}, "answer"),
+    ],
+)
 def test_a_stub_that_cannot_be_used_is_refused_with_the_key_named(
-    mock_control: httpx.Client, stub: dict[str, Any], param: str,
+    mock_control: httpx.Client,
+    stub: dict[str, Any],
+    param: str,
 ) -> None:
     answer = mock_control.post("/stubs", json=stub)
     assert answer.status_code == 400 and answer.json()["error"]["param"] == param
@@ -158,10 +191,16 @@ def test_the_cli_refuses_a_bad_stubs_directory(tmp_path: Path, capsys: pytest.Ca
 VALUES = st.one_of(st.integers(-5, 5), st.floats(-2, 2, allow_nan=False), st.booleans(), st.text(max_size=5))
 
 
-@given(st.dictionaries(st.sampled_from(["seed", "width", "real_time", "negative_prompt", "guidance_scale"]), VALUES,
-                       min_size=1), st.data())
-def test_a_stub_matches_exactly_the_requests_whose_values_it_names(params: dict[str, Any], data: st.DataObject,
-                                                                  ) -> None:
+@given(
+    st.dictionaries(
+        st.sampled_from(["seed", "width", "real_time", "negative_prompt", "guidance_scale"]), VALUES, min_size=1
+    ),
+    st.data(),
+)
+def test_a_stub_matches_exactly_the_requests_whose_values_it_names(
+    params: dict[str, Any],
+    data: st.DataObject,
+) -> None:
     stub, _ = parse({"match": {"params": params}, "status": 503}, None)
     facts = StubFacts("eigen-image", "text-to-image", {**params, "prompt": "p"}, {})
     assert _accepts(stub["match"], facts)
