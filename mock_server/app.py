@@ -98,7 +98,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
         routes=_routes(runtime.spec, settings),
         middleware=[
             Middleware(RequestContextMiddleware, access_log=settings.access_log),
-            Middleware(JournalMiddleware, journal=runtime.journal),
+            Middleware(
+                JournalMiddleware,
+                journal=runtime.journal,
+                answers=runtime.answers,
+                session_journal=lambda name: runtime.session(name).journal,
+            ),
         ],
         exception_handlers={EigenMockError: _render, HTTPException: _render_http},
     )

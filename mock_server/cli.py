@@ -17,6 +17,7 @@ from pathlib import Path
 from mock_server.control.origins import exposure_problem
 from mock_server.proxy.cassette import Cassette, CassetteError
 from mock_server.settings import DEFAULT_API_KEY, DEFAULT_BUCKET, Settings, SettingsError
+from mock_server.stubs.book import StubSpecError, load_directory
 
 #: Sub-commands implemented elsewhere: name → (module, help). Each module has ``main(argv) -> int``.
 DELEGATED = {
@@ -40,6 +41,12 @@ def _server_options() -> argparse.ArgumentParser:
     )
     common.add_argument("--journal-size", type=int, help="requests kept in the journal (default 1000)")
     common.add_argument("--thumbnails", type=int, help="gallery thumbnails kept (default 48; 0 for none)")
+    common.add_argument(
+        "--har-bodies",
+        type=int,
+        metavar="N",
+        help="answers kept whole for /_mock/requests.har?bodies=true (default 32; 0 for none)",
+    )
     common.add_argument(
         "--render-threads",
         type=int,
@@ -91,6 +98,23 @@ def _add_serve(serve: argparse.ArgumentParser) -> None:
     )
     serve.add_argument("--source-root", type=Path, help="local directory that image_path may read")
     serve.add_argument("--random-seed", type=int, help="seed the RNG that picks missing seeds")
+    serve.add_argument(
+        "--latency",
+        metavar="LATENCY",
+        help="make each image take this long: model (its processing_time_seconds), seconds (2, 500ms) or a range (1-3)",
+    )
+    serve.add_argument(
+        "--latency-scale",
+        type=float,
+        metavar="FACTOR",
+        help="multiply the model latency (0.1: a 2 s image takes 0.2 s)",
+    )
+    serve.add_argument(
+        "--stubs-dir",
+        type=Path,
+        metavar="DIR",
+        help="answer matching requests as the stubs in this directory's YAML/JSON files say",
+    )
     serve.add_argument("--rate-limit", type=int, metavar="N", help="allow N requests per key per window (429 beyond)")
     serve.add_argument("--rate-limit-window", type=float, metavar="SECONDS", help="the rate limit's window (60)")
     serve.add_argument("--replay", type=Path, metavar="DIR", help="answer requests recorded in this cassette")
@@ -114,6 +138,10 @@ def settings_from_args(args: argparse.Namespace, base: Settings) -> Settings:
         "thumbnails": "thumbnails",
         "render_threads": "render_threads",
         "state_dir": "state_dir",
+        "har_bodies": "har_bodies",
+        "latency": "latency",
+        "latency_scale": "latency_scale",
+        "stubs_dir": "stubs_dir",
         "rate_limit": "rate_limit",
         "rate_limit_window": "rate_limit_window",
         "replay_dir": "replay",
@@ -151,7 +179,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         if exposed is not None:
             raise SettingsError(exposed)
-    except (SettingsError, CassetteError) as exc:
+        if settings.stubs_dir is not None:
+            load_directory(settings.stubs_dir)  # and bad stubs
+    except (SettingsError, CassetteError, StubSpecError) as exc:
         print(f"eigen-mock: {exc}", file=sys.stderr)  # noqa: T201
         return 2
     from mock_server.serving.launcher import Launch, run

@@ -15,7 +15,10 @@ from typing import TYPE_CHECKING
 from anyio import CapacityLimiter
 
 from mock_server import resources
+from mock_server.faults.latency import Latency
+from mock_server.faults.queue import DOC as FAULTS_DOC
 from mock_server.faults.queue import FaultQueue
+from mock_server.faults.ratelimit import DOC as RATE_LIMIT_DOC
 from mock_server.faults.ratelimit import RateLimit, RateLimiter
 from mock_server.gallery.thumbnailer import Thumbnailer
 from mock_server.gallery.thumbnails import ThumbnailCache
@@ -29,15 +32,21 @@ from mock_server.generation.sources import SourcePolicy, SourceResolver
 from mock_server.generation.validation import RequestValidator
 from mock_server.imaging.memory_release import give_back_memory
 from mock_server.imaging.renderer import Renderer
+from mock_server.journal.calls import LOG as JOURNAL_LOG
 from mock_server.journal.calls import Journal
+from mock_server.journal.kept_answers import KeptAnswers
 from mock_server.proxy.cassette import Cassette
 from mock_server.proxy.replay import Replayer
 from mock_server.proxy.response_checks import ResponseChecker
 from mock_server.rng import SeedSource
 from mock_server.s3.storage import S3Config, S3Storage
+from mock_server.sessions import Session, Sessions, scoped
 from mock_server.settings import Settings
 from mock_server.spec import Spec
 from mock_server.state.store import MemoryStore, StateStore
+from mock_server.stubs.book import DOC as STUBS_DOC
+from mock_server.stubs.book import StubBook, load_directory
+from mock_server.stubs.pictures import StubPictures
 
 if TYPE_CHECKING:
     from starlette.requests import Request
@@ -74,6 +83,16 @@ class Runtime:
     bodies: BodyCache
     #: Bounds the requests rendered at once off the event loop (``Settings.render_threads``).
     render_limiter: CapacityLimiter
+    #: The newest answers as sent, for ``GET /_mock/requests.har?bodies=true`` (per process).
+    answers: KeptAnswers
+    #: Stubbed answers (``stubs.py``), and the pictures they answer with fitted to each request.
+    stubs: StubBook
+    pictures: StubPictures
+    #: The sessions (``sessions.py``); ``journal``, ``faults``, ``rate_limiter`` and ``stubs`` above
+    #: are the default session's.
+    sessions: Sessions
+    #: How long a generated answer takes (``--latency``); ``None``: at once.
+    latency: Latency | None = None
     replayer: Replayer | None = None
     #: Proxy mode only: where requests go, and the cassette exchanges are recorded into.
     forwarder: Forwarder | None = None
@@ -85,6 +104,25 @@ class Runtime:
         store = open_store(settings)
         limit = None if settings.rate_limit is None else RateLimit(settings.rate_limit, settings.rate_limit_window)
         thumbnails = ThumbnailCache(store, settings.thumbnails)
+        pictures = StubPictures(settings.max_source_pixels)
+        stub_defaults = [] if settings.stubs_dir is None else load_directory(settings.stubs_dir)
+
+        def session(name: str | None) -> Session:
+            return Session(
+                name=name,
+                journal=Journal(store, settings.journal_size, log=scoped(JOURNAL_LOG, name)),
+                faults=FaultQueue(store, settings.random_seed, doc=scoped(FAULTS_DOC, name)),
+                rate_limiter=RateLimiter(store, limit, doc=scoped(RATE_LIMIT_DOC, name)),
+                stubs=StubBook(
+                    store,
+                    pictures.check,
+                    directory=settings.stubs_dir,
+                    defaults=stub_defaults,
+                    doc=scoped(STUBS_DOC, name),
+                ),
+            )
+
+        default = session(None)
         return cls(
             settings=settings,
             spec=spec,
@@ -92,14 +130,19 @@ class Runtime:
             library_store=LibraryStore(store, spec, load_library(settings, spec)),
             generator=_generator(settings, spec),
             store=store,
-            journal=Journal(store, settings.journal_size),
-            faults=FaultQueue(store, settings.random_seed),
-            rate_limiter=RateLimiter(store, limit),
+            journal=default.journal,
+            faults=default.faults,
+            rate_limiter=default.rate_limiter,
             thumbnails=thumbnails,
             thumbnailer=Thumbnailer(thumbnails),
             checker=ResponseChecker(spec),
             bodies=BodyCache(),
             render_limiter=CapacityLimiter(settings.render_threads or default_render_threads()),
+            answers=KeptAnswers(settings.har_bodies),
+            latency=Latency.parse(settings.latency or "", settings.latency_scale),
+            stubs=default.stubs,
+            pictures=pictures,
+            sessions=Sessions(store, default, session),
             replayer=None if settings.replay_dir is None else Replayer.load(settings.replay_dir, store),
             forwarder=_forwarder(settings),
             cassette=None if settings.record_dir is None else Cassette(settings.record_dir),
@@ -116,10 +159,25 @@ class Runtime:
         self.thumbnailer.submit(generation.image.sha256, generation.image.data)
         return generation
 
+    def session(self, name: str | None) -> Session:
+        """Session ``name``'s state (``SessionError`` for a name that cannot be one); the default's for ``None``."""
+        return self.sessions.get(name)
+
+    def generate_stubbed(self, plan: Plan, request_id: str, book: StubBook, picture_sha256: str) -> Generation:
+        """The answer with a picture of ``book`` (the request's session's), fitted to the plan's size
+        and format (blocking, as ``generate``)."""
+        data = book.picture(picture_sha256)
+        generation = self.generator.generate_from(
+            plan, request_id, lambda width, height: self.pictures.fit(data, width, height, plan.output_format)
+        )
+        self.thumbnailer.submit(generation.image.sha256, generation.image.data)
+        return generation
+
     def reset(self) -> None:
         """Back to the start: journal, faults, counters, model library, thumbnails and the seed RNG."""
         self.thumbnailer.clear()
-        for part in (self.journal, self.faults, self.rate_limiter, self.library_store, self.thumbnails):
+        self.answers.clear()
+        for part in (self.journal, self.faults, self.rate_limiter, self.library_store, self.thumbnails, self.stubs):
             part.reset()
         if self.replayer is not None:
             self.replayer.reset()

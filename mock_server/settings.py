@@ -12,6 +12,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from mock_server.faults.latency import Latency, LatencyError
+
 DEFAULT_API_KEY = "eigen-mock-key"
 DEFAULT_BUCKET = "eigen-mock"
 MIB = 1024 * 1024
@@ -56,10 +58,17 @@ class Settings:
         access_log: write one log line per request.
         journal_size: requests kept in the journal (``GET /_mock/requests``); the oldest are dropped.
         thumbnails: thumbnails of recent images kept for the gallery (``/_mock/ui``); 0 for none.
+        har_bodies: answers kept whole (at most 32 MiB in all, per process) for
+            ``GET /_mock/requests.har?bodies=true``; 0 for none.
         state_dir: keep the shared state (journal, faults, rate-limit counters, model library) in
             files in this directory, so that several worker processes share it; ``None`` keeps it in
             memory (one process). Documents outlive the server there; the journal and thumbnails
             of a server that stopped are dropped when the next one starts.
+        latency: how long a generated answer takes from its arrival: ``model`` (its
+            ``processing_time_seconds``), seconds (``2``, ``500ms``) or a range (``1-3``); ``None``: at once.
+        latency_scale: multiplies the ``model`` latency (0.1: a 2 s image answers in 0.2 s).
+        stubs_dir: a directory of stubs (YAML or JSON files) loaded at start-up and restored by a
+            reset; the pictures they name are files in it.
         rate_limit: requests allowed per key and window (429 with ``Retry-After`` beyond); ``None`` is off.
         rate_limit_window: the window of ``rate_limit``, in seconds.
         replay_dir: a cassette directory; recorded requests are answered as recorded.
@@ -91,7 +100,11 @@ class Settings:
     access_log: bool = True
     journal_size: int = 1000
     thumbnails: int = 48
+    har_bodies: int = 32
     state_dir: Path | None = None
+    latency: str | None = None
+    latency_scale: float = 1.0
+    stubs_dir: Path | None = None
     rate_limit: int | None = None
     rate_limit_window: float = 60.0
     replay_dir: Path | None = None
@@ -109,10 +122,14 @@ class Settings:
             raise SettingsError("an API key must not be empty")
         if self.render_threads is not None and self.render_threads < 1:
             raise SettingsError("render_threads must be at least 1")
-        if self.journal_size < 0 or self.thumbnails < 0:
-            raise SettingsError("journal_size and thumbnails must not be negative")
+        if self.journal_size < 0 or self.thumbnails < 0 or self.har_bodies < 0:
+            raise SettingsError("journal_size, thumbnails and har_bodies must not be negative")
         if (self.rate_limit is not None and self.rate_limit < 1) or not 0 < self.rate_limit_window <= 86_400:
             raise SettingsError("rate_limit must be at least 1 and rate_limit_window within (0, 86400] seconds")
+        try:
+            Latency.parse(self.latency or "", self.latency_scale)
+        except LatencyError as exc:
+            raise SettingsError(str(exc)) from None
         if self.record_dir is not None and self.proxy_target is None:
             raise SettingsError("record_dir needs proxy_target (the server to record)")
 
@@ -188,7 +205,11 @@ _ENV_FIELDS: dict[str, tuple[str, Any]] = {
     "ACCESS_LOG": ("access_log", _bool),
     "JOURNAL_SIZE": ("journal_size", int),
     "THUMBNAILS": ("thumbnails", int),
+    "HAR_BODIES": ("har_bodies", int),
     "STATE_DIR": ("state_dir", Path),
+    "LATENCY": ("latency", str),
+    "LATENCY_SCALE": ("latency_scale", float),
+    "STUBS_DIR": ("stubs_dir", Path),
     "RATE_LIMIT": ("rate_limit", int),
     "RATE_LIMIT_WINDOW": ("rate_limit_window", float),
     "REPLAY": ("replay_dir", Path),

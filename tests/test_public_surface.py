@@ -76,6 +76,7 @@ IMPORT_PATHS = [
 _SERVER_OPTIONS = [
     "--allow-open-control",
     "--control-token",
+    "--har-bodies",
     "--host",
     "--journal-size",
     "--log-level",
@@ -95,6 +96,8 @@ COMMANDS = {
             *_HELP,
             "--allow-source-host",
             "--api-key",
+            "--latency",
+            "--latency-scale",
             "--models",
             "--no-auth",
             "--no-s3",
@@ -106,6 +109,7 @@ COMMANDS = {
             "--s3-bucket",
             "--s3-endpoint-url",
             "--source-root",
+            "--stubs-dir",
         ]
     ),
     "proxy": sorted([*_SERVER_OPTIONS, *_HELP, "--target"]),

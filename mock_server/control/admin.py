@@ -18,10 +18,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from mock_server import resources
-from mock_server.control.common import action, guard, json_body
+from mock_server.control.common import guard, json_body, no_content, session_of
 from mock_server.errors import InvalidParameter
 from mock_server.generation.library import ModelLibraryError
-from mock_server.runtime import Runtime, runtime_of
+from mock_server.runtime import runtime_of
 
 
 async def health(request: Request) -> Response:
@@ -76,5 +76,12 @@ async def replace_models(request: Request) -> Response:
     return JSONResponse(library.to_json())
 
 
-#: Forget the journal, faults, rate-limit counts, thumbnails; restore the model library and seeds.
-reset = action(Runtime.reset)
+async def reset(request: Request) -> Response:
+    """Forget the journal, faults, rate-limit counts, thumbnails; restore the model library, seeds and
+    stubs. With ``?session=NAME``, that session's journal, faults, counters and stubs only."""
+    guard(request)
+    if "session" in request.query_params:
+        session_of(request).reset()
+    else:
+        runtime_of(request).reset()
+    return no_content()

@@ -16,11 +16,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from mock_server.control import documents, origins
-from mock_server.errors import Forbidden, UnsupportedMediaType
+from mock_server.errors import Forbidden, InvalidParameter, NotFound, UnsupportedMediaType
 from mock_server.http import parsing
 from mock_server.http.auth import check_bearer
 from mock_server.http.headers import headers_of
 from mock_server.runtime import Runtime, runtime_of
+from mock_server.sessions import Session, SessionError
 
 PREFIX = "/_mock"
 
@@ -35,7 +36,8 @@ _READS = frozenset({"GET", "HEAD"})
 
 def guard(request: Request) -> None:
     """Refuse a request from a foreign ``Host`` or ``Origin`` (403), a write sent as text or a form
-    (415), or one without the control token (401, when one is configured)."""
+    (415), one without the control token (401, when one is configured), or one whose ``session``
+    parameter cannot name a session (every route takes one)."""
     headers = headers_of(request.scope)
     server = request.scope.get("server")
     refusal = origins.refusal(server[0] if server else None, headers.get("host"), headers.get("origin"))
@@ -44,12 +46,22 @@ def guard(request: Request) -> None:
     if request.method not in _READS and _essence(headers.get("content-type")) in _SIMPLE_TYPES:
         raise UnsupportedMediaType("a control-plane write takes application/json (or no body), not a form or text")
     token = runtime_of(request).settings.control_token
-    if not token:
-        return
-    header = request.headers.get("authorization")
-    if header is None and "token" in request.query_params:
-        header = f"Bearer {request.query_params['token']}"
-    check_bearer(header, (token,))
+    if token:
+        header = request.headers.get("authorization")
+        if header is None and "token" in request.query_params:
+            header = f"Bearer {request.query_params['token']}"
+        check_bearer(header, (token,))
+    if "session" in request.query_params:
+        session_of(request)
+
+
+def session_of(request: Request) -> Session:
+    """The session a control request is about: ``?session=NAME``, else the default session."""
+    name = request.query_params.get("session")
+    try:
+        return runtime_of(request).session(name)
+    except SessionError as exc:
+        raise InvalidParameter(str(exc), param="session") from None
 
 
 async def json_body(request: Request, *, allow_yaml: bool = False) -> Any:
@@ -70,6 +82,12 @@ def _essence(content_type: str | None) -> str:
     return (content_type or "").split(";", 1)[0].strip().lower()
 
 
+async def json_items(request: Request) -> list[Any]:
+    """A JSON body holding one object or a list of them, as a list."""
+    document = await json_body(request)
+    return document if isinstance(document, list) else [document]
+
+
 Endpoint = Callable[[Request], Awaitable[Response]]
 
 
@@ -83,6 +101,30 @@ def action(do: Callable[[Runtime], object]) -> Endpoint:
     async def endpoint(request: Request) -> Response:
         guard(request)
         do(runtime_of(request))
+        return no_content()
+
+    return endpoint
+
+
+def session_action(do: Callable[[Session], object]) -> Endpoint:
+    """A control route that does one thing to the session in ``?session=`` and answers ``204``."""
+
+    async def endpoint(request: Request) -> Response:
+        guard(request)
+        do(session_of(request))
+        return no_content()
+
+    return endpoint
+
+
+def removal(param: str, what: str, remove: Callable[[Session, str], bool]) -> Endpoint:
+    """``DELETE .../{param}``: remove one thing from the session in ``?session=``; ``404`` if absent."""
+
+    async def endpoint(request: Request) -> Response:
+        guard(request)
+        name = request.path_params[param]
+        if not remove(session_of(request), name):
+            raise NotFound(f"no {what} {name[:64]!r}")
         return no_content()
 
     return endpoint

@@ -1,14 +1,15 @@
 """The whole ``/_mock/`` route table, in one place (as moto's ``moto_api/_internal/urls.py``).
 
 One row per operation of ``openapi/control.yaml``; a test checks the two agree. The handlers live in
-``admin.py`` and ``traffic.py``, and the gallery's in ``mock_server/gallery/routes.py``.
+``admin.py``, ``traffic.py``, ``stubs.py`` and ``sessions.py``, and the gallery's in
+``mock_server/gallery/routes.py``.
 """
 
 from __future__ import annotations
 
 from starlette.routing import BaseRoute, Route
 
-from mock_server.control import admin, traffic
+from mock_server.control import admin, sessions, stubs, traffic
 from mock_server.control.common import PREFIX
 from mock_server.gallery import routes as gallery
 
@@ -21,6 +22,7 @@ TABLE = [
     ("PUT", "/models", admin.replace_models),
     ("POST", "/reset", admin.reset),
     ("GET", "/requests", traffic.list_requests),
+    ("GET", "/requests.har", traffic.requests_har),
     ("DELETE", "/requests", traffic.clear_requests),
     ("GET", "/faults", traffic.list_faults),
     ("POST", "/faults", traffic.add_faults),
@@ -29,6 +31,13 @@ TABLE = [
     ("GET", "/rate-limit", traffic.get_rate_limit),
     ("PUT", "/rate-limit", traffic.set_rate_limit),
     ("DELETE", "/rate-limit", traffic.disable_rate_limit),
+    ("GET", "/stubs", stubs.list_stubs),
+    ("POST", "/stubs", stubs.add_stubs),
+    ("DELETE", "/stubs", stubs.clear_stubs),
+    ("DELETE", "/stubs/{stub_id}", stubs.remove_stub),
+    ("GET", "/sessions", sessions.list_sessions),
+    ("PUT", "/sessions/{name}", sessions.open_session),
+    ("DELETE", "/sessions/{name}", sessions.close_session),
     ("GET", "/ui", gallery.page),
     ("GET", "/ui/calls", gallery.calls),
     ("GET", "/ui/static/{name}", gallery.asset),

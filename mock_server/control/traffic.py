@@ -10,13 +10,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from mock_server.control.common import action, guard, json_body, no_content
-from mock_server.errors import InvalidParameter, NotFound
+from mock_server.control.common import guard, json_body, json_items, removal, session_action, session_of
+from mock_server.errors import InvalidParameter
 from mock_server.faults.fault import Fault, FaultSpecError
 from mock_server.faults.ratelimit import RateLimit
+from mock_server.journal import har
 from mock_server.runtime import runtime_of
 
 #: Journal fields a ``GET /_mock/requests`` query may filter on (``status`` is compared as a number).
@@ -25,30 +27,48 @@ FILTERS = ("method", "path", "model", "mode", "status", "source")
 
 async def list_requests(request: Request) -> Response:
     guard(request)
+    shown = _matching(request)
+    return JSONResponse({"requests": shown, "count": len(shown), "journal_size": session_of(request).journal.limit})
+
+
+async def requests_har(request: Request) -> Response:
+    """The same records as a HAR 1.2 file; ``?bodies=true`` inlines the answers still kept."""
+    guard(request)
+    runtime = runtime_of(request)
+    bodies = _bool(request.query_params, "bodies")
+    document = har.to_har(
+        _matching(request), answers=runtime.answers.get, bodies=bodies, creator_version=har.package_version()
+    )
+    return Response(
+        orjson.dumps(document),
+        media_type="application/json",
+        headers={"Content-Disposition": 'attachment; filename="eigen-mock.har"'},
+    )
+
+
+def _matching(request: Request) -> list[dict[str, Any]]:
+    """The journal records a query asks for (filters, ``since``, ``limit``), oldest first."""
     query = request.query_params
-    since = _int(query, "since", 0) or 0
-    limit = _int(query, "limit", None)
-    journal = runtime_of(request).journal
+    since, limit = _int(query, "since", 0) or 0, _int(query, "limit", None)
     criteria = {name: _criterion(name, query[name]) for name in FILTERS if name in query}
-    found = [doc for doc in journal.documents(since=since) if all(doc.get(k) == v for k, v in criteria.items())]
-    shown = found if limit is None else found[max(len(found) - limit, 0) :]
-    return JSONResponse({"requests": shown, "count": len(shown), "journal_size": journal.limit})
+    documents = session_of(request).journal.documents(since=since)
+    found = [doc for doc in documents if all(doc.get(k) == v for k, v in criteria.items())]
+    return found if limit is None else found[max(len(found) - limit, 0) :]
 
 
-clear_requests = action(lambda runtime: runtime.journal.clear())
+clear_requests = session_action(lambda session: session.journal.clear())
 
 
 async def list_faults(request: Request) -> Response:
     guard(request)
-    return JSONResponse({"faults": runtime_of(request).faults.entries()})
+    return JSONResponse({"faults": session_of(request).faults.entries()})
 
 
 async def add_faults(request: Request) -> Response:
     """Queue one fault (an object) or several (a list), in order; all are checked before any is queued."""
     guard(request)
-    document = await json_body(request)
-    items = document if isinstance(document, list) else [document]
-    queue = runtime_of(request).faults
+    items = await json_items(request)
+    queue = session_of(request).faults
     try:
         parsed = [Fault.from_json(item) for item in items]
         entries = [queue.add(fault) for fault in parsed]
@@ -57,26 +77,21 @@ async def add_faults(request: Request) -> Response:
     return JSONResponse({"faults": entries}, status_code=201)
 
 
-clear_faults = action(lambda runtime: runtime.faults.clear())
+clear_faults = session_action(lambda session: session.faults.clear())
 
 
-async def remove_fault(request: Request) -> Response:
-    guard(request)
-    fault_id = request.path_params["fault_id"]
-    if not runtime_of(request).faults.remove(fault_id):
-        raise NotFound(f"no queued fault {fault_id[:40]!r}")
-    return no_content()
+remove_fault = removal("fault_id", "queued fault", lambda session, fault_id: session.faults.remove(fault_id))
 
 
 async def get_rate_limit(request: Request) -> Response:
     guard(request)
-    return JSONResponse(_rate_limit_json(runtime_of(request).rate_limiter.config()))
+    return JSONResponse(_rate_limit_json(session_of(request).rate_limiter.config()))
 
 
 async def set_rate_limit(request: Request) -> Response:
     guard(request)
     limit = _rate_limit(await json_body(request))
-    runtime_of(request).rate_limiter.configure(limit)
+    session_of(request).rate_limiter.configure(limit)
     return JSONResponse(_rate_limit_json(limit))
 
 
@@ -93,7 +108,7 @@ def _rate_limit(document: Any) -> RateLimit:
     return RateLimit(limit, float(window))
 
 
-disable_rate_limit = action(lambda runtime: runtime.rate_limiter.configure(None))
+disable_rate_limit = session_action(lambda session: session.rate_limiter.configure(None))
 
 
 def _rate_limit_json(limit: RateLimit | None) -> dict[str, Any]:
@@ -107,6 +122,13 @@ def _int(query: Any, name: str, default: int | None) -> int | None:
         return max(int(query[name]), 0)
     except ValueError:
         raise InvalidParameter(f"{name} must be an integer", param=name) from None
+
+
+def _bool(query: Any, name: str) -> bool:
+    value = str(query.get(name, "false")).lower()
+    if value not in ("true", "false", "1", "0"):
+        raise InvalidParameter(f"{name} must be true or false", param=name)
+    return value in ("true", "1")
 
 
 def _criterion(name: str, value: str) -> Any:

@@ -49,9 +49,10 @@ class FaultQueue:
         default_seed: the seed of faults that give a probability or a distribution but no seed.
     """
 
-    def __init__(self, store: StateStore, default_seed: int | None = None) -> None:
+    def __init__(self, store: StateStore, default_seed: int | None = None, *, doc: str = DOC) -> None:
         self._store = store
         self._default_seed = default_seed or 0
+        self._doc = doc  #: one queue per session
 
     def add(self, fault: Fault) -> dict[str, Any]:
         """Queue ``fault``; its entry (``id``, ``fault``, ``remaining``, ``applied``)."""
@@ -73,7 +74,7 @@ class FaultQueue:
         return self._change(change)
 
     def entries(self) -> list[dict[str, Any]]:
-        return list(load_document(self._store.read(DOC)).get("faults", []))
+        return list(load_document(self._store.read(self._doc)).get("faults", []))
 
     def remove(self, fault_id: str) -> bool:
         def change(state: dict[str, Any]) -> bool:
@@ -85,7 +86,7 @@ class FaultQueue:
 
     def clear(self) -> None:
         """Forget every fault; ids start again at ``f1`` (so seeded draws repeat run after run)."""
-        self._store.update(DOC, lambda _: (None, None))
+        self._store.update(self._doc, lambda _: (None, None))
 
     reset = clear
 
@@ -124,4 +125,4 @@ class FaultQueue:
             result = change(state)
             return json.dumps(state, separators=(",", ":")), result
 
-        return self._store.update(DOC, updater)
+        return self._store.update(self._doc, updater)

@@ -38,13 +38,16 @@ class RateLimit:
 class RateLimiter:
     """Parameters: ``store``; ``default`` (the limit after a reset, ``None`` for off); ``clock``."""
 
-    def __init__(self, store: StateStore, default: RateLimit | None, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self, store: StateStore, default: RateLimit | None, clock: Callable[[], float] = time.time, *, doc: str = DOC
+    ) -> None:
         self._store = store
+        self._doc = doc  #: one setting and one set of counters per session
         self._default = default
         self._clock = clock
 
     def config(self) -> RateLimit | None:
-        state = load_document(self._store.read(DOC))
+        state = load_document(self._store.read(self._doc))
         if "config" not in state:
             return self._default
         return None if state["config"] is None else RateLimit(**state["config"])
@@ -52,7 +55,7 @@ class RateLimiter:
     def configure(self, limit: RateLimit | None) -> None:
         """Switch the limiter on with ``limit`` (counting afresh), or off with ``None``."""
         config = None if limit is None else limit.to_json()
-        self._store.update(DOC, lambda _: (json.dumps({"config": config, "windows": {}}), None))
+        self._store.update(self._doc, lambda _: (json.dumps({"config": config, "windows": {}}), None))
 
     def hit(self, key: str | Callable[[], str]) -> int | None:
         """Count a request for ``key``; ``None`` if allowed, else the seconds to wait before retrying.
@@ -61,11 +64,11 @@ class RateLimiter:
         if limit is None:
             return None
         counted = key if isinstance(key, str) else key()
-        return self._store.update(DOC, lambda text: self._count(load_document(text), limit, counted))
+        return self._store.update(self._doc, lambda text: self._count(load_document(text), limit, counted))
 
     def reset(self) -> None:
         """Counters forgotten, and the limit back to the configured default."""
-        self._store.update(DOC, lambda _: (None, None))
+        self._store.update(self._doc, lambda _: (None, None))
 
     def _count(self, state: dict[str, Any], limit: RateLimit, key: str) -> tuple[str, int | None]:
         now = self._clock()

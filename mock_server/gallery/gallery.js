@@ -5,9 +5,16 @@
 
 (function () {
   const REFRESH_MS = 2000;
-  const token = new URLSearchParams(window.location.search).get("token");
+  // The page's own token and session go along to the cards (a browser cannot set headers here).
+  const page = new URLSearchParams(window.location.search);
+  const query = new URLSearchParams();
+  for (const name of ["token", "session"]) {
+    if (page.get(name)) {
+      query.set(name, page.get(name));
+    }
+  }
   const base = window.location.pathname.replace(/\/+$/, "");
-  const url = base + "/calls" + (token ? "?token=" + encodeURIComponent(token) : "");
+  const url = base + "/calls" + (query.toString() ? "?" + query.toString() : "");
   const calls = document.getElementById("calls");
   const status = document.getElementById("status");
   const pause = document.getElementById("pause");

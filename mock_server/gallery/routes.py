@@ -4,8 +4,9 @@
 package: no network at run time); its script fetches ``/_mock/ui/calls`` every two seconds, a
 fragment rendered here (every value escaped here, none in the browser), and swaps it in. Each
 card shows the thumbnail (``/_mock/ui/thumbnails/<sha256>.jpg``, from the bounded thumbnail
-cache), the status, model, mode, prompt, seed, size, timing, the fault applied and, behind the
-validation proxy, the spec violations.
+cache), the status, model, mode, prompt, seed, size, timing, the fault applied, the stub that
+answered, the session and, behind the validation proxy, the spec violations. The page shows every
+session's calls, or with ``?session=NAME`` that session's only.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from anyio import to_thread
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
-from mock_server.control.common import guard
+from mock_server.control.common import guard, session_of
 from mock_server.errors import NotFound
 from mock_server.runtime import runtime_of
 
@@ -56,7 +57,7 @@ async def calls(request: Request) -> Response:
     guard(request)
     runtime = runtime_of(request)
     await to_thread.run_sync(runtime.thumbnailer.drain)  # someone is looking: make the waiting ones now
-    recent = list(reversed(runtime.journal.documents(limit=CARDS)))
+    recent = _recent(request)
     token = request.query_params.get("token")
     suffix = f"?token={quote(token)}" if token else ""
     thumbs = {doc["image_sha256"] for doc in recent if doc.get("image_sha256")}
@@ -70,15 +71,30 @@ async def calls(request: Request) -> Response:
     return HTMLResponse(body, headers=_NO_CACHE)
 
 
+def _recent(request: Request) -> list[dict[str, Any]]:
+    """The newest calls, newest first: of the session in ``?session=``, else of every session."""
+    runtime = runtime_of(request)
+    if "session" in request.query_params:
+        journals = [session_of(request).journal]
+    else:
+        journals = [runtime.journal, *(runtime.session(name).journal for name in runtime.sessions.names())]
+    merged = [doc for journal in journals for doc in journal.documents(limit=CARDS)]
+    return sorted(merged, key=lambda doc: doc["seq"], reverse=True)[:CARDS]
+
+
 def _summary(recent: list[dict[str, Any]], size: int) -> str:
     errors = sum(1 for doc in recent if (doc.get("status") or 0) >= 400)
     faulted = sum(1 for doc in recent if doc.get("fault"))
+    stubbed = sum(1 for doc in recent if doc.get("stub"))
     broken = sum(1 for doc in recent if doc.get("violations"))
+    sessions = len({doc.get("session") for doc in recent})
     stats = [
         (len(recent), "shown"),
         (errors, "errors"),
         (faulted, "faults applied"),
+        (stubbed, "stubbed"),
         (broken, "spec violations"),
+        (sessions, "sessions"),
         (size, "journal size"),
     ]
     items = "".join(f'<div class="stat"><b>{value}</b><span>{label}</span></div>' for value, label in stats)
@@ -88,11 +104,13 @@ def _summary(recent: list[dict[str, Any]], size: int) -> str:
 def _card(doc: dict[str, Any], thumb_suffix: str | None) -> str:
     status = doc.get("status")
     params = doc.get("params") or {}
-    fault = doc.get("fault")
+    fault, stub, session = doc.get("fault"), doc.get("stub"), doc.get("session")
     badge = f'<span class="badge {_status_class(status)}">{escape(str(status or "no response"))}</span>'
+    classes = "card" + (" faulted" if fault else "") + (" stubbed" if stub else "")
     return (
-        f'<article class="card{" faulted" if fault else ""}" data-request-id="{escape(str(doc.get("request_id")))}"'
-        f' data-status="{escape(str(status))}">'
+        f'<article class="{classes}" data-request-id="{escape(str(doc.get("request_id")))}"'
+        f' data-status="{escape(str(status))}" data-session="{escape(session or "")}"'
+        f' data-stub="{escape(str((stub or {}).get("id") or ""))}">'
         f'<div class="thumb">{_image(doc, thumb_suffix)}{badge}</div>'
         f'<div class="meta">'
         f'<div class="model">{escape(str(doc.get("model") or doc.get("path")))}'
@@ -100,8 +118,8 @@ def _card(doc: dict[str, Any], thumb_suffix: str | None) -> str:
         f'<div class="prompt" title="{escape(str(params.get("prompt", "")))}">'
         f"{escape(str(params.get('prompt', ''))[:200])}</div>"
         f'<div class="facts">{_facts(doc, params)}</div>'
-        f"{_fault(fault)}{_violations(doc.get('violations') or [])}"
-        f'<div class="source">{escape(str(doc.get("source", "mock")))}</div>'
+        f"{_stub(stub)}{_fault(fault)}{_violations(doc.get('violations') or [])}"
+        f'<div class="source">{escape(str(doc.get("source", "mock")))}{_session(session)}</div>'
         f'<div class="rid">{escape(str(doc.get("request_id")))}</div>'
         f"</div></article>"
     )
@@ -125,6 +143,18 @@ def _facts(doc: dict[str, Any], params: dict[str, Any]) -> str:
         f"{doc.get('method', '')} {doc.get('path', '')}",
     ]
     return "".join(f"<span>{escape(fact)}</span>" for fact in facts if fact)
+
+
+def _session(session: str | None) -> str:
+    return f' · session <span class="session">{escape(session)}</span>' if session else ""
+
+
+def _stub(stub: dict[str, Any] | None) -> str:
+    if not stub:
+        return ""
+    name = stub.get("name")
+    label = f"{stub.get('id')} ({name})" if name else str(stub.get("id"))
+    return f'<div class="stub">◆ stubbed by {escape(label)}: {escape(str(stub.get("description")))}</div>'
 
 
 def _fault(fault: dict[str, Any] | None) -> str:

@@ -7,6 +7,8 @@ worker thread by the HTTP layer. No Starlette imports: the rules live apart from
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -107,13 +109,34 @@ class Generator:
                 return kept.again(request_id, int(time.time()))
         seed = plan.params.get("seed")
         seed = self.seeds.next_seed() if seed is None else seed
-        sources = tuple(self._fetch(source) for source in plan.sources)
-        with self.pixels.reserve(self._request_pixels(plan.sources, sources)):
-            self._check_sources(plan.sources, sources)
+        with self._sources(plan) as sources:
             image = self.renderer.render(self.render_spec(plan, seed, sources))
+        generation = self._generation(plan, request_id, seed, image)
+        if repeatable:
+            self._kept.put(id(generation.plan), generation)
+        return generation
+
+    def generate_from(self, plan: Plan, request_id: str, picture: Callable[[int, int], RenderedImage]) -> Generation:
+        """The answer to ``plan`` with a given picture instead of a rendered one (a stub's):
+        ``picture(width, height)`` is the picture at the size the plan's render would have had."""
+        seed = plan.params.get("seed")
+        seed = self.seeds.next_seed() if seed is None else seed
+        with self._sources(plan) as sources:
+            size = self.renderer.output_size(self.render_spec(plan, seed, sources))
+        return self._generation(plan, request_id, seed, picture(*size))
+
+    @contextmanager
+    def _sources(self, plan: Plan) -> Iterator[tuple[bytes, ...]]:
+        """The plan's source bytes, checked, with their pixels reserved while the block runs."""
+        loaded = tuple(self._fetch(source) for source in plan.sources)
+        with self.pixels.reserve(self._request_pixels(plan.sources, loaded)):
+            self._check_sources(plan.sources, loaded)
+            yield loaded
+
+    def _generation(self, plan: Plan, request_id: str, seed: int, image: RenderedImage) -> Generation:
         if plan.s3_output is not None:
             self._store(plan, image)
-        generation = Generation(
+        return Generation(
             request_id=request_id,
             plan=plan,
             seed=seed,
@@ -122,9 +145,6 @@ class Generator:
             created=int(time.time()),
             extra=extra_fields(plan.model, plan.params),
         )
-        if repeatable:
-            self._kept.put(id(generation.plan), generation)
-        return generation
 
     def _repeatable(self, plan: Plan) -> bool:
         """A request sent again (the same body, so the same plan object: ``body_cache.py``) is answered

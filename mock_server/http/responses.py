@@ -17,6 +17,11 @@ from mock_server.generation.generator import Generation
 from mock_server.imaging.renderer import base64_parts
 
 
+def response_body(generation: Generation) -> bytes:
+    """The body ``generation_response`` sends, made again (for the HAR export)."""
+    return generation.image.data if generation.plan.binary_response else json_body(generation)
+
+
 def generation_response(generation: Generation) -> Response:
     if generation.plan.binary_response:
         return binary_response(generation)

@@ -302,6 +302,15 @@ class Renderer:
         limit = self.max_source_pixels
         self._edits.check(data, limit, lambda raw: decode_source(raw, max_pixels=limit, param=param))
 
+    def output_size(self, spec: RenderSpec) -> tuple[int, int]:
+        """The size ``render`` gives: the requested one, or for an edit the first source's (scaled down)."""
+        if not spec.sources:
+            return spec.width, spec.height
+        first = self._edits.check(
+            spec.sources[0], self.max_source_pixels, lambda raw: decode_source(raw, max_pixels=self.max_source_pixels)
+        )
+        return output_size_for_edit(*first, spec.downsizing_mp)
+
     def render(self, spec: RenderSpec) -> RenderedImage:
         if spec.sources:
             digest = _spec_digest(spec, [self._edits.sha256(source) for source in spec.sources])

@@ -17,6 +17,8 @@ from typing import Any, overload
 import orjson
 
 from mock_server import surrogates
+from mock_server.journal import har
+from mock_server.journal.har import Lookup
 from mock_server.state.store import StateStore
 
 LOG = "journal"
@@ -68,6 +70,10 @@ class Call:
     violations: tuple[Mapping[str, str], ...] = ()
     #: ``mock`` (synthetic), ``replay`` (from a cassette) or ``proxy`` (forwarded upstream).
     source: str = "mock"
+    #: The stub that answered, as ``{"id", "name", "kind", "description"}``; ``None`` for no stub.
+    stub: Mapping[str, Any] | None = None
+    #: The session the request belonged to; ``None`` for the default session.
+    session: str | None = None
 
     @classmethod
     def from_json(cls, seq: int, document: Mapping[str, Any]) -> Call:
@@ -80,6 +86,8 @@ class Call:
         document = asdict(self)
         document["headers"] = dict(self.headers)
         document["params"] = dict(self.params)
+        document["files"] = list(document["files"])
+        document["violations"] = [dict(v) for v in self.violations]
         return document
 
     def matches(self, criteria: Mapping[str, Any]) -> bool:
@@ -96,8 +104,9 @@ def _value(call: Call, name: str) -> Any:
 class CallList(Sequence[Call]):
     """Recorded calls, oldest first, as respx's ``CallList``: ``last``, ``call_count``, ``filter``."""
 
-    def __init__(self, calls: Sequence[Call] = ()) -> None:
+    def __init__(self, calls: Sequence[Call] = (), *, answers: Lookup | None = None) -> None:
         self._calls = tuple(calls)
+        self._answers = answers
 
     @overload
     def __getitem__(self, index: int) -> Call: ...
@@ -107,7 +116,7 @@ class CallList(Sequence[Call]):
 
     def __getitem__(self, index: int | slice) -> Call | CallList:
         if isinstance(index, slice):
-            return CallList(self._calls[index])
+            return CallList(self._calls[index], answers=self._answers)
         return self._calls[index]
 
     def __len__(self) -> int:
@@ -136,7 +145,19 @@ class CallList(Sequence[Call]):
 
     def filter(self, predicate: Callable[[Call], bool] | None = None, /, **criteria: Any) -> CallList:
         """Calls whose fields (``status``, ``path``, ``model``…) or parameters (``seed``…) equal ``criteria``."""
-        return CallList([c for c in self._calls if c.matches(criteria) and (predicate is None or predicate(c))])
+        chosen = [c for c in self._calls if c.matches(criteria) and (predicate is None or predicate(c))]
+        return CallList(chosen, answers=self._answers)
+
+    def to_har(self, *, bodies: bool = False, max_inline_bytes: int = har.MAX_INLINE_BYTES) -> dict[str, Any]:
+        """These calls as a HAR 1.2 document (``json.dump`` it to a ``.har`` file); ``bodies`` inlines
+        the answers the server still keeps whole (``Settings.har_bodies``), up to ``max_inline_bytes``."""
+        return har.to_har(
+            [call.to_json() for call in self],
+            answers=self._answers,
+            bodies=bodies,
+            max_inline_bytes=max_inline_bytes,
+            creator_version=har.package_version(),
+        )
 
 
 def _compact(document: Mapping[str, Any]) -> str:
@@ -177,16 +198,17 @@ def _shortened(document: Mapping[str, Any]) -> dict[str, Any]:
 class Journal:
     """The bounded journal over a ``StateStore``: the oldest calls are dropped past ``limit``."""
 
-    def __init__(self, store: StateStore, limit: int) -> None:
+    def __init__(self, store: StateStore, limit: int, *, log: str = LOG) -> None:
         self._store = store
         self.limit = limit
+        self._log = log  #: one journal per session
 
     def record(self, document: Mapping[str, Any]) -> int:
         """Store a call (``Call.to_json`` without ``seq``); its sequence number."""
         text = _compact(document)
         if len(text) > MAX_RECORD_CHARS:
             text = _compact(_shortened(document))
-        return self._store.append(LOG, str(document.get("request_id", "")), text, self.limit)
+        return self._store.append(self._log, str(document.get("request_id", "")), text, self.limit)
 
     def calls(self, *, since: int = 0, limit: int | None = None) -> CallList:
         return CallList([Call.from_json(seq, _loaded(text)) for seq, text in self._entries(since, limit)])
@@ -196,9 +218,10 @@ class Journal:
         return [{"seq": seq, **_loaded(text)} for seq, text in self._entries(since, limit)]
 
     def clear(self) -> None:
-        self._store.clear(LOG)
+        self._store.clear(self._log)
 
     reset = clear
 
     def _entries(self, since: int, limit: int | None) -> list[tuple[int, str]]:
-        return self._store.entries(LOG, since=since, limit=self.limit if limit is None else min(limit, self.limit))
+        bound = self.limit if limit is None else min(limit, self.limit)
+        return self._store.entries(self._log, since=since, limit=bound)

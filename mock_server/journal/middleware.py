@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -21,6 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from mock_server.faults.responses import SimulatedNetworkFault
 from mock_server.http.context import request_id_of
 from mock_server.journal.calls import FilePart, Journal
+from mock_server.journal.kept_answers import KeptAnswer, KeptAnswers
 from mock_server.journal.summary import RequestSummary, redact_headers
 
 DRAFT_KEY = "eigen_mock.call"
@@ -39,6 +40,12 @@ class CallDraft:
     model: str | None = None
     mode: str | None = None
     fault: dict[str, Any] | None = None
+    #: The stub that answered, as ``{"id", "name", "kind", "description"}``.
+    stub: dict[str, Any] | None = None
+    #: The session the request belongs to (``None``: the default session).
+    session: str | None = None
+    #: Makes the body sent again (a generated answer's); ``None``: it is kept as it goes out.
+    remake_body: Callable[[], bytes] | None = None
     violations: Sequence[Mapping[str, str]] = ()
     source: str = "mock"
     image_sha256: str | None = None
@@ -64,12 +71,25 @@ class _Wire:
     content_type: str | None = None
     size: int = 0
     error_body: bytes = b""
+    #: The raw headers and body chunks, only while answers are kept for a HAR export.
+    headers: Sequence[tuple[bytes, bytes]] | None = None
+    chunks: list[bytes] | None = None
 
 
 class JournalMiddleware:
-    def __init__(self, app: ASGIApp, *, journal: Journal) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        journal: Journal,
+        answers: KeptAnswers | None = None,
+        session_journal: Callable[[str], Journal] | None = None,
+    ) -> None:
         self.app = app
         self.journal = journal
+        #: A named session's journal (the default session's is ``journal``).
+        self.session_journal = session_journal
+        self.answers = answers if answers is not None and answers.enabled else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"].startswith(CONTROL_PREFIX) or self.journal.limit == 0:
@@ -85,9 +105,18 @@ class JournalMiddleware:
             nonlocal recorded
             if not recorded:
                 recorded = True
-                self.journal.record(_document(scope, draft, wire, wall, time.perf_counter() - started))
+                journal = self.journal
+                if draft.session is not None and self.session_journal is not None:
+                    journal = self.session_journal(draft.session)
+                journal.record(_document(scope, draft, wire, wall, time.perf_counter() - started))
+                if self.answers is not None and wire.status is not None:
+                    self.answers.keep(request_id_of(scope), _answer(wire, draft))
 
         async def observe(message: Message) -> None:
+            if self.answers is not None and message["type"] == "http.response.start":
+                wire.headers = message.get("headers", ())
+                if draft.remake_body is None:
+                    wire.chunks = []  # an answer that cannot be made again is kept as sent
             _watch(wire, message)
             if message["type"] == "http.response.body" and not message.get("more_body", False):
                 record()
@@ -121,12 +150,22 @@ def _watch(wire: _Wire, message: Message) -> None:
     elif message["type"] == "http.response.body":
         body = message.get("body", b"")
         wire.size += len(body)
+        if wire.chunks is not None and body:
+            wire.chunks.append(body)
         if (wire.status or 0) >= 400 and len(wire.error_body) + len(body) <= _ERROR_BODY_LIMIT:
             wire.error_body += body
 
 
+def _answer(wire: _Wire, draft: CallDraft) -> KeptAnswer:
+    if draft.remake_body is not None:
+        return KeptAnswer(wire.status or 0, wire.headers or (), wire.size, draft.remake_body)
+    chunks = wire.chunks or ()
+    body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+    return KeptAnswer(wire.status or 0, wire.headers or (), len(body), bytes(body))
+
+
 def _document(scope: Scope, draft: CallDraft, wire: _Wire, wall: float, elapsed: float) -> dict[str, Any]:
-    return {
+    document = {
         "request_id": request_id_of(scope),
         "time": _rounded(wall, 1e6),
         "method": scope["method"],
@@ -147,6 +186,11 @@ def _document(scope: Scope, draft: CallDraft, wire: _Wire, wall: float, elapsed:
         "violations": list(draft.violations),
         "source": draft.source,
     }
+    if draft.stub is not None:
+        document["stub"] = draft.stub
+    if draft.session is not None:
+        document["session"] = draft.session
+    return document
 
 
 def _rounded(value: float, scale: float) -> float:

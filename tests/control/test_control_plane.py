@@ -64,7 +64,7 @@ def test_curl_queues_a_fault_sees_it_applied_and_reads_the_journal(live_mock: Mo
     assert curl("-X", "POST", f"{base}/_mock/reset")[0] == 204
 
 
-def test_a_node_script_drives_faults_rate_limit_models_and_journal(live_mock: MockServer) -> None:
+def test_a_node_script_drives_faults_rate_limit_models_stubs_latency_and_journal(live_mock: MockServer) -> None:
     assert shutil.which("node"), "node is needed for this test"
     done = subprocess.run(
         ["node", str(NODE_SCRIPT), live_mock.url, live_mock.api_key], capture_output=True, text=True, timeout=60
@@ -74,7 +74,20 @@ def test_a_node_script_drives_faults_rate_limit_models_and_journal(live_mock: Mo
     assert report["statuses"] == [503, 200, 200, 429]
     assert report["queued"] == ["f1"] and report["left"] == []
     assert report["custom_model"] == 200 and report["after_reset"] == 400
-    assert report["journal"] == [[503, "f1"], [200, None], [200, None], [429, None], [200, None], [400, None]]
+    assert report["journal"] == [
+        [503, "f1"],
+        [200, None],
+        [200, None],
+        [429, None],
+        [200, None],
+        [200, None],
+        [200, None],
+        [400, None],
+    ]
+    assert report["har"] == {"version": "1.2", "statuses": [503, 200, 200, 429, 200, 200, 200], "inlined": 7}
+    assert report["stub"] == {"id": "s1", "size": [768, 512], "jpeg": True, "sha256": True}
+    assert report["session"] == {"status": 504, "journal": [[504, "node-job"]], "listed": ["node-job"], "closed": 204}
+    assert report["latency"] == {"status": 200, "waited": True}
 
 
 def test_the_journal_can_be_filtered_and_paged(
@@ -156,7 +169,9 @@ def _routes_in_app() -> set[tuple[str, str]]:
 
 def test_control_yaml_documents_exactly_the_control_routes() -> None:
     document: dict[str, Any] = yaml.safe_load(control_spec_path().read_text())
-    documented = {(path, method.upper()) for path, item in document["paths"].items() for method in item}
+    documented = {
+        (path, method.upper()) for path, item in document["paths"].items() for method in item if method != "parameters"
+    }
     assert documented == _routes_in_app()
     assert not any(
         path.startswith("/_mock")

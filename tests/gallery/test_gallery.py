@@ -71,6 +71,10 @@ def busy_mock() -> Iterator[MockServer]:
         with pytest.raises(httpx.ReadError):
             client.post("/api/v1/generate", json={**T2I, "prompt": "cut off"})
         client.post("/api/v1/generate", json={**T2I, "prompt": "bad size", "width": 5})
+        mock.stub(prompt="a stubbed teal square", image=_picture(5), name="teal")
+        client.post("/api/v1/generate", json={**T2I, "prompt": "a stubbed teal square"})
+        mock.session("job-7").fail(503)
+        client.post("/api/v1/generate", json={**T2I, "prompt": "in a session"}, headers={"X-Mock-Session": "job-7"})
         yield mock
 
 
@@ -78,9 +82,13 @@ def test_the_page_shows_thumbnails_parameters_statuses_and_faults(busy_mock: Moc
     dom = chromium(tmp_path, "--dump-dom", f"{busy_mock.url}/_mock/ui")
     refreshes = re.search(r'data-refreshes="(\d+)"', dom)
     assert refreshes is not None and int(refreshes.group(1)) >= 2  # the script loaded the list, then refreshed it
-    assert re.findall(r'data-status="([^"]+)"', dom) == ["400", "None", "429", "200", "200", "200"]
+    assert re.findall(r'data-status="([^"]+)"', dom) == ["503", "200", "400", "None", "429", "200", "200", "200"]
+    assert re.findall(r'data-session="([^"]*)"', dom) == ["job-7"] + [""] * 7
+    assert re.findall(r'data-stub="([^"]*)"', dom) == ["", "s1"] + [""] * 6
+    assert "stubbed by s1 (teal): image" in dom and 'class="card stubbed"' in dom
+    assert 'session <span class="session">job-7</span>' in dom
     thumbnails = re.findall(r'<img src="(/_mock/ui/thumbnails/[0-9a-f]{64}\.jpg)"', dom)
-    assert len(thumbnails) == 3
+    assert len(thumbnails) == 4
     for prompt in PROMPTS.values():
         assert prompt in dom
     assert "f1: 429 rate_limited" in dom and "CONNECTION_RESET_BY_PEER" in dom and "invalid_parameter" in dom
@@ -88,6 +96,12 @@ def test_the_page_shows_thumbnails_parameters_statuses_and_faults(busy_mock: Moc
     for source in thumbnails:
         answer = httpx.get(busy_mock.url + source)
         assert answer.headers["content-type"] == "image/jpeg" and answer.content.startswith(b"\xff\xd8")
+
+
+def test_the_page_of_one_session_shows_its_calls_only(busy_mock: MockServer, tmp_path: Path) -> None:
+    dom = chromium(tmp_path, "--dump-dom", f"{busy_mock.url}/_mock/ui?session=job-7")
+    assert re.findall(r'data-status="([^"]+)"', dom) == ["503"] and "in a session" in dom
+    assert "a red fox reading a newspaper" not in dom
 
 
 def test_a_screenshot_of_the_page_shows_the_gallery(busy_mock: MockServer, tmp_path: Path) -> None:

@@ -66,3 +66,21 @@ def test_the_commands_become_settings() -> None:
 def test_a_missing_cassette_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["serve", "--no-s3", "--replay", str(tmp_path / "none"), "--port", "1"]) == 2
     assert "is not a cassette" in capsys.readouterr().err
+
+
+def test_the_options_of_stubs_latency_and_the_har_become_settings_and_survive_the_environment(
+    tmp_path: Path,
+) -> None:
+    parse = build_parser().parse_args
+    served = settings_from_args(
+        parse(
+            ["serve", "--stubs-dir", str(tmp_path), "--latency", "model", "--latency-scale", "0.1", "--har-bodies", "4"]
+        ),
+        Settings(),
+    )
+    assert (served.stubs_dir, served.latency, served.latency_scale, served.har_bodies) == (tmp_path, "model", 0.1, 4)
+    assert Settings.from_env(served.to_env()) == served
+    with pytest.raises(SettingsError):
+        Settings(har_bodies=-1)
+    with pytest.raises(SettingsError):
+        Settings(latency="model", latency_scale=-1)
