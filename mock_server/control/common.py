@@ -64,15 +64,18 @@ def session_of(request: Request) -> Session:
         raise InvalidParameter(str(exc), param="session") from None
 
 
-async def json_body(request: Request, *, allow_yaml: bool = False) -> Any:
+async def json_body(request: Request, *, allow_yaml: bool = False, optional: bool = False) -> Any:
     """The request's JSON body (or YAML, a superset, where allowed) as plain data: ``415`` unless
-    declared so, ``413`` past the limit, ``400 invalid_json`` if it is not plain JSON data."""
+    declared so, ``413`` past the limit, ``400 invalid_json`` if it is not plain JSON data. An
+    ``optional`` body may be left out (no bytes at all): that is ``None``."""
+    body = await parsing.read_body(request, runtime_of(request).settings.max_control_body_bytes)
+    if optional and not body:
+        return None
     essence = _essence(headers_of(request.scope).get("content-type"))
     allowed = _JSON_TYPES | (_YAML_TYPES if allow_yaml else frozenset())
     if essence not in allowed and not essence.endswith("+json"):
         shown = essence or "no Content-Type"
         raise UnsupportedMediaType(f"{shown} is not accepted here: send {' or '.join(sorted(allowed))}")
-    body = await parsing.read_body(request, runtime_of(request).settings.max_control_body_bytes)
     if len(body) < 4096:  # a thread hop costs more than parsing a small document
         return documents.parse(body, allow_yaml=allow_yaml)
     return await to_thread.run_sync(lambda: documents.parse(body, allow_yaml=allow_yaml))

@@ -27,7 +27,8 @@ async def list_sessions(request: Request) -> Response:
 async def open_session(request: Request) -> Response:
     """``{"api_keys": [...], "latency": "model"}``, both optional."""
     guard(request)
-    document: Any = await json_body(request) if await request.body() else {}
+    document: Any = await json_body(request, optional=True)
+    document = {} if document is None else document
     if not isinstance(document, dict) or set(document) - {"api_keys", "latency"}:
         raise InvalidParameter('send {"api_keys": ["key", ...], "latency": "model"} (both optional)', param=None)
     keys, latency = document.get("api_keys") or [], document.get("latency")
