@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import base64
 import json
-
-from mypy_boto3_s3 import S3Client
+from typing import TYPE_CHECKING
 
 from mock_server.embedded_s3 import EmbeddedS3
 from tests.fixtures.app import AppFactory, InProcessClient
 from tests.fixtures.s3 import object_keys
 from tests.support import assert_error, form, image_of, source_png
+
+if TYPE_CHECKING:  # the stubs are a dev tool, not installed by the lowest/newest runs
+    from mypy_boto3_s3 import S3Client
 
 
 def s3_client_app(app_factory: AppFactory, server: EmbeddedS3) -> InProcessClient:
