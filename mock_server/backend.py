@@ -10,7 +10,7 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .datatypes import RenderedImage, RenderSpec
 from .errors import StorageError
@@ -18,7 +18,9 @@ from .imaging import Renderer, base64_of
 from .rng import SeedSource
 from .rules import Plan, Source, extra_fields, processing_seconds
 from .sources import SourceResolver
-from .storage import S3Storage
+
+if TYPE_CHECKING:  # boto3 comes with the s3 extra, imported only when S3 is configured
+    from .storage import S3Storage
 
 #: Generations kept for repeated plans: few, since each holds its image (up to a few MB at 2048²).
 KEPT_GENERATIONS = 8

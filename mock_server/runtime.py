@@ -19,6 +19,7 @@ from .backend import Generation, Generator
 from .cassette import Cassette
 from .catalog import Catalog
 from .conformance import ResponseChecker
+from .extras import needs
 from .fault_queue import FaultQueue
 from .imaging import Renderer
 from .journal import Journal
@@ -31,7 +32,6 @@ from .rules import Plan
 from .settings import Settings
 from .sources import SourcePolicy, SourceResolver
 from .spec import Spec
-from .storage import S3Config, S3Storage
 from .store import MemoryStore, StateStore
 from .thumbnailer import Thumbnailer
 from .thumbnails import ThumbnailCache
@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from starlette.requests import Request
 
     from .forwarding import Forwarder
+    from .storage import S3Storage
 
 STATE_FILE = "state.sqlite3"
 
@@ -165,6 +166,8 @@ def _generator(settings: Settings, spec: Spec) -> Generator:
 def _storage(settings: Settings) -> S3Storage | None:
     if settings.s3_endpoint_url is None:
         return None
+    with needs("s3", "S3 storage (an S3 endpoint is configured)"):
+        from .storage import S3Config, S3Storage
     return S3Storage(
         S3Config(
             endpoint_url=settings.s3_endpoint_url,

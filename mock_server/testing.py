@@ -10,15 +10,18 @@ with it and the server is configured to use it. Both offer the control API of
 from __future__ import annotations
 
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .app import create_app
 from .controls import MockControls
-from .embedded_s3 import EmbeddedS3
+from .extras import needs
 from .runtime import Runtime
 from .settings import DEFAULT_BUCKET, Settings
 from .threaded import ServerStartError, ThreadedServer
 from .transport import AsyncMockTransport, MockTransport
+
+if TYPE_CHECKING:
+    from .embedded_s3 import EmbeddedS3
 
 __all__ = ["AsyncMockTransport", "MockServer", "MockTransport", "ServerStartError", "ThreadedServer", "async_transport",
            "transport"]
@@ -40,7 +43,8 @@ class MockServer(MockControls):
     Parameters:
         settings: the mock's settings (default ``Settings()``); ``s3_endpoint_url`` is filled in
             when ``s3`` is true.
-        s3: start an embedded S3 (moto) with a bucket named ``bucket``.
+        s3: start an embedded S3 (moto) with a bucket named ``bucket``; needs ``eigen-mock[s3]``
+            (``MissingExtra`` says so at once when it is not installed).
         start_timeout: seconds to wait for the socket to answer.
     """
 
@@ -53,7 +57,7 @@ class MockServer(MockControls):
         start_timeout: float = 10.0,
     ) -> None:
         self._settings = settings or Settings(access_log=False)
-        self._s3 = EmbeddedS3(bucket=bucket) if s3 else None
+        self._s3 = _embedded_s3(bucket) if s3 else None
         self._start_timeout = start_timeout
         self._server: ThreadedServer | None = None
         self.settings = self._settings
@@ -116,3 +120,12 @@ class MockServer(MockControls):
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.stop()
+
+
+def _embedded_s3(bucket: str) -> EmbeddedS3:
+    with needs("s3", "MockServer(s3=True)"):
+        from .embedded_s3 import EmbeddedS3, load_server
+
+        load_server()
+    return EmbeddedS3(bucket=bucket)
+
