@@ -12,15 +12,21 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import logging.config
 import os
 import shutil
+import socket
+import sqlite3
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from .serving import configure_logging
-from .settings import Settings
+from .extras import MissingExtra
+from .preflight import StartupError, check, check_writable
+from .serving import logging_config
+from .settings import DEFAULT_API_KEY, Settings
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,26 +39,54 @@ class Launch:
     log_level: str = "info"
     #: Start an embedded S3 with this bucket when the settings name no S3 endpoint; ``None``: no S3.
     embedded_s3_bucket: str | None = None
+    log_format: str = "text"
 
 
 def run(settings: Settings, launch: Launch) -> int:
+    """Serve until stopped (0), or until a worker dies (1); ``StartupError`` if it cannot start."""
     import uvicorn
 
-    configure_logging(launch.log_level)
+    log_config = logging_config(launch.log_level, launch.log_format)
+    logging.config.dictConfig(log_config)
+    check(settings)
     with embedded_s3(settings, launch.embedded_s3_bucket) as settings, shared_state(settings, launch) as settings:
-        announce(settings, launch)
-        if launch.workers > 1:
-            from . import workers
+        app = None if launch.workers > 1 else _create_app(settings)
+        sockets = listen(launch)
+        try:
+            announce(settings, launch, sockets[0].getsockname()[1])
+            if app is None:
+                from . import workers
 
-            os.environ.update(settings.to_env())
-            config = uvicorn.Config("mock_server.app:create_app_from_env", factory=True, host=launch.host,
-                                    port=launch.port, access_log=False, log_level=launch.log_level)  # fmt: skip
-            return workers.serve(config, launch.workers)
-        from .app import create_app
-
-        uvicorn.run(create_app(settings), host=launch.host, port=launch.port, access_log=False,
-                    log_level=launch.log_level)
+                os.environ.update(settings.to_env())
+                config = uvicorn.Config("mock_server.app:create_app_from_env", factory=True, access_log=False,
+                                        log_level=launch.log_level, log_config=log_config)  # fmt: skip
+                return workers.serve(config, sockets)
+            config = uvicorn.Config(app, access_log=False, log_level=launch.log_level, log_config=log_config)
+            uvicorn.Server(config).run(sockets=sockets)
+        finally:
+            for sock in sockets:
+                sock.close()
     return 0
+
+
+def _create_app(settings: Settings) -> Any:
+    from .app import create_app
+    from .catalog import CatalogError
+
+    try:
+        return create_app(settings)
+    except (CatalogError, sqlite3.Error) as exc:
+        raise StartupError(str(exc)) from None
+
+
+def listen(launch: Launch) -> list[socket.socket]:
+    """The listening sockets, one per worker: bound before anything says "listening"."""
+    from .workers import listening_sockets
+
+    try:
+        return listening_sockets(launch.host, launch.port, launch.workers)
+    except OSError as exc:
+        raise StartupError(f"cannot listen on {launch.host}:{launch.port}: {exc.strerror or exc}") from None
 
 
 @contextlib.contextmanager
@@ -60,10 +94,22 @@ def embedded_s3(settings: Settings, bucket: str | None) -> Iterator[Settings]:
     if bucket is None or settings.s3_endpoint_url is not None:
         yield settings
         return
-    from .embedded_s3 import EmbeddedS3
+    try:
+        from .extras import needs
 
-    with EmbeddedS3(bucket=bucket) as s3:
+        with needs("s3", "the embedded S3"):
+            from .embedded_s3 import EmbeddedS3, load_server
+
+            load_server()
+        s3 = EmbeddedS3(bucket=bucket).start()
+    except MissingExtra as exc:
+        raise StartupError(f"{exc}; or serve without it: --no-s3") from None
+    except Exception as exc:  # moto's start-up failures have no common type; the message says what
+        raise StartupError(f"the embedded S3 did not start: {exc}") from None
+    try:
         yield settings.replace(s3_endpoint_url=s3.endpoint_url)
+    finally:
+        s3.stop()
 
 
 @contextlib.contextmanager
@@ -80,10 +126,13 @@ def shared_state(settings: Settings, launch: Launch) -> Iterator[Settings]:
     from .runtime import STATE_FILE
     from .sqlite_store import SqliteStore
 
-    state_dir.mkdir(parents=True, exist_ok=True)
-    store = SqliteStore(state_dir / STATE_FILE)  # the files made once, before the workers race to make them
-    store.drop_stopped_writers()  # logs an earlier server left in this directory
-    store.close()
+    check_writable(state_dir, "--state-dir")
+    try:
+        store = SqliteStore(state_dir / STATE_FILE)  # the files made once, before the workers race to make them
+        store.drop_stopped_writers()  # logs an earlier server left in this directory
+        store.close()
+    except (sqlite3.Error, OSError) as exc:
+        raise StartupError(f"--state-dir {state_dir}: the shared state cannot be opened there ({exc})") from None
     try:
         yield settings
     finally:
@@ -99,20 +148,29 @@ def _memory_directory() -> str | None:
     return str(shm) if shm.is_dir() and os.access(shm, os.W_OK | os.X_OK) else None
 
 
-def announce(settings: Settings, launch: Launch) -> None:
+def announce(settings: Settings, launch: Launch, port: int) -> None:
+    """The start-up banner, once the sockets listen. A configured API key is never printed."""
     log = logging.getLogger("eigen_mock")
     if settings.proxy_target is not None:
         verb = "recording into " + str(settings.record_dir) if settings.record_dir else "checking against the spec"
-        log.info("eigen-mock proxy on http://%s:%d → %s (%s)", launch.host, launch.port, settings.proxy_target, verb)
+        log.info("eigen-mock proxy listening on http://%s:%d → %s (%s)", launch.host, port, settings.proxy_target,
+                 verb)  # fmt: skip
     else:
-        log.info("eigen-mock listening on http://%s:%d (POST /api/v1/generate)", launch.host, launch.port)
+        log.info("eigen-mock listening on http://%s:%d (POST /api/v1/generate)", launch.host, port)
     if settings.replay_dir is not None:
         log.info("replaying %s%s", settings.replay_dir, " strictly" if settings.replay_strict else "")
     if settings.api_keys and settings.proxy_target is None:
-        log.info("API key: %s", settings.api_keys[0] if len(settings.api_keys) == 1 else "(several configured)")
+        log.info("API key: %s", _keys_shown(settings.api_keys))
     elif settings.proxy_target is None:
         log.info("authentication is off")
     if settings.s3_endpoint_url:
         log.info("S3 endpoint: %s (bucket %s)", settings.s3_endpoint_url, launch.embedded_s3_bucket)
     if settings.control_enabled:
-        log.info("gallery: http://%s:%d/_mock/ui", launch.host, launch.port)
+        log.info("gallery: http://%s:%d/_mock/ui", launch.host, port)
+
+
+def _keys_shown(keys: tuple[str, ...]) -> str:
+    """The public default key as is (every README example uses it); any other only as a count."""
+    if keys == (DEFAULT_API_KEY,):
+        return DEFAULT_API_KEY
+    return f"{len(keys)} configured (not shown)"
