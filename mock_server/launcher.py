@@ -75,7 +75,7 @@ def _create_app(settings: Settings) -> Any:
 
     try:
         return create_app(settings)
-    except (CatalogError, sqlite3.Error) as exc:
+    except (CatalogError, MissingExtra, sqlite3.Error) as exc:
         raise StartupError(str(exc)) from None
 
 

@@ -13,6 +13,7 @@ import os
 import tempfile
 from pathlib import Path
 
+from .extras import install_hint, installed
 from .settings import Settings
 
 
@@ -22,6 +23,8 @@ class StartupError(Exception):
 
 def check(settings: Settings) -> None:
     """Raise ``StartupError`` for the first problem with ``settings`` that would stop the server."""
+    if settings.s3_endpoint_url is not None and not installed("s3"):
+        raise StartupError(f"an S3 endpoint ({settings.s3_endpoint_url}) needs the s3 extra: {install_hint('s3')}")
     if settings.models_path is not None:
         _check_model_library(settings)
     if settings.source_root is not None:
