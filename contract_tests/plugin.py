@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Generator, Iterator
+from importlib.util import find_spec
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -72,6 +73,30 @@ def _registered(parser: pytest.Parser) -> list[Any]:
 
 def _dest(name: str, attrs: dict[str, Any]) -> str:
     return str(attrs.get("dest") or name.lstrip("-").replace("-", "_"))
+
+
+#: What the contract extra brings that the checks import (pytest is here already).
+_EXTRA = ("schemathesis", "hypothesis", "requests", "boto3")
+_SUITE = Path(__file__).resolve().parent / "suite"
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection(session: pytest.Session) -> None:
+    """Asked for the suite without the contract extra: one line, not an ImportError per module."""
+    if not any(_names_the_suite(arg, session.config) for arg in session.config.args):
+        return
+    missing = [name for name in _EXTRA if find_spec(name) is None]
+    if missing:
+        raise pytest.UsageError(f"the contract suite needs the contract extra ({', '.join(missing)} not "
+                                "installed): pip install 'eigen-mock[contract]'")  # fmt: skip
+
+
+def _names_the_suite(arg: str, config: pytest.Config) -> bool:
+    target = arg.split("::")[0]
+    if config.getoption("pyargs", False) and target.startswith("contract_tests.suite"):
+        return True
+    path = (config.invocation_params.dir / target).resolve()
+    return path == _SUITE or _SUITE in path.parents
 
 
 def pytest_configure(config: pytest.Config) -> None:

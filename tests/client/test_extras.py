@@ -93,3 +93,15 @@ def test_the_fixture_serves_without_the_s3_extra(pytester: pytest.Pytester) -> N
             assert answer.status_code == 200 and eigen_mock.s3_endpoint_url is None
     """)
     pytester.runpytest_subprocess("-p", "no:cacheprovider", timeout=120).assert_outcomes(passed=1)
+
+
+def test_the_suite_without_the_contract_extra_stops_with_one_line(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(without(CONTRACT_ONLY))
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:hypothesispytest",
+                                           "--pyargs", "contract_tests.suite", timeout=120)  # fmt: skip
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert [line for line in result.stderr.lines if line] == [
+        "ERROR: the contract suite needs the contract extra (schemathesis, hypothesis, requests not installed): "
+        "pip install 'eigen-mock[contract]'"
+    ]
+    assert "Traceback" not in result.stdout.str() + result.stderr.str()
