@@ -13,7 +13,7 @@ NODE_STAMP := node_modules/.installed
 CHROMIUM := /usr/bin/chromium
 HYPOTHESIS_PROFILE ?= ci
 
-.PHONY: run test lint types spec-lint unit ranges constraints bench clean
+.PHONY: run test lint format-check format types spec-lint unit ranges constraints bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,10 +37,17 @@ $(CHROMIUM):
 run: $(RUN_STAMP)
 	$(BIN)/eigen-mock serve --host 127.0.0.1 --port 8000
 
-test: lint types spec-lint $(CHROMIUM) unit ranges
+test: lint format-check types spec-lint $(CHROMIUM) unit ranges
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+
+format-check: $(STAMP)
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
 
 types: $(STAMP)
 	$(BIN)/mypy

@@ -27,17 +27,17 @@ EXTRAS = ("s3", "contract", "test")
 SMOKE = (
     # starlette, uvicorn, httptools, python-multipart, pillow, isal, orjson, jsonschema(-rs), pyyaml, httpx
     "tests/server/test_e2e.py::test_socket_json_multipart_and_errors",
-    "tests/client/test_python_api.py",
+    "tests/testing/test_python_api.py",
     # the CLI with two workers and the embedded S3 (boto3, moto[s3], flask, flask-cors) ...
     "tests/server/test_e2e.py::test_two_workers_with_embedded_s3_answer_consistently",
     # ... and S3 reads and writes through boto3's error paths
-    "tests/server/test_s3_storage.py",
+    "tests/s3/test_s3_storage.py",
     # the eigen_mock plugin in a separate pytest; pytest-base-url beside eigen_contract; import costs
-    "tests/client/test_pytest_plugin.py",
+    "tests/testing/test_pytest_plugin.py",
     "tests/harness/test_plugin_options.py",
     "tests/harness/test_plugin_imports.py",
     # the core without the extras: what serves, what names its extra
-    "tests/client/test_extras.py",
+    "tests/testing/test_extras.py",
     # schemathesis, hypothesis, requests, boto3: the contract suite against a live mock with an S3
     "tests/harness/test_suite_vs_mock.py::test_the_mock_passes_every_check",
 )
@@ -55,8 +55,21 @@ def prepare(name: str) -> Path:
         uv("venv", "--quiet", "--python", sys.executable, str(venv))
     pins = venv / "requirements.txt"
     extras = [arg for extra in EXTRAS for arg in ("--extra", extra)]
-    uv("pip", "compile", "--quiet", "--upgrade", "pyproject.toml", *extras, "--resolution", RESOLUTIONS[name],
-       "--python", str(python), "--no-header", "-o", str(pins))  # fmt: skip
+    uv(
+        "pip",
+        "compile",
+        "--quiet",
+        "--upgrade",
+        "pyproject.toml",
+        *extras,
+        "--resolution",
+        RESOLUTIONS[name],
+        "--python",
+        str(python),
+        "--no-header",
+        "-o",
+        str(pins),
+    )
     uv("pip", "sync", "--quiet", "--python", str(python), str(pins))
     uv("pip", "install", "--quiet", "--no-deps", "--python", str(python), "-e", ".")
     return python
@@ -64,8 +77,18 @@ def prepare(name: str) -> Path:
 
 def direct_versions(python: Path) -> str:
     """The versions this run resolved for what pyproject.toml names directly, on one line."""
-    names = ["starlette", "uvicorn", "httpx", "pillow", "jsonschema-rs", "boto3", "moto", "schemathesis",
-             "hypothesis", "pytest"]  # fmt: skip
+    names = [
+        "starlette",
+        "uvicorn",
+        "httpx",
+        "pillow",
+        "jsonschema-rs",
+        "boto3",
+        "moto",
+        "schemathesis",
+        "hypothesis",
+        "pytest",
+    ]
     script = "import sys, importlib.metadata as m; print(' '.join(f'{n} {m.version(n)}' for n in sys.argv[1:]))"
     done = subprocess.run([str(python), "-c", script, *names], capture_output=True, text=True, check=True)
     return done.stdout.strip()
@@ -80,9 +103,16 @@ def main(names: list[str]) -> int:
     for name, python in pythons.items():
         print(f"== {name}: {direct_versions(python)}", flush=True)
         log = (ROOT / f".venv-{name}" / "smoke.log").open("w")
-        runs[name] = (subprocess.Popen([str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                                        "--hypothesis-profile=ci", *SMOKE],
-                                       cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT), log)  # fmt: skip
+        runs[name] = (
+            subprocess.Popen(
+                [str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider", "--hypothesis-profile=ci", *SMOKE],
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            ),
+            log,
+        )
     failed = []
     for name, (process, log) in runs.items():
         code = process.wait(timeout=1200)

@@ -44,8 +44,13 @@ def _children_cpu() -> float:
 def one_run(directory: Path, extra: tuple[str, ...]) -> tuple[float, float, int]:
     """Wall seconds, CPU seconds and peak RSS (KiB) of ``pytest -q test_trivial.py`` with ``extra``."""
     cpu, began = _children_cpu(), time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", _RUN, "-q", "-p", "no:cacheprovider", *extra, "test_trivial.py"],
-                          cwd=directory, capture_output=True, text=True, timeout=120)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-c", _RUN, "-q", "-p", "no:cacheprovider", *extra, "test_trivial.py"],
+        cwd=directory,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     seconds, cpu = time.perf_counter() - began, _children_cpu() - cpu
     if done.returncode != 0 or "1 passed" not in done.stdout:
         raise RuntimeError(f"the trivial run failed: {done.stdout[-2000:]}{done.stderr[-2000:]}")
@@ -67,6 +72,7 @@ def measure(pairs: int) -> dict[str, float]:
             else:
                 loaded.append(one_run(directory, ()))
                 bare.append(one_run(directory, WITHOUT))
+
     def paired(index: int) -> float:
         return median([a[index] - b[index] for a, b in zip(loaded, bare, strict=True)])
 
@@ -89,8 +95,10 @@ def main(argv: list[str] | None = None) -> int:
     result = measure(parser.parse_args(argv).pairs)
     print(json.dumps(result, indent=2))
     verdict = "within" if result["overhead_ms"] <= TARGET_MS else "OVER"
-    print(f"plugin overhead {result['overhead_ms']:+.1f} ms wall, {result['overhead_cpu_ms']:+.1f} ms CPU "
-          f"(median of {result['pairs']} pairs): {verdict} the {TARGET_MS:g} ms target")  # fmt: skip
+    print(
+        f"plugin overhead {result['overhead_ms']:+.1f} ms wall, {result['overhead_cpu_ms']:+.1f} ms CPU "
+        f"(median of {result['pairs']} pairs): {verdict} the {TARGET_MS:g} ms target"
+    )
     return 0
 
 

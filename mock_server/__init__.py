@@ -11,22 +11,22 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .app import create_app
-    from .faults import Fault
-    from .journal import Call, CallList, FilePart
-    from .settings import Settings
-    from .testing import AsyncMockTransport, MockServer, MockTransport
+    from mock_server.app import create_app
+    from mock_server.faults.fault import Fault
+    from mock_server.journal.calls import Call, CallList, FilePart
+    from mock_server.settings import Settings
+    from mock_server.testing import AsyncMockTransport, MockServer, MockTransport
 
 _EXPORTS = {
-    "AsyncMockTransport": "testing",
-    "Call": "journal",
-    "CallList": "journal",
-    "Fault": "faults",
-    "FilePart": "journal",
-    "MockServer": "testing",
-    "MockTransport": "testing",
-    "Settings": "settings",
-    "create_app": "app",
+    "AsyncMockTransport": "mock_server.testing",
+    "Call": "mock_server.journal.calls",
+    "CallList": "mock_server.journal.calls",
+    "Fault": "mock_server.faults.fault",
+    "FilePart": "mock_server.journal.calls",
+    "MockServer": "mock_server.testing",
+    "MockTransport": "mock_server.testing",
+    "Settings": "mock_server.settings",
+    "create_app": "mock_server.app",
 }
 
 __all__ = [
@@ -46,4 +46,4 @@ __version__ = "0.1.0"
 def __getattr__(name: str) -> Any:
     if name not in _EXPORTS:
         raise AttributeError(f"module 'mock_server' has no attribute {name!r}")
-    return getattr(import_module(f".{_EXPORTS[name]}", __name__), name)
+    return getattr(import_module(_EXPORTS[name]), name)

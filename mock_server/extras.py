@@ -40,5 +40,6 @@ def needs(extra: str, feature: str) -> Iterator[None]:
         raise
     except ImportError as exc:
         missing = (exc.name or "a package").split(".")[0]
-        raise MissingExtra(f"{feature} needs the {extra} extra ({missing} is not installed): "
-                           f"{install_hint(extra)}", name=exc.name) from None
+        raise MissingExtra(
+            f"{feature} needs the {extra} extra ({missing} is not installed): {install_hint(extra)}", name=exc.name
+        ) from None

@@ -1,6 +1,7 @@
 """pytest plugin (entry point ``eigen_mock``): the ``eigen_mock`` fixture.
 
-``eigen_mock`` is a ``MockServer`` on 127.0.0.1 with an embedded S3: ``url``, ``api_key``,
+``eigen_mock`` is a ``MockServer`` on 127.0.0.1 (with an embedded S3 when eigen-mock[s3] is
+installed): ``url``, ``api_key``,
 ``headers``, ``requests``, ``fail(...)``, ``reset()``. One server serves the whole session and is
 reset before each test, so a test costs no start-up; ``@pytest.mark.eigen_mock(**settings)``
 gives a test its own server built with those ``Settings`` fields (and ``s3=True`` for an S3).
@@ -17,18 +18,22 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
-    from .testing import MockServer
+    from mock_server.testing import MockServer
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("eigen-mock")
-    group.addoption("--eigen-mock-no-s3", action="store_true",
-                    help="start the eigen_mock server without an S3 (the default without eigen-mock[s3])")
+    group.addoption(
+        "--eigen-mock-no-s3",
+        action="store_true",
+        help="start the eigen_mock server without an S3 (the default without eigen-mock[s3])",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
-        "markers", "eigen_mock(**settings): give this test its own eigen-mock server built with these Settings "
+        "markers",
+        "eigen_mock(**settings): give this test its own eigen-mock server built with these Settings "
         "fields (s3=True adds an embedded S3)",
     )
 
@@ -37,8 +42,8 @@ def pytest_configure(config: pytest.Config) -> None:
 def eigen_mock_session(request: pytest.FixtureRequest) -> Iterator[MockServer]:
     """The session's shared server (use ``eigen_mock``, which resets it for each test): with an
     embedded S3 when eigen-mock[s3] is installed, so a core install's fixture needs no AWS package."""
-    from .extras import installed
-    from .testing import MockServer
+    from mock_server.extras import installed
+    from mock_server.testing import MockServer
 
     with MockServer(s3=installed("s3") and not request.config.getoption("eigen_mock_no_s3")) as server:
         yield server
@@ -53,8 +58,8 @@ def eigen_mock(request: pytest.FixtureRequest) -> Iterator[MockServer]:
         server.reset()
         yield server
         return
-    from .settings import Settings
-    from .testing import MockServer
+    from mock_server.settings import Settings
+    from mock_server.testing import MockServer
 
     options = dict(marker.kwargs)
     s3 = bool(options.pop("s3", False))

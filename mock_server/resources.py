@@ -13,8 +13,8 @@ from typing import Any
 
 import yaml
 
-#: libyaml's parser when PyYAML was built with it (its wheels are): the spec parses ten times faster,
-#: about 90 ms less per app, which a fixture pays at every start.
+#: libyaml's parser when PyYAML was built with it (its wheels are): every app parses the spec, and
+#: a test fixture pays that at each start (measurements: benchmarks/notes.md).
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 

@@ -87,14 +87,22 @@ def test_alias_model_is_echoed_and_behaves_like_its_target(client: InProcessClie
 
 
 def test_downsizing_mp_scales_the_edit_output_down(client: InProcessClient) -> None:
-    response = client.generate(json={"model": "eigen-image", "prompt": "p", "seed": 1, "downsizing_mp": 0.1,
-                                      "image_path": data_url(source_png())})
+    response = client.generate(
+        json={
+            "model": "eigen-image",
+            "prompt": "p",
+            "seed": 1,
+            "downsizing_mp": 0.1,
+            "image_path": data_url(source_png()),
+        }
+    )
     width, height = image_of(response)[1].size
     assert width * height <= 100_000 and abs(width / height - 640 / 480) < 0.02
 
 
-@pytest.mark.parametrize(("requested", "reported", "pil_format"), [("png", "png", "PNG"), ("jpg", "jpg", "JPEG"),
-                                                                   ("jpeg", "jpg", "JPEG")])
+@pytest.mark.parametrize(
+    ("requested", "reported", "pil_format"), [("png", "png", "PNG"), ("jpg", "jpg", "JPEG"), ("jpeg", "jpg", "JPEG")]
+)
 def test_output_format(client: InProcessClient, requested: str, reported: str, pil_format: str) -> None:
     response = client.generate(json={"model": "qwen-image", "prompt": "p", "output_format": requested})
     assert response.json()["output_format"] == reported
@@ -102,8 +110,10 @@ def test_output_format(client: InProcessClient, requested: str, reported: str, p
 
 
 def test_binary_response_headers(client: InProcessClient) -> None:
-    response = client.generate(json={"model": "eigen-image", "prompt": "p", "seed": 77, "output_format": "jpg",
-                                     "binary_response": True}, headers={"Accept": "application/xml"})
+    response = client.generate(
+        json={"model": "eigen-image", "prompt": "p", "seed": 77, "output_format": "jpg", "binary_response": True},
+        headers={"Accept": "application/xml"},
+    )
     assert response.headers["content-type"] == "image/jpeg"
     request_id = response.headers["x-request-id"]
     assert response.headers["x-seed"] == "77"
@@ -114,8 +124,17 @@ def test_binary_response_headers(client: InProcessClient) -> None:
 
 
 def test_multipart_scalars_are_parsed_to_their_types(client: InProcessClient) -> None:
-    response = client.generate(files=form(model="eigen-image", prompt="p", seed=12, width=768, real_time="true",
-                                          guidance_scale=2.5, binary_response="false"))
+    response = client.generate(
+        files=form(
+            model="eigen-image",
+            prompt="p",
+            seed=12,
+            width=768,
+            real_time="true",
+            guidance_scale=2.5,
+            binary_response="false",
+        )
+    )
     body = response.json()
     assert (body["seed"], body["width"], body["height"]) == (12, 768, 1024)
 

@@ -26,12 +26,12 @@ BIN = Path(sys.executable).parent
 NOT_RUN = {
     "creates .venv": "starts the server that this test starts itself; `make test` is the run this test is part of",
     "pip wheel": "installs into another environment from the registry (tests/server/test_e2e.py builds and "
-                 "installs the wheel; the install was checked in a fresh venv for issue 19)",
+    "installs the wheel; the install was checked in a fresh venv for issue 19)",
     "pipx install": "installs into another environment from the registry (see 'pip wheel')",
     "eigen-mock record": "records the real API, which is not reachable offline",
     "eigen-mock proxy": "forwards to a staging server, which does not exist here",
     "make bench": "takes about 22 minutes; tests/bench runs its smoke version",
-}  # fmt: skip
+}
 #: Blocks run here, by a word only they contain.
 RUN = ("fox.png", "edited.png", "_mock/faults", "eigen-mock check")
 
@@ -52,8 +52,9 @@ def run_example(marker: str, server: MockServer, cwd: Path, timeout: float = 60)
     script = script.replace("fixtures/images/", f"{IMAGES}/").replace(".venv/bin/", f"{BIN}/")
     if server.s3_endpoint_url:
         script = script.replace("http://127.0.0.1:<port from make run>", server.s3_endpoint_url)
-    result = subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=cwd, capture_output=True, text=True,
-                            timeout=timeout)  # fmt: skip
+    result = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", script], cwd=cwd, capture_output=True, text=True, timeout=timeout
+    )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return result.stdout
 
