@@ -2,19 +2,29 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+# The exact versions of our own runs (make, tox, CI); pyproject.toml holds the ranges users get.
+CONSTRAINTS := constraints.txt
+PIP_INSTALL := $(BIN)/python -m pip install --quiet -c $(CONSTRAINTS)
+# `make run` installs what serving needs (the core and the embedded S3), `make test` the rest.
+RUN_STAMP := $(VENV)/.installed-run
+STAMP := $(VENV)/.installed-dev
 NODE_STAMP := node_modules/.installed
 # The gallery's tests drive a real headless browser: Debian's chromium, installed when missing.
 CHROMIUM := /usr/bin/chromium
 HYPOTHESIS_PROFILE ?= ci
 
-.PHONY: run test lint format-check format types spec-lint unit bench clean
+.PHONY: run test lint format-check format types spec-lint unit ranges constraints bench clean
 
-$(STAMP): pyproject.toml
+$(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+
+$(RUN_STAMP): pyproject.toml $(CONSTRAINTS) | $(BIN)/python
+	$(PIP_INSTALL) -e '.[s3]'
+	touch $(RUN_STAMP)
+
+$(STAMP): pyproject.toml $(CONSTRAINTS) | $(BIN)/python
+	$(PIP_INSTALL) -e '.[dev]'
+	touch $(STAMP) $(RUN_STAMP)
 
 $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
@@ -24,10 +34,10 @@ $(CHROMIUM):
 	apt-get update -q
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium fonts-dejavu-core
 
-run: $(STAMP)
+run: $(RUN_STAMP)
 	$(BIN)/eigen-mock serve --host 127.0.0.1 --port 8000
 
-test: lint format-check types spec-lint $(CHROMIUM) unit
+test: lint format-check types spec-lint $(CHROMIUM) unit ranges
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -49,8 +59,17 @@ spec-lint: $(STAMP) $(NODE_STAMP)
 unit: $(STAMP)
 	$(BIN)/pytest --hypothesis-profile=$(HYPOTHESIS_PROFILE)
 
+# The suite's smoke subset on the lowest versions pyproject.toml allows and on the newest the
+# registry has, each in a venv of its own (.ci/ranges.py says which tests and why).
+ranges: $(STAMP)
+	$(BIN)/python .ci/ranges.py lowest newest
+
+# Re-pin constraints.txt after a change of ranges, keeping every version that still fits.
+constraints: $(STAMP)
+	$(BIN)/uv pip compile pyproject.toml --all-extras --python-version 3.11 --no-header -o $(CONSTRAINTS)
+
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
 
 clean:
-	rm -rf $(VENV) node_modules .tox .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) .venv-lowest .venv-newest node_modules .tox .mypy_cache .ruff_cache .pytest_cache

@@ -66,7 +66,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.workers > 1:
         from mock_server.serving import workers
 
-        return workers.serve(config, args.workers)
+        sockets = workers.listening_sockets(args.host, args.port, args.workers)
+        try:
+            return workers.serve(config, sockets)
+        finally:
+            for sock in sockets:
+                sock.close()
     uvicorn.Server(config).run()
     return 0
 

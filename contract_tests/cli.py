@@ -76,21 +76,21 @@ def suite_arguments(args: argparse.Namespace) -> list[str]:
     ]
     argv += ["-v", "--tb=short"] if args.verbose else ["-q", "--tb=no", "--no-header", "-rN", "-p", "no:warnings"]
     options = {
-        "--base-url": args.base_url,
-        "--api-key": args.api_key,
-        "--s3-endpoint-url": args.s3_endpoint_url,
-        "--s3-bucket": args.s3_bucket,
-        "--profile": args.profile,
-        "--max-requests": args.max_requests,
+        "--eigen-base-url": args.base_url,
+        "--eigen-api-key": args.api_key,
+        "--eigen-s3-endpoint-url": args.s3_endpoint_url,
+        "--eigen-s3-bucket": args.s3_bucket,
+        "--eigen-profile": args.profile,
+        "--eigen-max-requests": args.max_requests,
         "--junitxml": args.junitxml,
-        "--report": args.report,
-        "--repro-dir": args.repro_dir,
+        "--eigen-report": args.report,
+        "--eigen-repro-dir": args.repro_dir,
     }
     for flag, value in options.items():
         if value is not None:
             argv += [flag, str(value)]
     for check_id in args.check or []:
-        argv += ["--check", check_id]
+        argv += ["--eigen-check", check_id]
     return argv
 
 

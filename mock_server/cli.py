@@ -15,13 +15,19 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from mock_server.control.origins import exposure_problem
+from mock_server.extras import MissingExtra, install_hint, installed
 from mock_server.proxy.cassette import Cassette, CassetteError
+from mock_server.serving.logs import LOG_FORMATS
 from mock_server.settings import DEFAULT_API_KEY, DEFAULT_BUCKET, Settings, SettingsError
 from mock_server.stubs.book import StubSpecError, load_directory
 
-#: Sub-commands implemented elsewhere: name → (module, help). Each module has ``main(argv) -> int``.
+#: Sub-commands implemented elsewhere: name → (module, extra, help). Each module has ``main(argv) -> int``.
 DELEGATED = {
-    "check": ("contract_tests.cli", "check any server against the contract (see 'eigen-mock check --help')"),
+    "check": (
+        "contract_tests.cli",
+        "contract",
+        "check any server against the contract (see 'eigen-mock check --help')",
+    ),
 }
 
 
@@ -55,11 +61,17 @@ def _server_options() -> argparse.ArgumentParser:
     )
     common.add_argument("--state-dir", type=Path, help="share state between workers in files here")
     common.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    common.add_argument(
+        "--log-format", default="text", choices=LOG_FORMATS, help="text lines (default) or one JSON object per line"
+    )
     return common
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from mock_server import __version__
+
     parser = argparse.ArgumentParser(prog="eigen-mock", description="Offline mock of Eigen AI's image API.")
+    parser.add_argument("--version", action="version", version=f"eigen-mock {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     common = _server_options()
     _add_serve(commands.add_parser("serve", parents=[common], help="run the mock server"))
@@ -71,7 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
         forwarding.add_argument("--target", required=True, help="base URL of the server to forward to")
         if name == "record":
             forwarding.add_argument("--cassette", type=Path, required=True, help="directory to record into")
-    for name, (_, help_text) in DELEGATED.items():
+    for name, (_, _, help_text) in DELEGATED.items():
         commands.add_parser(name, help=help_text, add_help=False)
     return parser
 
@@ -163,9 +175,7 @@ def settings_from_args(args: argparse.Namespace, base: Settings) -> Settings:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] in DELEGATED:
-        module = importlib.import_module(DELEGATED[argv[0]][0])
-        code: int = module.main(argv[1:])
-        return code
+        return _delegate(argv[0], argv[1:])
     args = build_parser().parse_args(argv)
     try:
         settings = settings_from_args(args, Settings.from_env())
@@ -185,9 +195,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"eigen-mock: {exc}", file=sys.stderr)  # noqa: T201
         return 2
     from mock_server.serving.launcher import Launch, run
+    from mock_server.serving.preflight import StartupError
 
     serving = args.command == "serve"
     if serving and args.no_s3:
         settings = settings.replace(s3_endpoint_url=None)
     bucket = args.s3_bucket if serving and not args.no_s3 else None
-    return run(settings, Launch(args.host, args.port, args.workers, args.log_level, bucket))
+    try:
+        return run(settings, Launch(args.host, args.port, args.workers, args.log_level, bucket, args.log_format))
+    except StartupError as exc:
+        print(f"eigen-mock: {' '.join(str(exc).split())}", file=sys.stderr)  # noqa: T201  one line, always
+        return 2
+
+
+def _delegate(command: str, argv: list[str]) -> int:
+    module_name, extra, _ = DELEGATED[command]
+    if not installed(extra):
+        print(f"eigen-mock {command} needs the {extra} extra: {install_hint(extra)}", file=sys.stderr)  # noqa: T201
+        return 2
+    try:
+        module = importlib.import_module(module_name)
+    except MissingExtra as exc:
+        print(f"eigen-mock {command}: {exc}", file=sys.stderr)  # noqa: T201
+        return 2
+    code: int = module.main(argv)
+    return code

@@ -1,24 +1,33 @@
 """pytest plugin (entry point ``eigen_mock``): the ``eigen_mock`` fixture.
 
-``eigen_mock`` is a ``MockServer`` on 127.0.0.1 with an embedded S3: ``url``, ``api_key``,
+``eigen_mock`` is a ``MockServer`` on 127.0.0.1 (with an embedded S3 when eigen-mock[s3] is
+installed): ``url``, ``api_key``,
 ``headers``, ``requests``, ``fail(...)``, ``reset()``. One server serves the whole session and is
 reset before each test, so a test costs no start-up; ``@pytest.mark.eigen_mock(**settings)``
 gives a test its own server built with those ``Settings`` fields (and ``s3=True`` for an S3).
+
+pytest imports this module in every run of every project that installs eigen-mock, so it imports
+nothing but pytest: the server comes in with the first test that asks for the fixture.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 
-from mock_server.settings import Settings
-from mock_server.testing import MockServer
+if TYPE_CHECKING:
+    from mock_server.testing import MockServer
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("eigen-mock")
-    group.addoption("--eigen-mock-no-s3", action="store_true", help="start the eigen_mock server without an S3")
+    group.addoption(
+        "--eigen-mock-no-s3",
+        action="store_true",
+        help="start the eigen_mock server without an S3 (the default without eigen-mock[s3])",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -31,8 +40,12 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.fixture(scope="session")
 def eigen_mock_session(request: pytest.FixtureRequest) -> Iterator[MockServer]:
-    """The session's shared server (use ``eigen_mock``, which resets it for each test)."""
-    with MockServer(s3=not request.config.getoption("eigen_mock_no_s3")) as server:
+    """The session's shared server (use ``eigen_mock``, which resets it for each test): with an
+    embedded S3 when eigen-mock[s3] is installed, so a core install's fixture needs no AWS package."""
+    from mock_server.extras import installed
+    from mock_server.testing import MockServer
+
+    with MockServer(s3=installed("s3") and not request.config.getoption("eigen_mock_no_s3")) as server:
         yield server
 
 
@@ -45,6 +58,9 @@ def eigen_mock(request: pytest.FixtureRequest) -> Iterator[MockServer]:
         server.reset()
         yield server
         return
+    from mock_server.settings import Settings
+    from mock_server.testing import MockServer
+
     options = dict(marker.kwargs)
     s3 = bool(options.pop("s3", False))
     with MockServer(Settings(access_log=False).replace(**options), s3=s3) as server:

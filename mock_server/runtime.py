@@ -17,6 +17,7 @@ from anyio import CapacityLimiter
 from mock_server import resources
 from mock_server.faults.latency import Latency
 from mock_server.faults.queue import DOC as FAULTS_DOC
+from mock_server.extras import needs
 from mock_server.faults.queue import FaultQueue
 from mock_server.faults.ratelimit import DOC as RATE_LIMIT_DOC
 from mock_server.faults.ratelimit import RateLimit, RateLimiter
@@ -39,7 +40,6 @@ from mock_server.proxy.cassette import Cassette
 from mock_server.proxy.replay import Replayer
 from mock_server.proxy.response_checks import ResponseChecker
 from mock_server.rng import SeedSource
-from mock_server.s3.storage import S3Config, S3Storage
 from mock_server.sessions import Session, Sessions, scoped
 from mock_server.settings import Settings
 from mock_server.spec import Spec
@@ -52,6 +52,7 @@ if TYPE_CHECKING:
     from starlette.requests import Request
 
     from mock_server.proxy.forwarding import Forwarder
+    from mock_server.s3.storage import S3Storage
 
 STATE_FILE = "state.sqlite3"
 
@@ -229,6 +230,8 @@ def _generator(settings: Settings, spec: Spec) -> Generator:
 def _storage(settings: Settings) -> S3Storage | None:
     if settings.s3_endpoint_url is None:
         return None
+    with needs("s3", "S3 storage (an S3 endpoint is configured)"):
+        from mock_server.s3.storage import S3Config, S3Storage
     return S3Storage(
         S3Config(
             endpoint_url=settings.s3_endpoint_url,

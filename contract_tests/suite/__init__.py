@@ -1,6 +1,6 @@
 """The shipped contract suite: one test per check of ``contract_tests.registry``.
 
-Run it with ``eigen-mock check``, or ``pytest --pyargs contract_tests.suite --base-url ...``;
+Run it with ``eigen-mock check``, or ``pytest --pyargs contract_tests.suite --eigen-base-url ...``;
 its fixtures come from the ``eigen_contract`` plugin only (there is no conftest here), so it
 behaves the same in this repository and in a user's.
 """

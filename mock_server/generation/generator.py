@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mock_server.datatypes import RenderedImage, RenderSpec
 from mock_server.errors import InvalidImage, StorageError
@@ -20,7 +20,9 @@ from mock_server.generation.sources import SourceResolver
 from mock_server.imaging.renderer import Renderer, base64_of
 from mock_server.lru import LRU
 from mock_server.rng import SeedSource
-from mock_server.s3.storage import S3Storage
+
+if TYPE_CHECKING:  # boto3 comes with the s3 extra, imported only when S3 is configured
+    from mock_server.s3.storage import S3Storage
 
 #: Generations kept for repeated plans: few, since each holds its image (up to a few MB at 2048²).
 KEPT_GENERATIONS = 8

@@ -22,13 +22,16 @@ import stat
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, unquote_to_bytes, urljoin, urlsplit
 
 import httpx
 
 from mock_server import errors, surrogates
 from mock_server.s3.paths import S3Location
-from mock_server.s3.storage import S3Storage
+
+if TYPE_CHECKING:  # boto3 comes with the s3 extra, imported only when S3 is configured
+    from mock_server.s3.storage import S3Storage
 
 PARAM = "image_path"
 MAX_REDIRECTS = 5

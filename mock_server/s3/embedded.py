@@ -19,6 +19,7 @@ import http.client
 import logging
 import re
 import threading
+import warnings
 from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
@@ -114,11 +115,10 @@ class EmbeddedS3:
         """Start the server and create the default bucket, within ``start_timeout`` seconds."""
         if self.running:
             return self
-        from moto.server import ThreadedMotoServer  # heavy import, only when used
-
+        server_class = load_server()
         if self._quiet:
             _quiet_werkzeug()
-        server = ThreadedMotoServer(ip_address="127.0.0.1", port=self._port, verbose=False)
+        server = server_class(ip_address="127.0.0.1", port=self._port, verbose=False)
         _run_bounded(server.start, self._start_timeout, "start")
         self._server = server
         host, port = server.get_host_and_port()
@@ -146,6 +146,15 @@ class EmbeddedS3:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+def load_server() -> Any:
+    """moto's ``ThreadedMotoServer`` (a heavy import: only when a server starts, or to check it is there)."""
+    with warnings.catch_warnings():  # moto warns "install moto[server]" before its ImportError
+        warnings.simplefilter("ignore")
+        from moto.server import ThreadedMotoServer
+
+    return ThreadedMotoServer
 
 
 def create_bucket(config: S3Config, name: str, *, timeout: float) -> None:

@@ -7,7 +7,7 @@ did the work of both while the other idled. Here every worker listens on a socke
 all bound to the port with ``SO_REUSEPORT``, and the kernel spreads new connections across them.
 
 ``SO_REUSEPORT`` would also let a second server join the port silently, so the port is first
-bound plainly: a port that is taken gives the usual "address already in use". A worker that dies
+bound plainly: a port that is taken gives the usual "address already in use" (``OSError``). A worker that dies
 stops the server: a mock should fail loudly rather than go on with fewer workers than asked for.
 """
 
@@ -56,13 +56,10 @@ def listening_sockets(host: str, port: int, count: int) -> list[socket.socket]:
     return sockets
 
 
-def serve(config: Config, workers: int, *, poll_seconds: float = 0.25) -> int:
-    """Run ``workers`` processes of ``config`` until SIGINT/SIGTERM (0), or until one dies (1)."""
-    try:
-        sockets = listening_sockets(config.host, config.port, workers)
-    except OSError as exc:
-        log.error("cannot listen on %s:%d: %s", config.host, config.port, exc.strerror or exc)
-        return 1
+def serve(config: Config, sockets: Sequence[socket.socket], *, poll_seconds: float = 0.25) -> int:
+    """Run one process of ``config`` per socket (``listening_sockets``) until SIGINT/SIGTERM (0), or
+    until one dies (1). The caller binds the sockets, so a taken port is its error to report."""
+    workers = len(sockets)
     children = [_SPAWN.Process(target=_worker, args=(config, sock)) for sock in sockets]
     stop = threading.Event()
     previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in _STOP_SIGNALS}
@@ -83,9 +80,7 @@ def serve(config: Config, workers: int, *, poll_seconds: float = 0.25) -> int:
                 code = 1
                 break
     finally:
-        _stop(children)
-        for sock in sockets:  # kept open until now: spawned children receive them from this process
-            sock.close()
+        _stop(children)  # the sockets stay open until the caller closes them: spawned children receive them
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     return code

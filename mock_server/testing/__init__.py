@@ -10,15 +10,18 @@ with it and the server is configured to use it. Both offer the control API of
 from __future__ import annotations
 
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mock_server.app import create_app
 from mock_server.control.python_api import MockControls
+from mock_server.extras import needs
 from mock_server.runtime import Runtime
-from mock_server.s3.embedded import EmbeddedS3
 from mock_server.settings import DEFAULT_BUCKET, Settings
 from mock_server.testing.httpx_transport import AsyncMockTransport, MockTransport
 from mock_server.testing.threaded_server import ServerStartError, ThreadedServer
+
+if TYPE_CHECKING:
+    from mock_server.s3.embedded import EmbeddedS3
 
 __all__ = [
     "AsyncMockTransport",
@@ -47,7 +50,8 @@ class MockServer(MockControls):
     Parameters:
         settings: the mock's settings (default ``Settings()``); ``s3_endpoint_url`` is filled in
             when ``s3`` is true.
-        s3: start an embedded S3 (moto) with a bucket named ``bucket``.
+        s3: start an embedded S3 (moto) with a bucket named ``bucket``; needs ``eigen-mock[s3]``
+            (``MissingExtra`` says so at once when it is not installed).
         start_timeout: seconds to wait for the socket to answer.
     """
 
@@ -60,7 +64,7 @@ class MockServer(MockControls):
         start_timeout: float = 10.0,
     ) -> None:
         self._settings = settings or Settings(access_log=False)
-        self._s3 = EmbeddedS3(bucket=bucket) if s3 else None
+        self._s3 = _embedded_s3(bucket) if s3 else None
         self._start_timeout = start_timeout
         self._server: ThreadedServer | None = None
         self.settings = self._settings
@@ -123,3 +127,11 @@ class MockServer(MockControls):
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.stop()
+
+
+def _embedded_s3(bucket: str) -> EmbeddedS3:
+    with needs("s3", "MockServer(s3=True)"):
+        from mock_server.s3.embedded import EmbeddedS3, load_server
+
+        load_server()
+    return EmbeddedS3(bucket=bucket)

@@ -27,7 +27,8 @@ def mock_url() -> Iterator[str]:
 
 
 def test_the_suite_runs_next_to_a_users_own_tests(pytester: pytest.Pytester, mock_url: str) -> None:
-    """`pytest --pyargs contract_tests.suite` in a user's repository, with the user's tests beside it."""
+    """`pytest --pyargs contract_tests.suite` in a user's repository, with the user's tests beside it
+    (and the options' old names, free here: no other plugin owns them)."""
     pytester.makepyfile(test_mine="def test_my_client():\n    assert 1 + 1 == 2\n")
     key, checks = ("--api-key", "eigen-mock-key"), ("--check", "auth_required", "--check", "errors_models")
     result = suite(pytester, "test_mine.py", "--base-url", mock_url, *key, *checks)
@@ -38,25 +39,26 @@ def test_the_suite_runs_next_to_a_users_own_tests(pytester: pytest.Pytester, moc
 def test_without_a_base_url_the_checks_are_skipped_with_the_reason(pytester: pytest.Pytester) -> None:
     result = suite(pytester, "-rs")
     result.assert_outcomes(skipped=32)
-    result.stdout.fnmatch_lines(["*no server to check: pass --base-url*"])
+    result.stdout.fnmatch_lines(["*no server to check: pass --eigen-base-url*"])
 
 
 def test_an_unknown_check_is_a_usage_error(pytester: pytest.Pytester, mock_url: str) -> None:
-    result = suite(pytester, "--base-url", mock_url, "--check", "no_such_check")
+    result = suite(pytester, "--eigen-base-url", mock_url, "--eigen-check", "no_such_check")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*unknown check(s): no_such_check*"])
 
 
 @pytest.mark.parametrize(
     ("options", "message"),
-    [(("--api-key", "k", "--profile", "no-such-profile.yaml"), "*no profile file no-such-profile.yaml*"),
-     ((), "*no API key for --base-url*")],
+    [(("--eigen-api-key", "k", "--eigen-profile", "no-such-profile.yaml"),
+      "*no profile file no-such-profile.yaml*"),
+     ((), "*no API key for --eigen-base-url*")],
 )  # fmt: skip
 def test_setup_mistakes_are_usage_errors(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, options: tuple[str, ...], message: str
 ) -> None:
     monkeypatch.delenv("EIGEN_API_KEY", raising=False)
-    result = suite(pytester, "--base-url", "http://127.0.0.1:9", *options)
+    result = suite(pytester, "--eigen-base-url", "http://127.0.0.1:9", *options)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines([message])
 
@@ -69,9 +71,9 @@ def test_a_profile_turns_checks_off_with_its_reason(pytester: pytest.Pytester, m
         encoding="utf-8",
     )
     report = tmp_path / "report.json"
-    checks = ("--check", "determinism", "--check", "errors_models")
-    suite(pytester, "--base-url", mock_url, "--api-key", "eigen-mock-key", "--profile", str(profile), *checks,
-          "--report", str(report))  # fmt: skip
+    checks = ("--eigen-check", "determinism", "--eigen-check", "errors_models")
+    suite(pytester, "--eigen-base-url", mock_url, "--eigen-api-key", "eigen-mock-key", "--eigen-profile",
+          str(profile), *checks, "--eigen-report", str(report))  # fmt: skip
     outcome = {item["id"]: item for item in json.loads(report.read_text())["checks"]}
     assert outcome["determinism"]["outcome"] == "skipped"
     assert outcome["determinism"]["reason"] == "turned off by profile mine: our renderer is not deterministic yet"
@@ -80,4 +82,6 @@ def test_a_profile_turns_checks_off_with_its_reason(pytester: pytest.Pytester, m
 
 def test_the_options_are_listed_in_help(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest_inprocess(*PLUGIN, "--help")
-    result.stdout.fnmatch_lines(["*eigen-mock contract suite*", "*--base-url*", "*--profile*", "*--max-requests*"])
+    result.stdout.fnmatch_lines(
+        ["*eigen-mock contract suite*", "*--eigen-base-url*", "*--eigen-profile*", "*--eigen-max-requests*"]
+    )

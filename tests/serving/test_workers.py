@@ -122,8 +122,8 @@ def test_a_port_in_use_is_refused_with_a_message(two_workers: str) -> None:
         text=True,
         timeout=60,
     )
-    assert done.returncode == 1
-    assert f"cannot listen on 127.0.0.1:{port}" in done.stderr + done.stdout
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [f"eigen-mock: cannot listen on 127.0.0.1:{port}: Address already in use"]
 
 
 def test_a_worker_that_dies_stops_the_server() -> None:
