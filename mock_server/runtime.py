@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING
 from anyio import CapacityLimiter
 
 from mock_server import resources
+from mock_server.extras import needs
 from mock_server.faults.latency import Latency
 from mock_server.faults.queue import DOC as FAULTS_DOC
-from mock_server.extras import needs
 from mock_server.faults.queue import FaultQueue
 from mock_server.faults.ratelimit import DOC as RATE_LIMIT_DOC
 from mock_server.faults.ratelimit import RateLimit, RateLimiter

@@ -76,11 +76,11 @@ def run(settings: Settings, launch: Launch) -> int:
 
 def _create_app(settings: Settings) -> Any:
     from mock_server.app import create_app
-    from mock_server.generation.library import CatalogError
+    from mock_server.generation.library import ModelLibraryError
 
     try:
         return create_app(settings)
-    except (CatalogError, MissingExtra, sqlite3.Error) as exc:
+    except (ModelLibraryError, MissingExtra, sqlite3.Error) as exc:
         raise StartupError(str(exc)) from None
 
 

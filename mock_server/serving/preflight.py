@@ -34,13 +34,13 @@ def check(settings: Settings) -> None:
 
 
 def _check_model_library(settings: Settings) -> None:
-    from mock_server.generation.library import CatalogError
-    from mock_server.runtime import load_catalog
+    from mock_server.generation.library import ModelLibraryError
+    from mock_server.runtime import load_library
     from mock_server.spec import Spec
 
     try:
-        load_catalog(settings, Spec.load())
-    except CatalogError as exc:
+        load_library(settings, Spec.load())
+    except ModelLibraryError as exc:
         raise StartupError(f"--models {settings.models_path}: {exc}") from None
 
 
