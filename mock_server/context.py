@@ -2,7 +2,9 @@
 
 Outermost of our middleware, so every response (including Starlette's own 404/405 and any
 unexpected exception) carries ``X-Request-Id`` and gets one access-log line. The log line has
-method, path, status, milliseconds and request id: never headers, so never the API key.
+method, path, status, milliseconds and request id: never headers, so never the API key. A request
+that got no answer (the client went away, or a fault broke the connection) is logged with ``-``
+for its status, as the journal records ``null``.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import logging
 import time
 
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .errors import InternalError, render_error
@@ -36,7 +39,8 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send)
             return
         request_id = scope[REQUEST_ID_KEY] = new_request_id()
-        started, status = time.perf_counter(), 500
+        started = time.perf_counter()
+        status: int | None = None
         response_started = False
 
         async def send_with_id(message: Message) -> None:
@@ -55,6 +59,8 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send_with_id)
         except SimulatedNetworkFault:
             raise  # an injected broken connection: no 500 may paper over it
+        except ClientDisconnect:
+            status = None  # the client left while sending: nobody to answer, and no bug of ours
         except Exception:
             error_logger.exception("unhandled error in request %s", request_id)
             if not response_started:
@@ -62,7 +68,8 @@ class RequestContextMiddleware:
         finally:
             if self.access_log:
                 elapsed = (time.perf_counter() - started) * 1000
-                access_logger.info("%s %s %d %.1fms %s", scope["method"], scope["path"], status, elapsed, request_id)
+                shown = "-" if status is None else status
+                access_logger.info("%s %s %s %.1fms %s", scope["method"], scope["path"], shown, elapsed, request_id)
 
 
 async def _send_internal_error(send: Send, request_id: str) -> None:

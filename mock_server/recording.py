@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .context import request_id_of
@@ -90,8 +91,8 @@ class JournalMiddleware:
 
         try:
             await self.app(scope, receive, observe)
-        except SimulatedNetworkFault:
-            raise  # the client sees a broken connection, not a status
+        except (SimulatedNetworkFault, ClientDisconnect):
+            raise  # no answer reached the client: the status stays null
         except Exception:
             wire.status = wire.status or 500  # what the context middleware will answer
             raise

@@ -11,6 +11,7 @@ from json.encoder import encode_basestring_ascii
 from typing import Any
 
 from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
 
 from .backend import Generation
 from .errors import EigenMockError, render_error
@@ -34,6 +35,16 @@ class _Answer(Response):
 
     def __init__(self, body: bytes, raw_headers: list[tuple[bytes, bytes]]) -> None:
         self.status_code, self.body, self.background, self.raw_headers = 200, body, None, raw_headers
+
+
+class NoAnswer(Response):
+    """Sends nothing: for a client that is gone (uvicorn closes the connection without a word)."""
+
+    def __init__(self) -> None:
+        super().__init__(b"")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        return None
 
 
 def _json(value: Any) -> bytes:
