@@ -25,10 +25,10 @@ from .fault_queue import AppliedFault, header_fault
 from .fault_responses import FaultyResponse
 from .forwarding import passthrough_response
 from .prepared import Prepared
-from .recording import draft_of
+from .recording import draft_of, record_arrival
 from .replay import matching_key
 from .request_headers import headers_of
-from .responses import error_response, generation_response
+from .responses import NoAnswer, error_response, generation_response
 from .runtime import Runtime, runtime_of
 from .spec import MediaKind
 
@@ -106,8 +106,10 @@ async def _answer_with_fault(
 ) -> Response:
     fault = applied.fault
     draft_of(request.scope).fault = applied.to_json()
-    if applied.delay_seconds > 0:
-        await anyio.sleep(applied.delay_seconds)  # asynchronous: other requests are served meanwhile
+    if applied.delay_seconds > 0 or fault.dribble is not None:
+        record_arrival(request.scope)  # the client waits: its call is in the journal meanwhile
+    if applied.delay_seconds > 0 and await _client_leaves_within(request, applied.delay_seconds):
+        return NoAnswer()  # the client gave up waiting: the call is completed as unanswered
     shaped = fault.fault is not None or fault.dribble is not None
     if fault.fault in faults.BREAKS_BEFORE_RESPONSE:
         return FaultyResponse(Response(b""), fault)
@@ -121,6 +123,15 @@ async def _answer_with_fault(
             raise
         response = error_response(exc, request_id_of(request.scope))
     return FaultyResponse(response, fault) if shaped else response
+
+
+async def _client_leaves_within(request: Request, seconds: float) -> bool:
+    """Wait ``seconds`` without blocking other requests; true as soon as the client disconnects."""
+    with anyio.move_on_after(seconds):
+        while (await request.receive())["type"] != "http.disconnect":
+            pass  # the rest of a body nobody reads (a request refused before its body was read)
+        return True
+    return False
 
 
 async def _answer(

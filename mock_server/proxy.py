@@ -23,7 +23,7 @@ from .datatypes import RawRequest
 from .endpoints import parse_body
 from .errors import EigenMockError
 from .forwarding import UpstreamResponse, passthrough_response
-from .recording import draft_of
+from .recording import draft_of, record_arrival
 from .replay import matching_key
 from .runtime import Runtime, runtime_of
 from .spec import OPERATION_PATH
@@ -41,6 +41,7 @@ async def forward(request: Request) -> Response:
     draft = draft_of(request.scope)
     draft.source = "proxy"
     raw, request_problems = await inspect_request(request, runtime, body)
+    record_arrival(request.scope)  # the upstream may take long: the call is in the journal meanwhile
     query = request.url.query
     upstream = await runtime.forwarder.forward(request.method, request.url.path, query, request.headers.items(), body)
     headers = {name.lower(): value for name, value in upstream.headers}

@@ -4,7 +4,10 @@ Handlers put what only they know (parsed parameters, file hashes, model, mode, t
 spec violations, the image's hash) into a ``CallDraft`` on the scope; this middleware adds what
 it sees on the wire (status, content type, size, error code, timing) and records the call just
 *before* the last body chunk goes out, so a client that has its answer always finds it in the
-journal. Control-plane requests (``/_mock/``) are not recorded.
+journal. A handler about to make its client wait (an injected delay) calls ``record_arrival``
+first: the call is then recorded at once as ``pending`` and completed in place when it is answered
+or abandoned, so a client that gave up waiting finds its one call already there. Control-plane
+requests (``/_mock/``) are not recorded.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from .journal import FilePart, Journal
 from .summaries import RequestSummary, redact_headers
 
 DRAFT_KEY = "eigen_mock.call"
+ARRIVAL_KEY = "eigen_mock.arrival"
 CONTROL_PREFIX = "/_mock"
 #: Error bodies up to this size are read for their ``error.code``; larger bodies are not errors of ours.
 _ERROR_BODY_LIMIT = 64 * 1024
@@ -46,6 +50,13 @@ class CallDraft:
 
     def note_request(self, summary: RequestSummary) -> None:
         self.params, self.files, self.model, self.mode = summary.params, summary.files, summary.model, summary.mode
+
+
+def record_arrival(scope: Scope) -> None:
+    """Journal this request now, as pending (a wait is ahead); it is completed when it ends."""
+    arrive = scope.get(ARRIVAL_KEY)
+    if arrive is not None:
+        arrive()
 
 
 def draft_of(scope: Scope) -> CallDraft:
@@ -75,13 +86,24 @@ class JournalMiddleware:
             return
         draft, wire = draft_of(scope), _Wire()
         started, wall = time.perf_counter(), time.time()
-        recorded = False
+        recorded, seq = False, 0
+
+        def arrive() -> None:
+            nonlocal seq
+            if not recorded and not seq:
+                seq = self.journal.record(_document(scope, draft, wire, wall, 0.0, pending=True))
 
         def record() -> None:
             nonlocal recorded
             if not recorded:
                 recorded = True
-                self.journal.record(_document(scope, draft, wire, wall, time.perf_counter() - started))
+                document = _document(scope, draft, wire, wall, time.perf_counter() - started)
+                if seq:
+                    self.journal.complete(seq, document)
+                else:
+                    self.journal.record(document)
+
+        scope[ARRIVAL_KEY] = arrive
 
         async def observe(message: Message) -> None:
             _watch(wire, message)
@@ -112,7 +134,8 @@ def _watch(wire: _Wire, message: Message) -> None:
             wire.error_body += body
 
 
-def _document(scope: Scope, draft: CallDraft, wire: _Wire, wall: float, elapsed: float) -> dict[str, Any]:
+def _document(scope: Scope, draft: CallDraft, wire: _Wire, wall: float, elapsed: float, *,
+              pending: bool = False) -> dict[str, Any]:
     return {
         "request_id": request_id_of(scope), "time": _rounded(wall, 1e6), "method": scope["method"],
         "path": scope["path"], "query": scope.get("query_string", b"").decode("latin-1"),
@@ -120,7 +143,7 @@ def _document(scope: Scope, draft: CallDraft, wire: _Wire, wall: float, elapsed:
         "files": [part.to_json() for part in draft.files], "model": draft.model, "mode": draft.mode,
         "status": wire.status, "duration_ms": _rounded(elapsed * 1000, 1e3), "content_type": wire.content_type,
         "response_size": wire.size, "error_code": _error_code(wire), "image_sha256": draft.image_sha256,
-        "fault": draft.fault, "violations": list(draft.violations), "source": draft.source,
+        "fault": draft.fault, "violations": list(draft.violations), "source": draft.source, "pending": pending,
     }
 
 

@@ -5,10 +5,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import time
 import tracemalloc
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
+import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
@@ -32,6 +35,40 @@ def test_a_json_request_is_recorded_with_its_parameters_status_and_timing(live_m
     assert call.image_sha256 == response.json()["image_sha256"]
     assert call.content_type == "application/json" and call.response_size == len(response.content)
     assert 0 < call.duration_ms < 30_000 and call.fault is None
+
+
+def test_a_client_that_times_out_during_a_delay_finds_its_one_call_at_once(live_mock: MockServer,
+                                                                          mock_api: httpx.Client) -> None:
+    live_mock.fail(delay=30)
+    with pytest.raises(httpx.ReadTimeout):
+        mock_api.post("/api/v1/generate", json=T2I, timeout=httpx.Timeout(10, read=0.5))
+    calls = live_mock.requests
+    assert calls.call_count == 1  # not 0 until the delay ends: the call was recorded when it arrived
+    assert calls.last.status is None and calls.last.fault is not None and calls.last.params == T2I
+    # The client gave up (httpx closed the connection): the wait ends, the call is completed unanswered.
+    deadline = time.monotonic() + 10
+    while live_mock.requests.last.pending and time.monotonic() < deadline:
+        time.sleep(0.02)
+    call = live_mock.requests.last
+    assert (live_mock.requests.call_count, call.pending, call.status) == (1, False, None)
+    assert call.duration_ms < 10_000
+
+
+def test_a_delayed_call_is_pending_while_it_waits_and_completed_in_place(live_mock: MockServer,
+                                                                        mock_api: httpx.Client) -> None:
+    live_mock.fail(delay=1.0)
+    with ThreadPoolExecutor(1) as pool:
+        answer = pool.submit(mock_api.post, "/api/v1/generate", json=T2I)
+        deadline = time.monotonic() + 10
+        while not live_mock.requests.called and time.monotonic() < deadline:
+            time.sleep(0.01)
+        waiting = live_mock.requests
+        response = answer.result(timeout=30)
+    assert waiting.call_count == 1 and waiting.last.pending and waiting.last.status is None
+    done = live_mock.requests
+    assert done.call_count == 1 and done.last.seq == waiting.last.seq
+    assert (done.last.pending, done.last.status, done.last.request_id) == (False, 200, response.headers["x-request-id"])
+    assert done.last.duration_ms >= 1000 and done.last.image_sha256 == response.json()["image_sha256"]
 
 
 def test_file_parts_are_kept_as_hashes_never_as_bytes(live_mock: MockServer, mock_api: httpx.Client) -> None:
