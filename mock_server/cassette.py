@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from .journal import FilePart
+from .redaction import is_secret_name, redacted_value
 
 INTERACTIONS, BLOBS = "interactions", "blobs"
 #: Connection-level headers that describe one transfer, not the answer, so they are not replayed.
@@ -70,7 +71,9 @@ class Cassette:
     def record(self, interaction: Interaction) -> Path:
         """Write one exchange (and its images, once); the path of the exchange's file."""
         response = interaction.response
-        headers = [[name, value] for name, value in response.headers if name.lower() not in TRANSFER_HEADERS]
+        # A cookie or token the server handed out is not kept either: cassettes get committed.
+        headers = [[name, redacted_value(value) if is_secret_name(name) else value]
+                   for name, value in response.headers if name.lower() not in TRANSFER_HEADERS]
         document = {
             "key": interaction.key,
             "request": dict(interaction.request),

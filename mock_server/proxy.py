@@ -24,6 +24,7 @@ from .endpoints import parse_body
 from .errors import EigenMockError
 from .forwarding import UpstreamResponse, passthrough_response
 from .recording import draft_of, record_arrival
+from .redaction import redact_query
 from .replay import matching_key
 from .runtime import Runtime, runtime_of
 from .spec import OPERATION_PATH
@@ -91,8 +92,8 @@ def _interaction(request: Request, runtime: Runtime, raw: RawRequest | None, bod
         key = matching_key(method, path, raw, runtime.validator)
         summary = summarize(raw)
         params, files = summary.params, [part.to_json() for part in summary.files]
-    described = {"method": method, "path": path, "query": request.url.query, "params": params, "files": files,
-                 "headers": redact_headers(request.headers.items())}
+    described = {"method": method, "path": path, "query": redact_query(request.url.query), "params": params,
+                 "files": files, "headers": redact_headers(request.headers.items())}
     return Interaction(key, described, RecordedResponse(upstream.status, upstream.headers, upstream.body))
 
 

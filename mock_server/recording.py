@@ -25,6 +25,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from .context import request_id_of
 from .fault_responses import SimulatedNetworkFault
 from .journal import FilePart, Journal
+from .redaction import redact_query
 from .summaries import RequestSummary, redact_headers
 
 DRAFT_KEY = "eigen_mock.call"
@@ -138,7 +139,7 @@ def _document(scope: Scope, draft: CallDraft, wire: _Wire, wall: float, elapsed:
               pending: bool = False) -> dict[str, Any]:
     return {
         "request_id": request_id_of(scope), "time": _rounded(wall, 1e6), "method": scope["method"],
-        "path": scope["path"], "query": scope.get("query_string", b"").decode("latin-1"),
+        "path": scope["path"], "query": redact_query(scope.get("query_string", b"").decode("latin-1")),
         "headers": _headers(tuple(scope.get("headers", ()))), "params": draft.params or {},
         "files": [part.to_json() for part in draft.files], "model": draft.model, "mode": draft.mode,
         "status": wire.status, "duration_ms": _rounded(elapsed * 1000, 1e3), "content_type": wire.content_type,

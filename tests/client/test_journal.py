@@ -9,6 +9,7 @@ import time
 import tracemalloc
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -17,6 +18,7 @@ from hypothesis import strategies as st
 
 from mock_server import CallList, MockServer, recording
 from mock_server.journal import Call, Journal, _compact
+from mock_server.redaction import redact_query
 from mock_server.store import MemoryStore
 from mock_server.summaries import redact_headers
 from tests.fixtures.client import T2I
@@ -204,3 +206,39 @@ def test_recorded_headers_are_each_requests_own_even_when_kept_for_reuse(first: 
 
     for raw in (first, second, first):
         assert recording._headers(tuple(raw)) == fresh(raw)
+
+
+SECRETS = ("sk-query-1", "sk-goog-2", "tok-amz-3", "sess-4", "sig-5", "pw-6", "sk-body-7")
+
+
+def test_credentials_in_the_query_headers_and_body_are_redacted_by_name(live_mock: MockServer,
+                                                                        mock_api: httpx.Client) -> None:
+    headers = {"X-Goog-Api-Key": "sk-goog-2", "X-Amz-Security-Token": "tok-amz-3", "Cookie": "sid=sess-4",
+               "Idempotency-Key": "idem-1", "X-Trace": "visible"}
+    mock_api.post("/api/v1/generate?api_key=sk-query-1&page=2&X-Amz-Signature=sig-5&user_password=pw-6",
+                  json={**T2I, "client_secret": "sk-body-7"}, headers=headers)
+    call = live_mock.requests.last
+    assert call.query == "api_key=<redacted>&page=2&X-Amz-Signature=<redacted>&user_password=<redacted>"
+    assert call.headers["x-goog-api-key"] == call.headers["x-amz-security-token"] == "<redacted>"
+    assert call.headers["authorization"] == "Bearer <redacted>"
+    assert (call.headers["idempotency-key"], call.headers["x-trace"]) == ("idem-1", "visible")
+    assert call.params["client_secret"] == "<redacted>" and call.status == 400
+    text = json.dumps(live_mock.runtime.journal.documents())
+    assert not [secret for secret in (*SECRETS, "eigen-mock-key") if secret in text]
+
+
+credential_names = st.builds(
+    lambda before, word, after: before + word + after,
+    st.from_regex(r"[A-Za-z]{0,5}[-_]?", fullmatch=True),
+    st.sampled_from(["Api-Key", "APIKEY", "access_token", "Auth", "Secret", "PASSWORD", "passwd", "Session",
+                     "Cookie", "Signature", "Credential", "JWT", "X-CSRF", "private_key"]),
+    st.from_regex(r"([-_]?[A-Za-z]{0,5})?", fullmatch=True),
+)
+
+
+@given(credential_names, st.text(min_size=1, max_size=20).map(lambda text: "S3CR3T" + text))
+def test_any_credential_looking_name_is_redacted_in_headers_and_queries(name: str, value: str) -> None:
+    shown = redact_headers([(name, value), ("Content-Type", "application/json")])
+    assert shown == {name.lower(): "<redacted>", "content-type": "application/json"}
+    query = redact_query(f"a=1&{quote(name)}={quote(value)}")
+    assert query == f"a=1&{quote(name)}=<redacted>"
