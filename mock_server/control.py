@@ -67,8 +67,25 @@ def action(do: Callable[[Runtime], object]) -> Endpoint:
 
 
 def route_table(prefix: str, table: Iterable[tuple[str, str, Endpoint]]) -> list[BaseRoute]:
-    """Routes from ``(method, path, endpoint)`` rows (one method per row: one handler per operation)."""
-    return [Route(prefix + path, endpoint, methods=[method]) for method, path, endpoint in table]
+    """Routes from ``(method, path, endpoint)`` rows (one method per row: one handler per operation).
+
+    One route per path, whatever its number of methods: Starlette answers 405 from the first route
+    whose path matches, so with a route per row ``Allow`` named only that row's method."""
+    by_path: dict[str, dict[str, Endpoint]] = {}
+    for method, path, endpoint in table:
+        by_path.setdefault(path, {})[method] = endpoint
+    return [Route(prefix + path, _by_method(handlers), methods=sorted(handlers)) for path, handlers in by_path.items()]
+
+
+def _by_method(handlers: dict[str, Endpoint]) -> Endpoint:
+    if len(handlers) == 1:
+        return next(iter(handlers.values()))
+
+    async def endpoint(request: Request) -> Response:
+        # HEAD is answered as GET (Starlette adds it to a route that has GET, and drops the body).
+        return await handlers["GET" if request.method == "HEAD" else request.method](request)
+
+    return endpoint
 
 
 async def health(request: Request) -> Response:

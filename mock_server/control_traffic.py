@@ -49,6 +49,8 @@ async def add_faults(request: Request) -> Response:
     document = await json_body(request)
     items = document if isinstance(document, list) else [document]
     queue = runtime_of(request).faults
+    if not items:
+        raise InvalidParameter("send one fault, or a list of at least one", param=None)
     try:
         parsed = [Fault.from_json(item) for item in items]
         entries = [queue.add(fault) for fault in parsed]

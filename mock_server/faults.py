@@ -70,6 +70,11 @@ class Match:
     mode: str | None = None
     headers: tuple[tuple[str, str], ...] = ()
 
+    def to_json(self) -> dict[str, Any]:
+        """Only what is set: ``control.yaml`` gives ``model`` and ``mode`` as strings, never null."""
+        values = {"model": self.model, "mode": self.mode, "headers": dict(self.headers) or None}
+        return {key: value for key, value in values.items() if value is not None}
+
     def accepts(self, facts: RequestFacts) -> bool:
         return (
             (self.model is None or self.model == facts.model)
@@ -108,7 +113,7 @@ class Fault:
             "chunkedDribbleDelay": None if self.dribble is None else {
                 "numberOfChunks": self.dribble[0], "totalDuration": self.dribble[1]},
             "probability": self.probability, "seed": self.seed,
-            "match": {"model": self.match.model, "mode": self.match.mode, "headers": dict(self.match.headers)},
+            "match": self.match.to_json() or None,
         }
         return {"times": self.times, **{key: value for key, value in values.items() if value is not None}}
 
