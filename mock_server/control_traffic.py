@@ -22,6 +22,8 @@ from .runtime import runtime_of
 
 #: Journal fields a ``GET /_mock/requests`` query may filter on (``status`` is compared as a number).
 FILTERS = ("method", "path", "model", "mode", "status", "source")
+#: Filters with a closed set of values (as control.yaml says): anything else is a 400, not an empty list.
+_CHOICES = {"mode": ("text-to-image", "image-editing"), "source": ("mock", "replay", "proxy")}
 
 
 async def list_requests(request: Request) -> Response:
@@ -30,6 +32,9 @@ async def list_requests(request: Request) -> Response:
     since, limit = _int(query, "since", 0) or 0, _int(query, "limit", None)
     journal = runtime_of(request).journal
     criteria = {name: _criterion(name, query[name]) for name in FILTERS if name in query}
+    for name, allowed in _CHOICES.items():
+        if name in criteria and criteria[name] not in allowed:
+            raise InvalidParameter(f"{name} must be one of {', '.join(allowed)}", param=name)
     found = [doc for doc in journal.documents(since=since) if all(doc.get(k) == v for k, v in criteria.items())]
     shown = found if limit is None else found[max(len(found) - limit, 0):]
     return JSONResponse({"requests": shown, "count": len(shown), "journal_size": journal.limit})
@@ -77,14 +82,24 @@ async def get_rate_limit(request: Request) -> Response:
 
 async def set_rate_limit(request: Request) -> Response:
     guard(request)
-    document = await json_body(request)
-    try:
-        limit = RateLimit(int(document["limit"]), float(document.get("window_seconds", 60)))
-    except (KeyError, TypeError, ValueError, AttributeError):
-        raise InvalidParameter("send {\"limit\": N, \"window_seconds\": S} with N >= 1 and 0 < S <= 86400",
-                               param="limit") from None
+    limit = _rate_limit(await json_body(request))
     runtime_of(request).rate_limiter.configure(limit)
     return JSONResponse(_rate_limit_json(limit))
+
+
+def _rate_limit(document: Any) -> RateLimit:
+    """``{"limit": N, "window_seconds": S}`` checked whole: N an integer >= 1, S a finite number in (0, 86400]."""
+    usage = 'send {"limit": N, "window_seconds": S} with an integer N >= 1 and a number 0 < S <= 86400'
+    if not isinstance(document, dict) or "limit" not in document or set(document) - {"limit", "window_seconds"}:
+        raise InvalidParameter(usage, param="limit")
+    limit, window = document["limit"], document.get("window_seconds", 60)
+    if isinstance(limit, float) and limit.is_integer():  # 1.0 is an integer to JSON Schema, as control.yaml says
+        limit = int(limit)
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+        raise InvalidParameter(f"limit must be an integer >= 1; {usage}", param="limit")
+    if isinstance(window, bool) or not isinstance(window, int | float) or not 0 < window <= 86_400:
+        raise InvalidParameter(f"window_seconds must be a number in (0, 86400]; {usage}", param="window_seconds")
+    return RateLimit(limit, float(window))
 
 
 disable_rate_limit = action(lambda runtime: runtime.rate_limiter.configure(None))
@@ -94,17 +109,20 @@ def _rate_limit_json(limit: RateLimit | None) -> dict[str, Any]:
     return {"enabled": False} if limit is None else {"enabled": True, **limit.to_json()}
 
 
-def _int(query: Any, name: str, default: int | None) -> int | None:
+def _int(query: Any, name: str, default: int | None, minimum: int | None = 0) -> int | None:
     if name not in query:
         return default
     try:
-        return max(int(query[name]), 0)
+        value = int(query[name])
     except ValueError:
         raise InvalidParameter(f"{name} must be an integer", param=name) from None
+    if minimum is not None and value < minimum:
+        raise InvalidParameter(f"{name} must be at least {minimum}", param=name)
+    return value
 
 
 def _criterion(name: str, value: str) -> Any:
-    return _int({name: value}, name, None) if name == "status" else value
+    return _int({name: value}, name, None, minimum=None) if name == "status" else value
 
 
 def traffic_routes(prefix: str) -> list[BaseRoute]:

@@ -14,6 +14,10 @@ Scheduling: ``times`` (default 1; ``null`` for every request), ``probability`` w
 reproducible draw), and ``match`` on ``model``, ``mode`` and ``headers``. snake_case spellings of
 the keys are accepted too. ``X-Mock-Fault`` sets a fault for one request: a status (``503``), an
 error code, a fault name or a JSON object.
+
+Every document is checked whole at the door (``Fault.from_json``, ``from_header``): types,
+ranges, finite numbers, known keys; a wait is at most ``MAX_DELAY_MS`` however it is drawn. So
+nothing that was accepted can fail later, when a request takes the fault.
 """
 
 from __future__ import annotations
@@ -31,6 +35,10 @@ from .errors import ERRORS_BY_CODE, ERRORS_BY_STATUS, EigenMockError, InvalidPar
 FAULT_HEADER = "x-mock-fault"
 RETRY_AFTER_SECONDS = 1
 MAX_DELAY_MS = 600_000
+#: A lognormal sigma beyond this is meaningless (exp(±50) spans 43 orders of magnitude).
+MAX_SIGMA = 50.0
+#: The most nested an ``X-Mock-Fault`` JSON value may be (a fault document is three levels deep).
+MAX_HEADER_DEPTH = 8
 
 #: Broken answers by WireMock's name (and two of ours), with what the client sees.
 NETWORK_FAULTS: dict[str, str] = {
@@ -43,6 +51,8 @@ NETWORK_FAULTS: dict[str, str] = {
 }
 #: Faults that break the connection before any byte of an answer (so no answer need be made).
 BREAKS_BEFORE_RESPONSE = frozenset({"CONNECTION_RESET_BY_PEER", "EMPTY_RESPONSE", "RANDOM_DATA_THEN_CLOSE"})
+_MODES = ("text-to-image", "image-editing")
+_NULLABLE = frozenset({"times", "match"})
 _KEYS = frozenset({"status", "error", "fault", "retryAfter", "fixedDelayMilliseconds", "delayDistribution",
                    "chunkedDribbleDelay", "times", "probability", "seed", "match"})
 
@@ -158,7 +168,10 @@ class Fault:
         if spec["type"] == "uniform":
             drawn = rng.uniform(float(spec["lower"]), float(spec["upper"]))
         else:
-            drawn = float(spec["median"]) * math.exp(rng.gauss(0.0, float(spec["sigma"])))
+            # The exponent is capped before exp(): past the cap the delay is the cap anyway, and
+            # exp(800) would overflow (the wedge: every request taking the fault answered 500).
+            exponent = min(rng.gauss(0.0, float(spec["sigma"])), math.log(MAX_DELAY_MS + 1))
+            drawn = float(spec["median"]) * math.exp(exponent)
         return min(drawn, MAX_DELAY_MS) / 1000
 
 
@@ -167,6 +180,8 @@ def from_header(value: str) -> Fault:
     token = value.strip()
     try:
         if token.startswith("{"):
+            if _depth(token) > MAX_HEADER_DEPTH:
+                raise FaultSpecError(f"the JSON is nested more than {MAX_HEADER_DEPTH} levels")
             return _parse(json.loads(token))
         if token.isdigit():
             return _parse({"status": int(token)})
@@ -180,6 +195,18 @@ def from_header(value: str) -> Fault:
         ) from None
 
 
+def _depth(text: str) -> int:
+    """An upper bound of the nesting of JSON ``text`` (brackets in strings count too: it only bounds)."""
+    depth = deepest = 0
+    for char in text:
+        if char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
+
+
 def _camel(key: str) -> str:
     return re.sub(r"_([a-z])", lambda found: found.group(1).upper(), key)
 
@@ -191,6 +218,9 @@ def _parse(document: Any) -> Fault:
     unknown = sorted(set(doc) - _KEYS)
     if unknown:
         raise FaultSpecError(f"unknown fault key {unknown[0]!r}; known: {', '.join(sorted(_KEYS))}", unknown[0])
+    nulls = sorted(key for key, value in doc.items() if value is None and key not in _NULLABLE)
+    if nulls:  # only times (every request) and match (any request) give null a meaning
+        raise FaultSpecError(f"{nulls[0]} must not be null: leave it out", nulls[0])
     status, error = _status(doc)
     fault = _choice(doc, "fault", NETWORK_FAULTS)
     built = Fault(
@@ -240,17 +270,20 @@ def _status(doc: dict[str, Any]) -> tuple[int | None, str | None]:
 
 def _choice(doc: dict[str, Any], key: str, allowed: Mapping[Any, Any]) -> Any:
     value = doc.get(key)
-    if value is not None and value not in allowed:
+    kinds = {type(option) for option in allowed}
+    if value is not None and (type(value) not in kinds or value not in allowed):
         raise FaultSpecError(f"{key} must be one of {', '.join(map(str, sorted(allowed)))}, got {value!r}", key)
     return value
 
 
-def _number(doc: dict[str, Any], key: str, kind: type[Any], low: float, high: float) -> Any:
+def _number(doc: dict[str, Any], key: str, kind: type[Any], low: float, high: float, within: str = "") -> Any:
     value = doc.get(key)
+    key = f"{within}.{key}" if within else key
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or (kind is int and value != int(value)):
-        raise FaultSpecError(f"{key} must be {'an integer' if kind is int else 'a number'}", key)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) \
+            or (kind is int and value != int(value)):  # fmt: skip
+        raise FaultSpecError(f"{key} must be {'an integer' if kind is int else 'a finite number'}", key)
     if not low <= value <= high:
         raise FaultSpecError(f"{key} must be between {low:g} and {high:g}", key)
     return kind(value)
@@ -263,11 +296,18 @@ def _distribution(spec: Any) -> dict[str, Any] | None:
         raise FaultSpecError("delayDistribution needs type uniform (lower, upper) or lognormal (median, sigma)",
                              "delayDistribution")
     names = ("lower", "upper") if spec["type"] == "uniform" else ("median", "sigma")
-    values = {name: _number(spec, name, float, 0, MAX_DELAY_MS) for name in names}
+    unknown = sorted(set(map(str, spec)) - {"type", *names})
+    if unknown:
+        raise FaultSpecError(f"delayDistribution {spec['type']} takes {' and '.join(names)}, not {unknown[0]!r}",
+                             "delayDistribution")
+    highs = {"sigma": MAX_SIGMA}
+    values = {name: _number(spec, name, float, 0, highs.get(name, MAX_DELAY_MS), "delayDistribution")
+              for name in names}
     if any(value is None for value in values.values()):
         raise FaultSpecError(f"delayDistribution {spec['type']} needs {' and '.join(names)}", "delayDistribution")
     if spec["type"] == "uniform" and values["lower"] > values["upper"]:
-        raise FaultSpecError("delayDistribution lower must not exceed upper", "delayDistribution")
+        # Between two bounds is well defined in either order (and control.yaml cannot compare them).
+        values = {"lower": values["upper"], "upper": values["lower"]}
     return {"type": spec["type"], **values}
 
 
@@ -277,8 +317,12 @@ def _dribble(spec: Any) -> tuple[int, float] | None:
     if not isinstance(spec, dict):
         raise FaultSpecError("chunkedDribbleDelay must be {numberOfChunks, totalDuration}", "chunkedDribbleDelay")
     doc = {_camel(str(key)): value for key, value in spec.items()}
-    chunks = _number(doc, "numberOfChunks", int, 1, 10_000)
-    total = _number(doc, "totalDuration", float, 0, MAX_DELAY_MS)
+    unknown = sorted(set(doc) - {"numberOfChunks", "totalDuration"})
+    if unknown:
+        raise FaultSpecError(f"chunkedDribbleDelay takes numberOfChunks and totalDuration, not {unknown[0]!r}",
+                             "chunkedDribbleDelay")
+    chunks = _number(doc, "numberOfChunks", int, 1, 10_000, "chunkedDribbleDelay")
+    total = _number(doc, "totalDuration", float, 0, MAX_DELAY_MS, "chunkedDribbleDelay")
     if chunks is None or total is None:
         raise FaultSpecError("chunkedDribbleDelay needs numberOfChunks and totalDuration", "chunkedDribbleDelay")
     return chunks, total
@@ -287,8 +331,13 @@ def _dribble(spec: Any) -> tuple[int, float] | None:
 def _match(spec: Any) -> Match:
     if spec is None:
         return Match()
-    headers = spec.get("headers") or {} if isinstance(spec, dict) else None
+    headers = (spec.get("headers") if spec.get("headers") is not None else {}) if isinstance(spec, dict) else None
     if not isinstance(spec, dict) or not isinstance(headers, dict) or set(spec) - {"model", "mode", "headers"}:
         raise FaultSpecError("match takes model, mode and headers (a name → value object)", "match")
+    if spec.get("mode") not in (None, *_MODES):
+        raise FaultSpecError(f"match's mode must be one of {', '.join(_MODES)}", "match")
+    texts = [value for value in (spec.get("model"), spec.get("mode")) if value is not None] + list(headers.values())
+    if not all(isinstance(value, str) for value in texts):
+        raise FaultSpecError("match's model, mode and header values must be strings", "match")
     pairs = tuple(sorted((str(name).lower(), str(value)) for name, value in headers.items()))
     return Match(model=spec.get("model"), mode=spec.get("mode"), headers=pairs)
