@@ -37,6 +37,12 @@ def _server_options() -> argparse.ArgumentParser:
     common.add_argument("--render-threads", type=int, metavar="N",
                         help="requests rendered at once per process off the event loop (default: 2 per core, min 4)")
     common.add_argument("--state-dir", type=Path, help="share state between workers in files here")
+    common.add_argument("--header-timeout", type=float, metavar="SECONDS",
+                        help="close a connection whose request headers take longer (default 10)")
+    common.add_argument("--body-timeout", type=float, metavar="SECONDS",
+                        help="close a connection whose request body takes longer after its headers (default 60)")
+    common.add_argument("--graceful-timeout", type=float, metavar="SECONDS",
+                        help="on SIGTERM, wait this long for requests in flight, then cut them (default 10)")
     common.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
     return common
 
@@ -85,7 +91,8 @@ def settings_from_args(args: argparse.Namespace, base: Settings) -> Settings:
         "models_path": "models", "max_body_bytes": "max_body_bytes", "source_root": "source_root",
         "control_token": "control_token", "random_seed": "random_seed", "s3_endpoint_url": "s3_endpoint_url",
         "journal_size": "journal_size", "thumbnails": "thumbnails", "render_threads": "render_threads",
-        "state_dir": "state_dir",
+        "state_dir": "state_dir", "header_timeout": "header_timeout", "body_timeout": "body_timeout",
+        "graceful_timeout": "graceful_timeout",
         "rate_limit": "rate_limit", "rate_limit_window": "rate_limit_window", "replay_dir": "replay",
         "proxy_target": "target", "record_dir": "cassette",
     }

@@ -7,6 +7,7 @@ raised, so that a queued fault still applies to a malformed request) → the fau
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from collections.abc import Awaitable, Callable
 from functools import lru_cache
@@ -18,7 +19,7 @@ from starlette.responses import Response
 
 from . import faults, parsing, rules
 from .auth import check_bearer
-from .context import request_id_of
+from .context import absorb_shutdown_cut, request_id_of, shutting_down
 from .datatypes import RawRequest
 from .errors import EigenMockError, NotFound, RateLimited
 from .fault_queue import AppliedFault, header_fault
@@ -108,8 +109,14 @@ async def _answer_with_fault(
     draft_of(request.scope).fault = applied.to_json()
     if applied.delay_seconds > 0 or fault.dribble is not None:
         record_arrival(request.scope)  # the client waits: its call is in the journal meanwhile
-    if applied.delay_seconds > 0 and await _client_leaves_within(request, applied.delay_seconds):
-        return NoAnswer()  # the client gave up waiting: the call is completed as unanswered
+    if applied.delay_seconds > 0:
+        try:
+            if await _client_leaves_within(request, applied.delay_seconds):
+                return NoAnswer()  # the client gave up waiting: the call is completed as unanswered
+        except asyncio.CancelledError as exc:  # the server stops: the delay is cut, the client told so
+            if not absorb_shutdown_cut(exc):
+                raise
+            raise shutting_down() from None
     shaped = fault.fault is not None or fault.dribble is not None
     if fault.fault in faults.BREAKS_BEFORE_RESPONSE:
         return FaultyResponse(Response(b""), fault)

@@ -22,6 +22,9 @@ from pathlib import Path
 from .serving import configure_logging
 from .settings import Settings
 
+#: uvicorn's exit status when a server cannot start.
+STARTUP_FAILURE = 3
+
 
 @dataclass(frozen=True, slots=True)
 class Launch:
@@ -38,20 +41,26 @@ class Launch:
 def run(settings: Settings, launch: Launch) -> int:
     import uvicorn
 
+    from .connection_limits import ConnectionLimits, uvicorn_config
+
     configure_logging(launch.log_level)
+    limits = ConnectionLimits.of(settings)
     with embedded_s3(settings, launch.embedded_s3_bucket) as settings, shared_state(settings, launch) as settings:
         announce(settings, launch)
         if launch.workers > 1:
             from . import workers
 
             os.environ.update(settings.to_env())
-            config = uvicorn.Config("mock_server.app:create_app_from_env", factory=True, host=launch.host,
+            config = uvicorn_config("mock_server.app:create_app_from_env", limits, factory=True, host=launch.host,
                                     port=launch.port, access_log=False, log_level=launch.log_level)  # fmt: skip
             return workers.serve(config, launch.workers)
         from .app import create_app
 
-        uvicorn.run(create_app(settings), host=launch.host, port=launch.port, access_log=False,
-                    log_level=launch.log_level)
+        server = uvicorn.Server(uvicorn_config(create_app(settings), limits, host=launch.host, port=launch.port,
+                                               access_log=False, log_level=launch.log_level))  # fmt: skip
+        server.run()
+        if not server.started:
+            return STARTUP_FAILURE  # as uvicorn.run: the port could not be bound
     return 0
 
 

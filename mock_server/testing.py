@@ -13,6 +13,7 @@ from types import TracebackType
 from typing import Any
 
 from .app import create_app
+from .connection_limits import ConnectionLimits
 from .controls import MockControls
 from .embedded_s3 import EmbeddedS3
 from .runtime import Runtime
@@ -96,7 +97,8 @@ class MockServer(MockControls):
             self._s3.start()
             self.settings = self._settings.replace(s3_endpoint_url=self._s3.endpoint_url)
         try:
-            self._server = ThreadedServer(create_app(self.settings), start_timeout=self._start_timeout).start()
+            self._server = ThreadedServer(create_app(self.settings), start_timeout=self._start_timeout,
+                                          limits=ConnectionLimits.of(self.settings)).start()
         except Exception:
             self.stop()
             raise

@@ -7,8 +7,13 @@ did the work of both while the other idled. Here every worker listens on a socke
 all bound to the port with ``SO_REUSEPORT``, and the kernel spreads new connections across them.
 
 ``SO_REUSEPORT`` would also let a second server join the port silently, so the port is first
-bound plainly: a port that is taken gives the usual "address already in use". A worker that dies
-stops the server: a mock should fail loudly rather than go on with fewer workers than asked for.
+bound plainly: a port that is taken gives the usual "address already in use".
+
+A worker that dies (killed by the OOM killer, say) is replaced, as uvicorn's own supervisor does:
+the new one serves the same socket (so connections queued on it are not lost), and the state every
+worker shares lives in files that outlive any one of them. Workers that keep dying (more than
+``_MAX_DEATHS`` in ``_DEATH_WINDOW_SECONDS``, a start-up that always fails) stop the server
+instead. A stop gives the workers their graceful timeout, then a few seconds more, then kills them.
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ import os
 import signal
 import socket
 import threading
+import time
+from collections import deque
 from collections.abc import Sequence
 from multiprocessing.process import BaseProcess
 
@@ -27,6 +34,8 @@ from uvicorn._subprocess import get_subprocess
 log = logging.getLogger("eigen_mock")
 _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 _BACKLOG = 2048  # uvicorn's default
+_MAX_DEATHS, _DEATH_WINDOW_SECONDS = 5, 60.0
+_KILL_AFTER_GRACE_SECONDS = 5.0
 
 
 def listening_sockets(host: str, port: int, count: int) -> list[socket.socket]:
@@ -58,23 +67,32 @@ def serve(config: Config, workers: int, *, poll_seconds: float = 0.25) -> int:
     except OSError as exc:
         log.error("cannot listen on %s:%d: %s", config.host, config.port, exc.strerror or exc)
         return 1
-    children = [get_subprocess(config, Server(config).run, [sock]) for sock in sockets]
+    children = [_worker(config, sock) for sock in sockets]
     stop = threading.Event()
     previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in _STOP_SIGNALS}
+    deaths: deque[float] = deque()
     code = 0
     try:
         for child in children:
             child.start()
         log.info("%d workers on port %d, one socket each (pids %s)", workers, sockets[0].getsockname()[1],
                  ", ".join(str(child.pid) for child in children))  # fmt: skip
-        while not stop.wait(poll_seconds):
-            dead = [child for child in children if not child.is_alive()]
-            if dead:
-                log.error("worker %s exited with %s: stopping the server", dead[0].pid, dead[0].exitcode)
-                code = 1
-                break
+        while not stop.wait(poll_seconds) and code == 0:
+            for index, child in enumerate(children):
+                if child.is_alive() or stop.is_set():
+                    continue
+                child.join()  # reaped
+                if _too_many(deaths, time.monotonic()):
+                    log.error("worker %s exited with %s, the %d. in %g s: stopping the server", child.pid,
+                              child.exitcode, len(deaths), _DEATH_WINDOW_SECONDS)  # fmt: skip
+                    code = 1
+                    break
+                children[index] = _worker(config, sockets[index])
+                children[index].start()
+                log.warning("worker %s exited with %s: worker %s takes its socket", child.pid, child.exitcode,
+                            children[index].pid)  # fmt: skip
     finally:
-        _stop(children)
+        _stop(children, (config.timeout_graceful_shutdown or 0) + _KILL_AFTER_GRACE_SECONDS)
         for sock in sockets:  # kept open until now: spawned children receive them from this process
             sock.close()
         for sig, handler in previous.items():
@@ -82,7 +100,19 @@ def serve(config: Config, workers: int, *, poll_seconds: float = 0.25) -> int:
     return code
 
 
-def _stop(children: Sequence[BaseProcess], timeout: float = 10.0) -> None:
+def _worker(config: Config, sock: socket.socket) -> BaseProcess:
+    return get_subprocess(config, Server(config).run, [sock])
+
+
+def _too_many(deaths: deque[float], now: float) -> bool:
+    """Count a death at ``now``; true when more than ``_MAX_DEATHS`` fall within the window."""
+    deaths.append(now)
+    while deaths and now - deaths[0] > _DEATH_WINDOW_SECONDS:
+        deaths.popleft()
+    return len(deaths) > _MAX_DEATHS
+
+
+def _stop(children: Sequence[BaseProcess], timeout: float) -> None:
     for child in children:
         if child.is_alive() and child.pid is not None:
             os.kill(child.pid, signal.SIGTERM)
