@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,46 +53,79 @@ def uvicorn_config(app: Any, limits: ConnectionLimits, **options: Any) -> uvicor
 
 
 class TimedHttpProtocol(HttpToolsProtocol):
-    """uvicorn's httptools protocol, with a deadline for each request's headers and body."""
+    """uvicorn's httptools protocol, with a deadline for each request's headers and body.
+
+    A request only notes when its part is due (a float: a timer per request cost several
+    microseconds, a tenth of a repeated request); one sweep per server, a few times a second
+    while any connection is open, closes the connections past their deadline."""
 
     def __init__(self, config: uvicorn.Config, *args: Any, **kwargs: Any) -> None:
         super().__init__(config, *args, **kwargs)
         self._limits: ConnectionLimits = getattr(config, _LIMITS, None) or ConnectionLimits()
-        self._deadline: asyncio.TimerHandle | None = None
+        self._due: float | None = None  #: loop time by which ``_part`` must have arrived
+        self._part = "headers"
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
-        self._arm(self._limits.header_timeout, "headers")
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self._disarm()
-        super().connection_lost(exc)
+        self._expect("headers", self._limits.header_timeout)
+        _Sweep.watch(self)
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
-        if self._deadline is None:  # a later request on the connection: its first byte starts the clock
-            self._arm(self._limits.header_timeout, "headers")
+        if self._due is None:  # a later request on the connection: its first byte starts the clock
+            self._expect("headers", self._limits.header_timeout)
 
     def on_headers_complete(self) -> None:
         super().on_headers_complete()
-        self._arm(self._limits.body_timeout, "body")
+        self._expect("body", self._limits.body_timeout)
 
     def on_message_complete(self) -> None:
         super().on_message_complete()
-        self._disarm()
+        self._due = None
 
-    def _arm(self, seconds: float, part: str) -> None:
-        self._disarm()
-        self._deadline = self.loop.call_later(seconds, self._expire, seconds, part)
+    def _expect(self, part: str, seconds: float) -> None:
+        self._part, self._due = part, self.loop.time() + seconds
 
-    def _disarm(self) -> None:
-        if self._deadline is not None:
-            self._deadline.cancel()
-            self._deadline = None
+    def expire_if_late(self, now: float) -> None:
+        if self._due is None or now < self._due or self.transport.is_closing():
+            return
+        self._due = None
+        seconds = self._limits.header_timeout if self._part == "headers" else self._limits.body_timeout
+        client = f"{self.client[0]}:{self.client[1]}" if self.client else "a client"
+        log.info("closed the connection of %s: the request's %s did not arrive within %g s", client, self._part,
+                 seconds)  # fmt: skip
+        self.transport.close()
 
-    def _expire(self, seconds: float, part: str) -> None:
-        self._deadline = None
-        if not self.transport.is_closing():
-            client = f"{self.client[0]}:{self.client[1]}" if self.client else "a client"
-            log.info("closed the connection of %s: the request's %s did not arrive within %g s", client, part, seconds)
-            self.transport.close()
+
+class _Sweep:
+    """Closes the late connections of one server, every ``interval`` seconds while it has any."""
+
+    _running: weakref.WeakKeyDictionary[Any, _Sweep] = weakref.WeakKeyDictionary()
+
+    def __init__(self, connections: set[Any], loop: asyncio.AbstractEventLoop, interval: float) -> None:
+        self._connections, self._loop, self._interval = connections, loop, interval
+
+    @classmethod
+    def watch(cls, protocol: TimedHttpProtocol) -> None:
+        """Make sure the server of ``protocol`` is swept (its connections are one set per server)."""
+        state = protocol.server_state
+        if state not in cls._running:
+            limits = protocol._limits
+            interval = min(max(min(limits.header_timeout, limits.body_timeout) / 4, 0.05), 1.0)
+            cls._running[state] = sweep = cls(protocol.connections, protocol.loop, interval)
+            sweep._schedule()
+
+    def _schedule(self) -> None:
+        self._loop.call_later(self._interval, self._run)
+
+    def _run(self) -> None:
+        now = self._loop.time()
+        for connection in list(self._connections):
+            if isinstance(connection, TimedHttpProtocol):
+                connection.expire_if_late(now)
+        if self._connections:
+            self._schedule()
+        else:  # idle: the next connection starts it again
+            for state, sweep in list(self._running.items()):
+                if sweep is self:
+                    del self._running[state]
