@@ -55,9 +55,9 @@ def uvicorn_config(app: Any, limits: ConnectionLimits, **options: Any) -> uvicor
 class TimedHttpProtocol(HttpToolsProtocol):
     """uvicorn's httptools protocol, with a deadline for each request's headers and body.
 
-    A request only notes when its part is due (a float: a timer per request cost several
-    microseconds, a tenth of a repeated request); one sweep per server, a few times a second
-    while any connection is open, closes the connections past their deadline."""
+    A request only notes when its part is due (a float: two loop timers per request cost more than
+    the rest of our middleware, see benchmarks/notes.md); one sweep per server, a few times a
+    second while any connection is open, closes the connections past their deadline."""
 
     def __init__(self, config: uvicorn.Config, *args: Any, **kwargs: Any) -> None:
         super().__init__(config, *args, **kwargs)
