@@ -8,7 +8,7 @@ NODE_STAMP := node_modules/.installed
 CHROMIUM := /usr/bin/chromium
 HYPOTHESIS_PROFILE ?= ci
 
-.PHONY: run test lint types spec-lint unit bench clean
+.PHONY: run test lint format-check format types spec-lint unit bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,10 +27,17 @@ $(CHROMIUM):
 run: $(STAMP)
 	$(BIN)/eigen-mock serve --host 127.0.0.1 --port 8000
 
-test: lint types spec-lint $(CHROMIUM) unit
+test: lint format-check types spec-lint $(CHROMIUM) unit
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+
+format-check: $(STAMP)
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
 
 types: $(STAMP)
 	$(BIN)/mypy

@@ -36,7 +36,8 @@ def save_response(path: Path, status: int, headers: dict[str, str], body: bytes)
 
 def create_app() -> Starlette:
     document = json.loads(Path(os.environ[RESPONSE_ENV]).read_text())
-    status, headers = int(document["status"]), dict(document["headers"])
+    status = int(document["status"])
+    headers = dict(document["headers"])
     body = base64.b64decode(document["body"])
     media_type = headers.pop("content-type", None)
 
@@ -54,10 +55,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--log-level", default="warning")
     args = parser.parse_args(argv)
-    config = uvicorn.Config("benchmarks.ceiling:create_app", factory=True, host=args.host, port=args.port,
-                            access_log=False, log_level=args.log_level)  # fmt: skip
+    config = uvicorn.Config(
+        "benchmarks.ceiling:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        access_log=False,
+        log_level=args.log_level,
+    )
     if args.workers > 1:
-        from mock_server import workers
+        from mock_server.serving import workers
 
         return workers.serve(config, args.workers)
     uvicorn.Server(config).run()

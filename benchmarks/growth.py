@@ -18,7 +18,7 @@ from typing import Any
 from PIL import Image
 
 from mock_server.datatypes import OutputFormat, RenderSpec
-from mock_server.imaging import Renderer
+from mock_server.imaging.renderer import Renderer
 
 from .sources import photo_like
 from .stats import median
@@ -38,8 +38,13 @@ class Cost:
         return self.cpu_ms / self.megapixels
 
     def to_json(self) -> dict[str, Any]:
-        return {"case": self.case, "megapixels": round(self.megapixels, 3), "cpu_ms": round(self.cpu_ms, 3),
-                "ms_per_megapixel": round(self.ms_per_megapixel, 3), "n": self.n}  # fmt: skip
+        return {
+            "case": self.case,
+            "megapixels": round(self.megapixels, 3),
+            "cpu_ms": round(self.cpu_ms, 3),
+            "ms_per_megapixel": round(self.ms_per_megapixel, 3),
+            "n": self.n,
+        }
 
 
 def _cpu_ms(calls: Sequence[Callable[[], object]]) -> float:
@@ -74,14 +79,17 @@ def _variants(source: bytes, count: int) -> list[bytes]:
 
 
 def measure(n: int) -> list[Cost]:
-    renderer, costs = Renderer(cache_size=0), []
+    renderer = Renderer(cache_size=0)
+    costs = []
     for side in (512, 1024, 2048):
         for seed in range(8):  # every pattern's canvas of this size, as after a server's first requests
             renderer.render(_t2i(900_000 + seed, side))
         calls = [partial(renderer.render, _t2i(seed, side)) for seed in range(1, n + 1)]
         costs.append(Cost(f"text-to-image {side}x{side} PNG", side * side / 1e6, _cpu_ms(calls), n))
-    for label, source, megapixels in (("1 MP PNG", photo_like(1024, 1024), 1.048576),
-                                      ("4 MP JPEG", photo_like(2304, 1728, "JPEG"), 3.981312)):  # fmt: skip
+    for label, source, megapixels in (
+        ("1 MP PNG", photo_like(1024, 1024), 1.048576),
+        ("4 MP JPEG", photo_like(2304, 1728, "JPEG"), 3.981312),
+    ):
         renderer.render(_edit(0, source))
         count = max(3, n // 4)
         same = [partial(renderer.render, _edit(seed, source)) for seed in range(1, count + 1)]

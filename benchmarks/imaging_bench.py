@@ -1,4 +1,4 @@
-"""Micro-benchmark of ``mock_server.imaging.Renderer.render``: milliseconds per image.
+"""Micro-benchmark of ``mock_server.imaging.renderer.Renderer.render``: milliseconds per image.
 
 Prints a table (median CPU time by ``time.process_time`` and wall time by ``time.perf_counter``)
 and writes the same figures as JSON to ``--out``. Unique-image cases use a new seed per call
@@ -25,7 +25,7 @@ import PIL
 from PIL import Image, ImageChops
 
 from mock_server.datatypes import OutputFormat, RenderSpec
-from mock_server.imaging import Renderer
+from mock_server.imaging.renderer import Renderer
 
 PROMPT = "A watercolor fox in a snowy forest at dawn, soft light, highly detailed"
 
@@ -50,9 +50,12 @@ def photo_like_jpeg(width: int, height: int) -> bytes:
 
 
 def measure(name: str, calls: Iterator[Callable[[], int]], n: int) -> dict[str, Any]:
-    cpu, wall, sizes = [], [], []
+    cpu = []
+    wall = []
+    sizes = []
     for _, call in zip(range(n), calls, strict=False):
-        cpu_start, wall_start = time.process_time(), time.perf_counter()
+        cpu_start = time.process_time()
+        wall_start = time.perf_counter()
         sizes.append(call())
         cpu.append(time.process_time() - cpu_start)
         wall.append(time.perf_counter() - wall_start)
@@ -86,10 +89,16 @@ def warm(renderer: Renderer, width: int, height: int, output_format: OutputForma
 
 
 def run(n: int) -> list[dict[str, Any]]:
-    fresh, cached = Renderer(cache_size=0), Renderer(cache_size=16)
+    fresh = Renderer(cache_size=0)
+    cached = Renderer(cache_size=16)
     results = []
-    for width, height, fmt, count in ((1024, 1024, "png", n), (512, 512, "png", n), (2048, 2048, "png", n // 2),
-                                      (1024, 1024, "jpg", n // 2), (2048, 2048, "jpg", n // 4)):  # fmt: skip
+    for width, height, fmt, count in (
+        (1024, 1024, "png", n),
+        (512, 512, "png", n),
+        (2048, 2048, "png", n // 2),
+        (1024, 1024, "jpg", n // 2),
+        (2048, 2048, "jpg", n // 4),
+    ):
         output_format: OutputFormat = "png" if fmt == "png" else "jpg"
         warm(fresh, width, height, output_format)
         specs = (t2i(seed, width, height, output_format) for seed in seeds(1))
@@ -116,7 +125,9 @@ def main(argv: list[str] | None = None) -> int:
     width = max(len(row["case"]) for row in results)
     print(f"{'case':<{width}}  {'n':>4}  {'cpu ms':>8}  {'wall ms':>8}  {'bytes':>9}")
     for row in results:
-        case, count, size = row["case"], row["n"], row["bytes"]
+        case = row["case"]
+        count = row["n"]
+        size = row["bytes"]
         print(f"{case:<{width}}  {count:>4}  {row['cpu_ms']:>8.2f}  {row['wall_ms']:>8.2f}  {size:>9}")
     meta = {"python": platform.python_version(), "pillow": PIL.__version__, "machine": platform.machine()}
     args.out.write_text(json.dumps({**meta, "results": results}, indent=2) + "\n")

@@ -62,10 +62,15 @@ class LoadResult:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "requests": self.requests, "duration_s": round(self.duration_s, 3), "rps": round(self.rps, 1),
-            "p50_ms": round(self.p50_ms, 3), "p99_ms": round(self.p99_ms, 3), "errors": self.errors,
-            "error_count": self.error_count, "client_cpu_s": round(self.client_cpu_s, 3),
-        }  # fmt: skip
+            "requests": self.requests,
+            "duration_s": round(self.duration_s, 3),
+            "rps": round(self.rps, 1),
+            "p50_ms": round(self.p50_ms, 3),
+            "p99_ms": round(self.p99_ms, 3),
+            "errors": self.errors,
+            "error_count": self.error_count,
+            "client_cpu_s": round(self.client_cpu_s, 3),
+        }
 
 
 def _lua_string(text: str) -> str:
@@ -94,8 +99,8 @@ def lua_script(template: RequestTemplate) -> str:
         "function done(summary, latency, requests)",
         "  local e = summary.errors",
         f"  io.write({_lua_string(MARKER)} .. string.format("
-        "'{\"requests\":%d,\"duration_us\":%d,\"p50_us\":%d,\"p99_us\":%d,"
-        "\"status\":%d,\"connect\":%d,\"read\":%d,\"write\":%d,\"timeout\":%d}\\n',",
+        '\'{"requests":%d,"duration_us":%d,"p50_us":%d,"p99_us":%d,'
+        '"status":%d,"connect":%d,"read":%d,"write":%d,"timeout":%d}\\n\',',
         "    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),",
         "    e.status, e.connect, e.read, e.write, e.timeout))",
         "end",
@@ -148,8 +153,16 @@ def run(
     script = workdir / f"wrk-{template.head.stem}-{template.seed_start}.lua"
     script.write_text(lua_script(template))
     # One wrk thread drives every connection: a second would only take CPU from the servers.
-    command = [wrk, "-t1", f"-c{concurrency}", f"-d{max(1, round(duration_s))}s", f"--timeout={TIMEOUT_S}s",
-               "-s", str(script), url]  # fmt: skip
+    command = [
+        wrk,
+        "-t1",
+        f"-c{concurrency}",
+        f"-d{max(1, round(duration_s))}s",
+        f"--timeout={TIMEOUT_S}s",
+        "-s",
+        str(script),
+        url,
+    ]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     done = subprocess.run(command, capture_output=True, text=True, timeout=duration_s + 60, check=False)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)

@@ -65,13 +65,18 @@ class Row:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "scenario": self.scenario, "server": self.server, "workers": self.workers,
-            "concurrency": self.concurrency, "load": None if self.load is None else self.load.to_json(),
+            "scenario": self.scenario,
+            "server": self.server,
+            "workers": self.workers,
+            "concurrency": self.concurrency,
+            "load": None if self.load is None else self.load.to_json(),
             "peak_rss_mib": None if self.peak_rss_mib is None else round(self.peak_rss_mib, 1),
-            "server_cpu_ms_per_request": None if self.server_cpu_ms_per_request is None
+            "server_cpu_ms_per_request": None
+            if self.server_cpu_ms_per_request is None
             else round(self.server_cpu_ms_per_request, 3),
-            "note": self.note, "round_rps": [round(rps, 1) for rps in self.round_rps],
-        }  # fmt: skip
+            "note": self.note,
+            "round_rps": [round(rps, 1) for rps in self.round_rps],
+        }
 
 
 @dataclass
@@ -135,8 +140,15 @@ def _failed(scenario: Scenario, kind: str, workers: int, concurrencies: Sequence
     return [Row(scenario.name, kind, workers, c, note=why) for c in concurrencies]
 
 
-def _join(stack: contextlib.ExitStack, kind: str, start: Callable[[], Server], scenario: Scenario, ctx: Context,
-          warmup_s: float, on_probe: Callable[[httpx.Response], None] | None = None) -> Server | str:  # fmt: skip
+def _join(
+    stack: contextlib.ExitStack,
+    kind: str,
+    start: Callable[[], Server],
+    scenario: Scenario,
+    ctx: Context,
+    warmup_s: float,
+    on_probe: Callable[[httpx.Response], None] | None = None,
+) -> Server | str:
     """The server started, probed and warmed up (stopped when ``stack`` closes), or why not."""
     try:
         server = start()
@@ -147,30 +159,43 @@ def _join(stack: contextlib.ExitStack, kind: str, start: Callable[[], Server], s
         answer = probe(server, scenario)
         if on_probe is not None:
             on_probe(answer)
-        loadgen.run(server.url, scenario.template(ctx.workdir, ctx.seed_start()),
-                    concurrency=warmup_connections(server.workers), duration_s=warmup_s,
-                    workdir=ctx.workdir, wrk=ctx.wrk)  # fmt: skip
+        loadgen.run(
+            server.url,
+            scenario.template(ctx.workdir, ctx.seed_start()),
+            concurrency=warmup_connections(server.workers),
+            duration_s=warmup_s,
+            workdir=ctx.workdir,
+            wrk=ctx.wrk,
+        )
     except (ServerError, loadgen.LoadGenError, httpx.HTTPError) as exc:
         return f"not served: {exc}"
     return server
 
 
-def _one_round(entrant: _Entrant, group: Sequence[_Entrant], scenario: Scenario, concurrency: int,
-               ctx: Context) -> _Round:  # fmt: skip
+def _one_round(
+    entrant: _Entrant, group: Sequence[_Entrant], scenario: Scenario, concurrency: int, ctx: Context
+) -> _Round:
     # Every server of the group idle first (each one waited for: no short cut), since one's leftover
     # work would slow another's run.
     idles = [member.server.wait_idle(IDLE_TIMEOUT_S) for member in group]
     idle = all(idles)
     server = entrant.server
     cpu_before = server.cpu_seconds()
-    result = loadgen.run(server.url, scenario.template(ctx.workdir, ctx.seed_start()), concurrency=concurrency,
-                         duration_s=ctx.plan.duration_s, workdir=ctx.workdir, wrk=ctx.wrk)  # fmt: skip
+    result = loadgen.run(
+        server.url,
+        scenario.template(ctx.workdir, ctx.seed_start()),
+        concurrency=concurrency,
+        duration_s=ctx.plan.duration_s,
+        workdir=ctx.workdir,
+        wrk=ctx.wrk,
+    )
     cpu = (server.cpu_seconds() - cpu_before) * 1000 / result.requests if result.requests else None
     return _Round(result, cpu, idle)
 
 
 def _rows(entrant: _Entrant, scenario: Scenario, concurrencies: Sequence[int]) -> list[Row]:
-    server, rows = entrant.server, []
+    server = entrant.server
+    rows = []
     peak = server.peak_rss_mib()
     for concurrency in concurrencies:
         rounds = entrant.rounds.get(concurrency, [])
@@ -183,8 +208,19 @@ def _rows(entrant: _Entrant, scenario: Scenario, concurrencies: Sequence[int]) -
         load = dataclasses.replace(median.load, errors=dict(errors))
         busy = "" if all(r.idle for r in rounds) else f"a server was still busy {IDLE_TIMEOUT_S:g} s after a run"
         failure = entrant.failure if concurrency == entrant.failed_at else ""
-        rows.append(Row(scenario.name, entrant.kind, server.workers, concurrency, load, peak, median.cpu_ms_per_request,
-                        busy or failure or entrant.note, tuple(r.load.rps for r in rounds)))  # fmt: skip
+        rows.append(
+            Row(
+                scenario.name,
+                entrant.kind,
+                server.workers,
+                concurrency,
+                load,
+                peak,
+                median.cpu_ms_per_request,
+                busy or failure or entrant.note,
+                tuple(r.load.rps for r in rounds),
+            )
+        )
     return rows
 
 
@@ -198,13 +234,16 @@ def _race(group: list[_Entrant], scenario: Scenario, ctx: Context) -> None:
                 try:
                     measured = _one_round(entrant, group, scenario, concurrency, ctx)
                 except (loadgen.LoadGenError, httpx.HTTPError) as exc:
-                    entrant.failure, entrant.failed_at = f"not served: {exc}", concurrency
+                    entrant.failure = f"not served: {exc}"
+                    entrant.failed_at = concurrency
                     continue
                 entrant.rounds.setdefault(concurrency, []).append(measured)
                 load = measured.load
-                ctx.progress(f"  {entrant.kind:8} {entrant.server.workers}w c={concurrency:<3} round {number + 1}  "
-                             f"{load.rps:8.1f} req/s  p50 {load.p50_ms:7.2f} ms  p99 {load.p99_ms:7.2f} ms  "
-                             f"errors {load.error_count}")  # fmt: skip
+                ctx.progress(
+                    f"  {entrant.kind:8} {entrant.server.workers}w c={concurrency:<3} round {number + 1}  "
+                    f"{load.rps:8.1f} req/s  p50 {load.p50_ms:7.2f} ms  p99 {load.p99_ms:7.2f} ms  "
+                    f"errors {load.error_count}"
+                )
 
 
 def _run_group(scenario: Scenario, workers: int, with_prism: bool, ctx: Context) -> list[Row]:
@@ -218,8 +257,13 @@ def _run_group(scenario: Scenario, workers: int, with_prism: bool, ctx: Context)
     group: list[_Entrant] = []
     with contextlib.ExitStack() as stack:
 
-        def enter(kind: str, start: Callable[[], Server], count: int, note: str = "",
-                  on_probe: Callable[[httpx.Response], None] | None = None) -> None:  # fmt: skip
+        def enter(
+            kind: str,
+            start: Callable[[], Server],
+            count: int,
+            note: str = "",
+            on_probe: Callable[[httpx.Response], None] | None = None,
+        ) -> None:
             plan = ctx.plan
             warmup_s = max(plan.prism_warmup_s, plan.warmup_s) if kind == "prism" else plan.warmup_s
             joined = _join(stack, kind, start, scenario, ctx, warmup_s, on_probe)
@@ -228,8 +272,12 @@ def _run_group(scenario: Scenario, workers: int, with_prism: bool, ctx: Context)
             else:
                 group.append(_Entrant(kind, joined, note))
 
-        enter("mock", partial(servers.start_mock, workers, ctx.logdir), workers,
-              on_probe=None if response.exists() else capture)  # fmt: skip
+        enter(
+            "mock",
+            partial(servers.start_mock, workers, ctx.logdir),
+            workers,
+            on_probe=None if response.exists() else capture,
+        )
         if response.exists():
             enter("ceiling", partial(servers.start_ceiling, workers, response, ctx.logdir), workers)
         else:

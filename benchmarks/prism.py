@@ -42,8 +42,17 @@ def ensure_prism(node_dir: Path = NODE_DIR) -> Path:
     if npm is None:
         raise PrismUnavailable("npm is not installed")
     node_dir.mkdir(parents=True, exist_ok=True)
-    command = [npm, "install", "--prefix", str(node_dir), "--no-save", "--no-audit", "--no-fund",
-               "--loglevel=error", f"{PACKAGE}@{VERSION}"]  # fmt: skip
+    command = [
+        npm,
+        "install",
+        "--prefix",
+        str(node_dir),
+        "--no-save",
+        "--no-audit",
+        "--no-fund",
+        "--loglevel=error",
+        f"{PACKAGE}@{VERSION}",
+    ]
     done = subprocess.run(command, capture_output=True, text=True, timeout=900, check=False)
     if done.returncode != 0 or installed_version(node_dir) != VERSION:
         raise PrismUnavailable(f"npm install {PACKAGE}@{VERSION} failed: {done.stderr.strip()[-800:]}")

@@ -66,9 +66,12 @@ def _json_parts(params: dict[str, Any], *, vary_seed: bool) -> tuple[bytes, byte
 
 def _multipart_parts(fields: dict[str, str], file_name: str, file_bytes: bytes) -> tuple[bytes, bytes]:
     """A multipart body whose ``seed`` part's value is left out: ``head`` ends where it goes."""
-    crlf, dash = b"\r\n", f"--{BOUNDARY}".encode()
-    head = b"".join(dash + crlf + f'Content-Disposition: form-data; name="{k}"'.encode() + crlf + crlf
-                    + v.encode() + crlf for k, v in fields.items())  # fmt: skip
+    crlf = b"\r\n"
+    dash = f"--{BOUNDARY}".encode()
+    head = b"".join(
+        dash + crlf + f'Content-Disposition: form-data; name="{k}"'.encode() + crlf + crlf + v.encode() + crlf
+        for k, v in fields.items()
+    )
     head += dash + crlf + b'Content-Disposition: form-data; name="seed"' + crlf + crlf
     tail = crlf + dash + crlf
     tail += f'Content-Disposition: form-data; name="{file_name}"; filename="source.png"'.encode() + crlf
@@ -89,15 +92,44 @@ def build(edit_source: bytes | None = None) -> Sequence[Scenario]:
         {"model": "eigen-image", "prompt": "Make it look like winter"}, "image_file", source
     )
     return (
-        Scenario("t2i-new-seed", "text-to-image 1024x1024 PNG, JSON, new seed per request",
-                 "application/json", "application/json", "application/json", new_head, new_tail),
-        Scenario("t2i-repeat", "the same, one identical request repeated",
-                 "application/json", "application/json", "application/json", same_head, None, fixed_seed=42),
-        Scenario("jpeg-2048-binary", "binary_response JPEG 2048x2048, new seed per request",
-                 "application/json", "image/jpeg", "image/jpeg", jpeg_head, jpeg_tail, is_1024=False,
-                 prism_note="Prism answers the 6-byte text `string` (its placeholder for a schema with no "
-                            "example), not an image"),
-        Scenario("edit-1mp-upload", "image editing, 1 MP PNG upload (multipart), new seed per request",
-                 f"multipart/form-data; boundary={BOUNDARY}", "application/json", "application/json",
-                 edit_head, edit_tail),
-    )  # fmt: skip
+        Scenario(
+            "t2i-new-seed",
+            "text-to-image 1024x1024 PNG, JSON, new seed per request",
+            "application/json",
+            "application/json",
+            "application/json",
+            new_head,
+            new_tail,
+        ),
+        Scenario(
+            "t2i-repeat",
+            "the same, one identical request repeated",
+            "application/json",
+            "application/json",
+            "application/json",
+            same_head,
+            None,
+            fixed_seed=42,
+        ),
+        Scenario(
+            "jpeg-2048-binary",
+            "binary_response JPEG 2048x2048, new seed per request",
+            "application/json",
+            "image/jpeg",
+            "image/jpeg",
+            jpeg_head,
+            jpeg_tail,
+            is_1024=False,
+            prism_note="Prism answers the 6-byte text `string` (its placeholder for a schema with no "
+            "example), not an image",
+        ),
+        Scenario(
+            "edit-1mp-upload",
+            "image editing, 1 MP PNG upload (multipart), new seed per request",
+            f"multipart/form-data; boundary={BOUNDARY}",
+            "application/json",
+            "application/json",
+            edit_head,
+            edit_tail,
+        ),
+    )

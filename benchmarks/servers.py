@@ -118,23 +118,48 @@ def _spawn(kind: str, workers: int, port: int, command: list[str], logdir: Path,
     log = logdir / f"{kind}-{workers}w-{port}.log"
     with log.open("wb") as sink:
         # A session of its own: stop() signals this process group, and nothing else.
-        process = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT, cwd=ROOT, env=env,
-                                   start_new_session=True)  # fmt: skip
+        process = subprocess.Popen(
+            command, stdout=sink, stderr=subprocess.STDOUT, cwd=ROOT, env=env, start_new_session=True
+        )
     return Server(kind, workers, port, process, log)
 
 
 def start_mock(workers: int, logdir: Path, timeout: float = 60.0) -> Server:
     port = free_port()
-    command = [sys.executable, "-m", "mock_server", "serve", "--host", "127.0.0.1", "--port", str(port),
-               "--workers", str(workers), "--no-s3", "--log-level", "warning"]  # fmt: skip
+    command = [
+        sys.executable,
+        "-m",
+        "mock_server",
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--no-s3",
+        "--log-level",
+        "warning",
+    ]
     server = _spawn("mock", workers, port, command, logdir, _environment({}))
     return _ready(server, timeout)
 
 
 def start_ceiling(workers: int, response: Path, logdir: Path, timeout: float = 60.0) -> Server:
     port = free_port()
-    command = [sys.executable, "-m", "benchmarks.ceiling", "--host", "127.0.0.1", "--port", str(port),
-               "--workers", str(workers), "--log-level", "warning"]  # fmt: skip
+    command = [
+        sys.executable,
+        "-m",
+        "benchmarks.ceiling",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--log-level",
+        "warning",
+    ]
     server = _spawn("ceiling", workers, port, command, logdir, _environment({RESPONSE_ENV: str(response)}))
     return _ready(server, timeout)
 

@@ -35,17 +35,21 @@ class Soak:
     @property
     def growth(self) -> float | None:
         """RSS at the end over RSS at the end of the first fifth, minus one."""
-        base, end = self.rss_at(self.baseline_s), self.samples[-1][1] if self.samples else None
+        base = self.rss_at(self.baseline_s)
+        end = self.samples[-1][1] if self.samples else None
         return None if not base or end is None else end / base - 1
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "duration_s": self.duration_s, "load": None if self.load is None else self.load.to_json(),
-            "baseline_s": self.baseline_s, "rss_baseline_mib": self.rss_at(self.baseline_s),
+            "duration_s": self.duration_s,
+            "load": None if self.load is None else self.load.to_json(),
+            "baseline_s": self.baseline_s,
+            "rss_baseline_mib": self.rss_at(self.baseline_s),
             "rss_end_mib": self.samples[-1][1] if self.samples else None,
             "growth": None if self.growth is None else round(self.growth, 4),
-            "samples": [(round(t, 1), round(rss, 1)) for t, rss in self.samples], "note": self.note,
-        }  # fmt: skip
+            "samples": [(round(t, 1), round(rss, 1)) for t, rss in self.samples],
+            "note": self.note,
+        }
 
 
 def _sample(pid: int, soak: Soak, stop: threading.Event, every_s: float) -> None:
@@ -61,8 +65,14 @@ def run(scenario: Scenario, duration_s: float, workdir: Path, logdir: Path, wrk:
     sampler = threading.Thread(target=_sample, args=(server.process.pid, soak, stop, max(0.5, duration_s / 100)))
     try:
         sampler.start()
-        soak.load = loadgen.run(server.url, scenario.template(workdir, seed_start), concurrency=32,
-                                duration_s=duration_s, workdir=workdir, wrk=wrk)  # fmt: skip
+        soak.load = loadgen.run(
+            server.url,
+            scenario.template(workdir, seed_start),
+            concurrency=32,
+            duration_s=duration_s,
+            workdir=workdir,
+            wrk=wrk,
+        )
     except (loadgen.LoadGenError, servers.ServerError) as exc:
         soak.note = str(exc)
     finally:

@@ -60,8 +60,12 @@ class Startup:
     trials: int
 
     def to_json(self) -> dict[str, Any]:
-        return {"kind": self.kind, "import_s": round(self.import_s, 4), "start_s": round(self.start_s, 4),
-                "trials": self.trials}  # fmt: skip
+        return {
+            "kind": self.kind,
+            "import_s": round(self.import_s, 4),
+            "start_s": round(self.start_s, 4),
+            "trials": self.trials,
+        }
 
 
 def _trial(code: str) -> dict[str, float]:

@@ -34,8 +34,14 @@ def _status(ok: bool | None) -> str:
 
 
 def find(rows: Sequence[Row], scenario: str, server: str, workers: int, concurrency: int) -> Row | None:
-    return next((r for r in rows if (r.scenario, r.server, r.workers, r.concurrency)
-                 == (scenario, server, workers, concurrency)), None)  # fmt: skip
+    return next(
+        (
+            r
+            for r in rows
+            if (r.scenario, r.server, r.workers, r.concurrency) == (scenario, server, workers, concurrency)
+        ),
+        None,
+    )
 
 
 def rps(row: Row | None) -> float | None:
@@ -43,15 +49,20 @@ def rps(row: Row | None) -> float | None:
 
 
 def beats_prism(rows: Sequence[Row], scenario: Scenario, concurrencies: Sequence[int], workers: int = 2) -> Verdict:
-    parts, outcomes = [], []
+    parts = []
+    outcomes = []
     for c in concurrencies:
-        mock, prism = rps(find(rows, scenario.name, "mock", workers, c)), rps(find(rows, scenario.name, "prism", 1, c))
+        mock = rps(find(rows, scenario.name, "mock", workers, c))
+        prism = rps(find(rows, scenario.name, "prism", 1, c))
         if mock is None or prism is None:
             parts.append(f"c={c}: not measured")
             continue
         outcomes.append(mock > prism)
-        parts.append(f"c={c}: {mock:.0f} vs Prism {prism:.0f} req/s (x{mock / prism:.2f})" if prism
-                     else f"c={c}: {mock:.0f} req/s vs Prism 0 (no answer within the run)")  # fmt: skip
+        parts.append(
+            f"c={c}: {mock:.0f} vs Prism {prism:.0f} req/s (x{mock / prism:.2f})"
+            if prism
+            else f"c={c}: {mock:.0f} req/s vs Prism 0 (no answer within the run)"
+        )
     ok = all(outcomes) if outcomes else None
     target = f"{scenario.name}, mock {workers} workers: more req/s than Prism"
     if scenario.prism_note:
@@ -59,9 +70,11 @@ def beats_prism(rows: Sequence[Row], scenario: Scenario, concurrencies: Sequence
     return Verdict(target, _status(ok), "; ".join(parts))
 
 
-def repeat_vs_ceiling(rows: Sequence[Row], scenario: str, workers: Sequence[int], concurrencies: Sequence[int],
-                      floor: float = 0.5) -> Verdict:  # fmt: skip
-    parts, outcomes = [], []
+def repeat_vs_ceiling(
+    rows: Sequence[Row], scenario: str, workers: Sequence[int], concurrencies: Sequence[int], floor: float = 0.5
+) -> Verdict:
+    parts = []
+    outcomes = []
     for w in workers:
         for c in concurrencies:
             share = ratio(rps(find(rows, scenario, "mock", w, c)), rps(find(rows, scenario, "ceiling", w, c)))
@@ -73,17 +86,26 @@ def repeat_vs_ceiling(rows: Sequence[Row], scenario: str, workers: Sequence[int]
 
 
 def tail(rows: Sequence[Row], scenarios: Sequence[Scenario], concurrency: int = 32, limit: float = 4.0) -> Verdict:
-    parts, outcomes = [], []
+    parts = []
+    outcomes = []
     for scenario in (s for s in scenarios if s.is_1024):
-        for row in (r for r in rows if r.scenario == scenario.name and r.server == "mock"
-                    and r.concurrency == concurrency and r.load is not None and r.load.p50_ms > 0):  # fmt: skip
+        for row in (
+            r
+            for r in rows
+            if r.scenario == scenario.name
+            and r.server == "mock"
+            and r.concurrency == concurrency
+            and r.load is not None
+            and r.load.p50_ms > 0
+        ):
             assert row.load is not None
             spread = row.load.p99_ms / row.load.p50_ms
             outcomes.append(spread <= limit)
             parts.append(f"{scenario.name} {row.workers}w: x{spread:.2f}")
     ok = all(outcomes) if outcomes else None
-    return Verdict(f"tail: p99 at most {limit:g}x p50 at c={concurrency}, 1024² scenarios", _status(ok),
-                   ", ".join(parts))  # fmt: skip
+    return Verdict(
+        f"tail: p99 at most {limit:g}x p50 at c={concurrency}, 1024² scenarios", _status(ok), ", ".join(parts)
+    )
 
 
 def startup(mock: Startup | None, moto: Startup | None, limit: float = 2.0) -> Verdict:
@@ -91,10 +113,13 @@ def startup(mock: Startup | None, moto: Startup | None, limit: float = 2.0) -> V
     if mock is None or moto is None:
         return Verdict(target, "n/a", "not measured")
     share = mock.start_s / moto.start_s
-    total_mock, total_moto = mock.import_s + mock.start_s, moto.import_s + moto.start_s
-    value = (f"{mock.start_s * 1000:.0f} ms vs {moto.start_s * 1000:.0f} ms (x{share:.2f}); imports "
-             f"{mock.import_s * 1000:.0f} ms vs {moto.import_s * 1000:.0f} ms; imports and start "
-             f"{total_mock * 1000:.0f} ms vs {total_moto * 1000:.0f} ms (x{total_mock / total_moto:.2f})")  # fmt: skip
+    total_mock = mock.import_s + mock.start_s
+    total_moto = moto.import_s + moto.start_s
+    value = (
+        f"{mock.start_s * 1000:.0f} ms vs {moto.start_s * 1000:.0f} ms (x{share:.2f}); imports "
+        f"{mock.import_s * 1000:.0f} ms vs {moto.import_s * 1000:.0f} ms; imports and start "
+        f"{total_mock * 1000:.0f} ms vs {total_moto * 1000:.0f} ms (x{total_mock / total_moto:.2f})"
+    )
     return Verdict(target, _status(share <= limit), value)
 
 
@@ -102,23 +127,30 @@ def soak(result: Soak | None, limit: float = 0.10) -> Verdict:
     target = f"soak: zero errors, RSS at the end within {limit:.0%} of RSS after the first fifth"
     if result is None or result.load is None or result.growth is None:
         return Verdict(target, "n/a", result.note if result else "not run")
-    errors, growth = result.load.error_count, result.growth
-    value = (f"{result.duration_s:g} s, {result.load.requests} requests, {errors} errors; RSS "
-             f"{result.rss_at(result.baseline_s):.1f} -> {result.samples[-1][1]:.1f} MiB ({growth:+.1%})")  # fmt: skip
+    errors = result.load.error_count
+    growth = result.growth
+    value = (
+        f"{result.duration_s:g} s, {result.load.requests} requests, {errors} errors; RSS "
+        f"{result.rss_at(result.baseline_s):.1f} -> {result.samples[-1][1]:.1f} MiB ({growth:+.1%})"
+    )
     return Verdict(target, _status(errors == 0 and abs(growth) <= limit), value)
 
 
 def growth(costs: Sequence[Cost]) -> Verdict:
     by_case = {c.case: c for c in costs}
-    steps = [("text-to-image 512x512 PNG", "text-to-image 1024x1024 PNG"),
-             ("text-to-image 1024x1024 PNG", "text-to-image 2048x2048 PNG"),
-             ("edit, 1 MP PNG source seen before, new seed", "edit, 4 MP JPEG source seen before, new seed"),
-             ("edit, 1 MP PNG source never seen", "edit, 4 MP JPEG source never seen")]  # fmt: skip
-    parts, outcomes = [], []
+    steps = [
+        ("text-to-image 512x512 PNG", "text-to-image 1024x1024 PNG"),
+        ("text-to-image 1024x1024 PNG", "text-to-image 2048x2048 PNG"),
+        ("edit, 1 MP PNG source seen before, new seed", "edit, 4 MP JPEG source seen before, new seed"),
+        ("edit, 1 MP PNG source never seen", "edit, 4 MP JPEG source never seen"),
+    ]
+    parts = []
+    outcomes = []
     for small, large in steps:
         if small in by_case and large in by_case:
             a, b = by_case[small], by_case[large]
-            time_growth, pixel_growth = b.cpu_ms / a.cpu_ms, b.megapixels / a.megapixels
+            time_growth = b.cpu_ms / a.cpu_ms
+            pixel_growth = b.megapixels / a.megapixels
             outcomes.append(time_growth <= pixel_growth * 1.05)  # 5%: timer noise on sub-ms medians
             parts.append(f"{large}: x{time_growth:.2f} time for x{pixel_growth:.2f} pixels")
     ok = all(outcomes) if outcomes else None
@@ -133,6 +165,8 @@ def load_generator(rows: Sequence[Row], limit: float = 0.5) -> Verdict:
     fastest = max(measured, key=lambda r: r.load.rps if r.load else 0.0)
     assert fastest.load is not None
     share = fastest.load.client_cpu_s / fastest.load.duration_s
-    value = (f"wrk used {share:.0%} of one core at the fastest run ({fastest.server} {fastest.workers}w "
-             f"c={fastest.concurrency}, {fastest.scenario}, {fastest.load.rps:.0f} req/s)")  # fmt: skip
+    value = (
+        f"wrk used {share:.0%} of one core at the fastest run ({fastest.server} {fastest.workers}w "
+        f"c={fastest.concurrency}, {fastest.scenario}, {fastest.load.rps:.0f} req/s)"
+    )
     return Verdict("load generator is not the bottleneck", _status(share <= limit), value)

@@ -14,8 +14,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from .cassette import Cassette, CassetteError
-from .settings import DEFAULT_API_KEY, DEFAULT_BUCKET, Settings, SettingsError
+from mock_server.proxy.cassette import Cassette, CassetteError
+from mock_server.settings import DEFAULT_API_KEY, DEFAULT_BUCKET, Settings, SettingsError
 
 #: Sub-commands implemented elsewhere: name → (module, help). Each module has ``main(argv) -> int``.
 DELEGATED = {
@@ -34,15 +34,31 @@ def _server_options() -> argparse.ArgumentParser:
     common.add_argument("--no-control", action="store_true", help="disable the /_mock/ control plane")
     common.add_argument("--journal-size", type=int, help="requests kept in the journal (default 1000)")
     common.add_argument("--thumbnails", type=int, help="gallery thumbnails kept (default 48; 0 for none)")
-    common.add_argument("--render-threads", type=int, metavar="N",
-                        help="requests rendered at once per process off the event loop (default: 2 per core, min 4)")
+    common.add_argument(
+        "--render-threads",
+        type=int,
+        metavar="N",
+        help="requests rendered at once per process off the event loop (default: 2 per core, min 4)",
+    )
     common.add_argument("--state-dir", type=Path, help="share state between workers in files here")
-    common.add_argument("--header-timeout", type=float, metavar="SECONDS",
-                        help="close a connection whose request headers take longer (default 10)")
-    common.add_argument("--body-timeout", type=float, metavar="SECONDS",
-                        help="close a connection whose request body takes longer after its headers (default 60)")
-    common.add_argument("--graceful-timeout", type=float, metavar="SECONDS",
-                        help="on SIGTERM, wait this long for requests in flight, then cut them (default 10)")
+    common.add_argument(
+        "--header-timeout",
+        type=float,
+        metavar="SECONDS",
+        help="close a connection whose request headers take longer (default 10)",
+    )
+    common.add_argument(
+        "--body-timeout",
+        type=float,
+        metavar="SECONDS",
+        help="close a connection whose request body takes longer after its headers (default 60)",
+    )
+    common.add_argument(
+        "--graceful-timeout",
+        type=float,
+        metavar="SECONDS",
+        help="on SIGTERM, wait this long for requests in flight, then cut them (default 10)",
+    )
     common.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
     return common
 
@@ -52,8 +68,10 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     common = _server_options()
     _add_serve(commands.add_parser("serve", parents=[common], help="run the mock server"))
-    for name, help_text in (("proxy", "forward to a server and report what breaks the spec"),
-                            ("record", "forward to a server and record every exchange in a cassette")):
+    for name, help_text in (
+        ("proxy", "forward to a server and report what breaks the spec"),
+        ("record", "forward to a server and record every exchange in a cassette"),
+    ):
         forwarding = commands.add_parser(name, parents=[common], help=help_text)
         forwarding.add_argument("--target", required=True, help="base URL of the server to forward to")
         if name == "record":
@@ -64,15 +82,25 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_serve(serve: argparse.ArgumentParser) -> None:
-    serve.add_argument("--api-key", action="append", dest="api_keys", metavar="KEY",
-                       help=f"accepted bearer key (repeatable; default {DEFAULT_API_KEY})")
+    serve.add_argument(
+        "--api-key",
+        action="append",
+        dest="api_keys",
+        metavar="KEY",
+        help=f"accepted bearer key (repeatable; default {DEFAULT_API_KEY})",
+    )
     serve.add_argument("--no-auth", action="store_true", help="accept requests without an API key")
     serve.add_argument("--s3-endpoint-url", help="use this S3 endpoint instead of the embedded one")
     serve.add_argument("--no-s3", action="store_true", help="run without S3 (s3_output_path answers 502)")
     serve.add_argument("--s3-bucket", default=DEFAULT_BUCKET, help="bucket created in the embedded S3")
     serve.add_argument("--models", type=Path, help="model library YAML (default: the shipped one)")
-    serve.add_argument("--allow-source-host", action="append", default=[], metavar="HOST",
-                       help="host that image_path may fetch over http(s) (repeatable)")
+    serve.add_argument(
+        "--allow-source-host",
+        action="append",
+        default=[],
+        metavar="HOST",
+        help="host that image_path may fetch over http(s) (repeatable)",
+    )
     serve.add_argument("--source-root", type=Path, help="local directory that image_path may read")
     serve.add_argument("--random-seed", type=int, help="seed the RNG that picks missing seeds")
     serve.add_argument("--rate-limit", type=int, metavar="N", help="allow N requests per key per window (429 beyond)")
@@ -88,16 +116,28 @@ def settings_from_args(args: argparse.Namespace, base: Settings) -> Settings:
     elif getattr(args, "api_keys", None):
         changes["api_keys"] = tuple(args.api_keys)
     optional = {
-        "models_path": "models", "max_body_bytes": "max_body_bytes", "source_root": "source_root",
-        "control_token": "control_token", "random_seed": "random_seed", "s3_endpoint_url": "s3_endpoint_url",
-        "journal_size": "journal_size", "thumbnails": "thumbnails", "render_threads": "render_threads",
-        "state_dir": "state_dir", "header_timeout": "header_timeout", "body_timeout": "body_timeout",
+        "models_path": "models",
+        "max_body_bytes": "max_body_bytes",
+        "source_root": "source_root",
+        "control_token": "control_token",
+        "random_seed": "random_seed",
+        "s3_endpoint_url": "s3_endpoint_url",
+        "journal_size": "journal_size",
+        "thumbnails": "thumbnails",
+        "render_threads": "render_threads",
+        "state_dir": "state_dir",
+        "header_timeout": "header_timeout",
+        "body_timeout": "body_timeout",
         "graceful_timeout": "graceful_timeout",
-        "rate_limit": "rate_limit", "rate_limit_window": "rate_limit_window", "replay_dir": "replay",
-        "proxy_target": "target", "record_dir": "cassette",
+        "rate_limit": "rate_limit",
+        "rate_limit_window": "rate_limit_window",
+        "replay_dir": "replay",
+        "proxy_target": "target",
+        "record_dir": "cassette",
     }
-    changes.update({field: getattr(args, name) for field, name in optional.items()
-                    if getattr(args, name, None) is not None})
+    changes.update(
+        {field: getattr(args, name) for field, name in optional.items() if getattr(args, name, None) is not None}
+    )
     if getattr(args, "allow_source_host", None):
         changes["allowed_source_hosts"] = frozenset(host.lower() for host in args.allow_source_host)
     if args.no_control:
@@ -121,7 +161,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (SettingsError, CassetteError) as exc:
         print(f"eigen-mock: {exc}", file=sys.stderr)  # noqa: T201
         return 2
-    from .launcher import Launch, run
+    from mock_server.serving.launcher import Launch, run
 
     serving = args.command == "serve"
     if serving and args.no_s3:

@@ -156,18 +156,44 @@ class GenerationTimeout(EigenMockError):
 ERRORS_BY_CODE: dict[str, type[EigenMockError]] = {
     cls.code: cls
     for cls in (
-        InvalidJson, InvalidMultipart, MissingParameter, InvalidParameter, UnsupportedParameter, UnknownModel,
-        MissingSourceImage, ConflictingSourceImages, InvalidImage, InvalidS3Path, SourceUnavailable,
-        MissingApiKey, InvalidApiKey, NotFound, MethodNotAllowed, PayloadTooLarge, UnsupportedMediaType,
-        RateLimited, InternalError, StorageError, ModelUnavailable, GenerationTimeout,
+        InvalidJson,
+        InvalidMultipart,
+        MissingParameter,
+        InvalidParameter,
+        UnsupportedParameter,
+        UnknownModel,
+        MissingSourceImage,
+        ConflictingSourceImages,
+        InvalidImage,
+        InvalidS3Path,
+        SourceUnavailable,
+        MissingApiKey,
+        InvalidApiKey,
+        NotFound,
+        MethodNotAllowed,
+        PayloadTooLarge,
+        UnsupportedMediaType,
+        RateLimited,
+        InternalError,
+        StorageError,
+        ModelUnavailable,
+        GenerationTimeout,
     )
 }
 
 #: The error class used when a status (not a code) is asked for, e.g. by fault injection.
 ERRORS_BY_STATUS: dict[int, type[EigenMockError]] = {
-    400: InvalidParameter, 401: InvalidApiKey, 404: NotFound, 405: MethodNotAllowed, 413: PayloadTooLarge,
-    415: UnsupportedMediaType, 429: RateLimited, 500: InternalError, 502: StorageError,
-    503: ModelUnavailable, 504: GenerationTimeout,
+    400: InvalidParameter,
+    401: InvalidApiKey,
+    404: NotFound,
+    405: MethodNotAllowed,
+    413: PayloadTooLarge,
+    415: UnsupportedMediaType,
+    429: RateLimited,
+    500: InternalError,
+    502: StorageError,
+    503: ModelUnavailable,
+    504: GenerationTimeout,
 }
 
 

@@ -12,8 +12,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from .settings import Settings
-from .testing import MockServer
+from mock_server.settings import Settings
+from mock_server.testing import MockServer
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -23,7 +23,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
-        "markers", "eigen_mock(**settings): give this test its own eigen-mock server built with these Settings "
+        "markers",
+        "eigen_mock(**settings): give this test its own eigen-mock server built with these Settings "
         "fields (s3=True adds an embedded S3)",
     )
 

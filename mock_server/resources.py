@@ -13,8 +13,8 @@ from typing import Any
 
 import yaml
 
-#: libyaml's parser when PyYAML was built with it (its wheels are): the spec parses ten times faster,
-#: about 90 ms less per app, which a fixture pays at every start.
+#: libyaml's parser when PyYAML was built with it (its wheels are): every app parses the spec, and
+#: a test fixture pays that at each start (measurements: benchmarks/notes.md).
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
@@ -23,6 +23,7 @@ def load_yaml(text: str) -> Any:
     return yaml.load(text, Loader=_LOADER)  # a safe loader either way
 
 
+# Twin of contract_tests/resources.py's lookup of the shipped files; keep both: the suite never imports mock_server.
 def _root() -> Path:
     packaged = Path(str(files("mock_server"))) / "_resources"
     if packaged.is_dir():

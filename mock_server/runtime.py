@@ -14,33 +14,33 @@ from typing import TYPE_CHECKING
 
 from anyio import CapacityLimiter
 
-from . import resources
-from .backend import Generation, Generator
-from .cassette import Cassette
-from .catalog import Catalog
-from .conformance import ResponseChecker
-from .fault_queue import FaultQueue
-from .imaging import Renderer
-from .journal import Journal
-from .model_library import ModelLibrary, check_against_spec
-from .prepared import PreparedBodies
-from .ratelimit import RateLimit, RateLimiter
-from .replay import Replayer
-from .rng import SeedSource
-from .rules import Plan
-from .settings import Settings
-from .sources import SourcePolicy, SourceResolver
-from .spec import Spec
-from .storage import S3Config, S3Storage
-from .store import MemoryStore, StateStore
-from .thumbnailer import Thumbnailer
-from .thumbnails import ThumbnailCache
-from .validation import RequestValidator
+from mock_server import resources
+from mock_server.faults.queue import FaultQueue
+from mock_server.faults.ratelimit import RateLimit, RateLimiter
+from mock_server.gallery.thumbnailer import Thumbnailer
+from mock_server.gallery.thumbnails import ThumbnailCache
+from mock_server.generation.body_cache import BodyCache
+from mock_server.generation.generator import Generation, Generator
+from mock_server.generation.library import ModelLibrary
+from mock_server.generation.library_store import LibraryStore, check_against_spec
+from mock_server.generation.rules import Plan
+from mock_server.generation.sources import SourcePolicy, SourceResolver
+from mock_server.generation.validation import RequestValidator
+from mock_server.imaging.renderer import Renderer
+from mock_server.journal.calls import Journal
+from mock_server.proxy.cassette import Cassette
+from mock_server.proxy.replay import Replayer
+from mock_server.proxy.response_checks import ResponseChecker
+from mock_server.rng import SeedSource
+from mock_server.s3.storage import S3Config, S3Storage
+from mock_server.settings import Settings
+from mock_server.spec import Spec
+from mock_server.state.store import MemoryStore, StateStore
 
 if TYPE_CHECKING:
     from starlette.requests import Request
 
-    from .forwarding import Forwarder
+    from mock_server.proxy.forwarding import Forwarder
 
 STATE_FILE = "state.sqlite3"
 
@@ -60,7 +60,7 @@ class Runtime:
     settings: Settings
     spec: Spec
     validator: RequestValidator
-    models: ModelLibrary
+    library_store: LibraryStore
     generator: Generator
     store: StateStore
     journal: Journal
@@ -69,7 +69,7 @@ class Runtime:
     thumbnails: ThumbnailCache
     thumbnailer: Thumbnailer
     checker: ResponseChecker
-    bodies: PreparedBodies
+    bodies: BodyCache
     #: Bounds the requests rendered at once off the event loop (``Settings.render_threads``).
     render_limiter: CapacityLimiter
     replayer: Replayer | None = None
@@ -87,7 +87,7 @@ class Runtime:
             settings=settings,
             spec=spec,
             validator=RequestValidator(spec),
-            models=ModelLibrary(store, spec, load_catalog(settings, spec)),
+            library_store=LibraryStore(store, spec, load_library(settings, spec)),
             generator=_generator(settings, spec),
             store=store,
             journal=Journal(store, settings.journal_size),
@@ -96,7 +96,7 @@ class Runtime:
             thumbnails=thumbnails,
             thumbnailer=Thumbnailer(thumbnails),
             checker=ResponseChecker(spec),
-            bodies=PreparedBodies(),
+            bodies=BodyCache(),
             render_limiter=CapacityLimiter(settings.render_threads or default_render_threads()),
             replayer=None if settings.replay_dir is None else Replayer.load(settings.replay_dir, store),
             forwarder=_forwarder(settings),
@@ -104,9 +104,9 @@ class Runtime:
         )
 
     @property
-    def catalog(self) -> Catalog:
+    def library(self) -> ModelLibrary:
         """The model library in force now (it can be replaced through the control plane)."""
-        return self.models.current()
+        return self.library_store.current()
 
     def generate(self, plan: Plan, request_id: str) -> Generation:
         """Generate (blocking: call from a worker thread); the gallery gets a thumbnail later."""
@@ -117,7 +117,7 @@ class Runtime:
     def reset(self) -> None:
         """Back to the start: journal, faults, counters, model library, thumbnails and the seed RNG."""
         self.thumbnailer.clear()
-        for part in (self.journal, self.faults, self.rate_limiter, self.models, self.thumbnails):
+        for part in (self.journal, self.faults, self.rate_limiter, self.library_store, self.thumbnails):
             part.reset()
         if self.replayer is not None:
             self.replayer.reset()
@@ -127,7 +127,7 @@ class Runtime:
 def open_store(settings: Settings) -> StateStore:
     if settings.state_dir is None:
         return MemoryStore()
-    from .sqlite_store import SqliteStore
+    from mock_server.state.sqlite_store import SqliteStore
 
     settings.state_dir.mkdir(parents=True, exist_ok=True)
     return SqliteStore(settings.state_dir / STATE_FILE)
@@ -136,14 +136,14 @@ def open_store(settings: Settings) -> StateStore:
 def _forwarder(settings: Settings) -> Forwarder | None:
     if settings.proxy_target is None:
         return None
-    from .forwarding import Forwarder  # an HTTP client: only the proxy needs it
+    from mock_server.proxy.forwarding import Forwarder  # an HTTP client: only the proxy needs it
 
     return Forwarder(settings.proxy_target)
 
 
-def load_catalog(settings: Settings, spec: Spec) -> Catalog:
+def load_library(settings: Settings, spec: Spec) -> ModelLibrary:
     """The configured model library, refusing one that names parameters the spec does not have."""
-    return check_against_spec(Catalog.load(settings.models_path or resources.models_path()), spec)
+    return check_against_spec(ModelLibrary.load(settings.models_path or resources.models_path()), spec)
 
 
 def _generator(settings: Settings, spec: Spec) -> Generator:

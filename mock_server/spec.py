@@ -17,7 +17,7 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from . import resources
+from mock_server import resources
 
 MediaKind = Literal["json", "multipart"]
 
@@ -62,8 +62,8 @@ class Spec:
         return Draft202012Validator(ref, registry=self.registry)
 
     def fast_validator(self, media: MediaKind) -> jsonschema_rs.Validator:
-        """The same schema compiled by jsonschema-rs: about 1 µs per body instead of 200, but its
-        errors do not carry what the contract's error codes need, so it only says yes or no."""
+        """The same schema compiled by jsonschema-rs, far cheaper per valid body than jsonschema, but
+        its errors do not carry what the contract's error codes need, so it only says yes or no."""
         ref = {"$ref": f"{SPEC_URI}#/components/schemas/{_REQUEST_SCHEMAS[media]}"}
         return jsonschema_rs.validator_for(ref, registry=self.fast_registry, validate_formats=False)
 

@@ -14,7 +14,7 @@ from jsonschema import Draft202012Validator
 from PIL import Image
 
 from mock_server import resources
-from mock_server.catalog import Catalog
+from mock_server.generation.library import ModelLibrary
 from mock_server.spec import SPEC_URI, Spec
 
 IMAGES = Path(__file__).resolve().parent.parent / "fixtures" / "images"
@@ -26,8 +26,8 @@ def spec() -> Spec:
 
 
 @cache
-def catalog() -> Catalog:
-    return Catalog.load(resources.models_path())
+def model_library() -> ModelLibrary:
+    return ModelLibrary.load(resources.models_path())
 
 
 def source_png() -> bytes:
@@ -76,7 +76,7 @@ def sha256(data: bytes) -> str:
 
 
 def models_with(mode: str) -> list[str]:
-    return [name for name, model in sorted(catalog().models.items()) if mode in model.modes]
+    return [name for name, model in sorted(model_library().models.items()) if mode in model.modes]
 
 
 def form(**fields: object) -> list[tuple[str, tuple[None, str]]]:

@@ -102,8 +102,10 @@ def test_load_generator_refuses_other_hosts(tmp_path: Path) -> None:
 
 
 def test_wrk_output_is_parsed() -> None:
-    line = ('WRK_RESULT {"requests":10,"duration_us":2000000,"p50_us":1500,"p99_us":9000,'
-            '"status":2,"connect":0,"read":1,"write":0,"timeout":0}')  # fmt: skip
+    line = (
+        'WRK_RESULT {"requests":10,"duration_us":2000000,"p50_us":1500,"p99_us":9000,'
+        '"status":2,"connect":0,"read":1,"write":0,"timeout":0}'
+    )
     result = loadgen.parse_output("Running 2s test\n" + line + "\n", client_cpu_s=0.5)
     assert (result.rps, result.p50_ms, result.p99_ms) == (5.0, 1.5, 9.0)
     assert result.errors == {"status": 2, "read": 1} and result.error_count == 3
@@ -125,18 +127,34 @@ def _load(rps: float, p50: float = 1.0, p99: float = 2.0) -> loadgen.LoadResult:
 
 def test_report_has_the_table_the_verdicts_and_the_raw_json(tmp_path: Path) -> None:
     chosen = scenarios.build(edit_source=b"\x89PNG fake")
-    rows = [Row("t2i-new-seed", "ceiling", 2, 32, _load(2000)), Row("t2i-new-seed", "mock", 2, 32, _load(900, 10, 30)),
-            Row("t2i-new-seed", "prism", 1, 32, _load(600)), Row("t2i-new-seed", "ceiling", 1, 32, _load(1500)),
-            Row("edit-1mp-upload", "prism", 1, 32, note="not served: 400")]  # fmt: skip
+    rows = [
+        Row("t2i-new-seed", "ceiling", 2, 32, _load(2000)),
+        Row("t2i-new-seed", "mock", 2, 32, _load(900, 10, 30)),
+        Row("t2i-new-seed", "prism", 1, 32, _load(600)),
+        Row("t2i-new-seed", "ceiling", 1, 32, _load(1500)),
+        Row("edit-1mp-upload", "prism", 1, 32, note="not served: 400"),
+    ]
     soak = Soak(10.0, _load(100), [(1.0, 50.0), (2.0, 60.0), (10.0, 62.0)])
-    meta = {"date": "today", "quick": True, "duration_s": 10, "warmup_s": 1, "elapsed_s": 60,
-            "environment": {"CPU": "2 cores"}}  # fmt: skip
+    meta = {
+        "date": "today",
+        "quick": True,
+        "duration_s": 10,
+        "warmup_s": 1,
+        "elapsed_s": 60,
+        "environment": {"CPU": "2 cores"},
+    }
     started = (Startup("mock", 0.5, 0.3, 1), Startup("moto", 0.4, 0.2, 1))
-    results = report.Results(meta=meta, scenarios=chosen, rows=rows, costs=[Cost("t2i", 1.0, 0.8, 5)],
-                             startup=started, soak=soak)  # fmt: skip
-    results.verdicts = [targets.beats_prism(rows, chosen[0], (32,)), targets.tail(rows, chosen),
-                        targets.soak(soak), targets.startup(*started)]  # fmt: skip
-    doc, raw = tmp_path / "docs" / "benchmarks.md", tmp_path / "bench.json"
+    results = report.Results(
+        meta=meta, scenarios=chosen, rows=rows, costs=[Cost("t2i", 1.0, 0.8, 5)], startup=started, soak=soak
+    )
+    results.verdicts = [
+        targets.beats_prism(rows, chosen[0], (32,)),
+        targets.tail(rows, chosen),
+        targets.soak(soak),
+        targets.startup(*started),
+    ]
+    doc = tmp_path / "docs" / "benchmarks.md"
+    raw = tmp_path / "bench.json"
     report.write(results, doc, raw)
     text = doc.read_text()
     assert "| t2i-new-seed | 32 | mock | 2 | 900.0 | 0.45 |" in text
@@ -158,9 +176,14 @@ class _StillServer:
 
 @given(st.lists(st.tuples(st.integers(0, 10_000), st.integers(0, 3), st.booleans()), min_size=1, max_size=7))
 def test_a_row_is_the_median_round_with_the_errors_of_every_round(rounds: list[tuple[int, int, bool]]) -> None:
-    measured = [_Round(loadgen.LoadResult(requests, 1.0, float(requests), 1.0, {"read": errors} if errors else {}),
-                       cpu_ms_per_request=float(n), idle=idle)
-                for n, (requests, errors, idle) in enumerate(rounds)]  # fmt: skip
+    measured = [
+        _Round(
+            loadgen.LoadResult(requests, 1.0, float(requests), 1.0, {"read": errors} if errors else {}),
+            cpu_ms_per_request=float(n),
+            idle=idle,
+        )
+        for n, (requests, errors, idle) in enumerate(rounds)
+    ]
     entrant = _Entrant("mock", cast(Server, _StillServer()), note="a note", rounds={32: measured})
     empty, row = _rows(entrant, scenarios.build(edit_source=b"\x89PNG fake")[0], (1, 32))
     assert empty.load is None and empty.round_rps == ()
@@ -176,8 +199,9 @@ def test_a_row_is_the_median_round_with_the_errors_of_every_round(rounds: list[t
 def test_prism_alone_gets_the_longer_warm_up(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     warmed: dict[str, float] = {}
 
-    def join(stack: object, kind: str, start: object, scenario: object, ctx: object, warmup_s: float,
-             on_probe: object = None) -> str:  # fmt: skip
+    def join(
+        stack: object, kind: str, start: object, scenario: object, ctx: object, warmup_s: float, on_probe: object = None
+    ) -> str:
         warmed[kind] = warmup_s
         return "not started in this test"
 
@@ -192,8 +216,14 @@ def test_prism_alone_gets_the_longer_warm_up(monkeypatch: pytest.MonkeyPatch, tm
 
 def test_a_server_that_stops_serving_keeps_the_rounds_it_ran() -> None:
     ran = [_Round(loadgen.LoadResult(100, 1.0, 1.0, 2.0), cpu_ms_per_request=1.0, idle=True)]
-    entrant = _Entrant("prism", cast(Server, _StillServer()), note="example answers", rounds={1: ran, 32: ran},
-                       failure="not served: timeout", failed_at=32)  # fmt: skip
+    entrant = _Entrant(
+        "prism",
+        cast(Server, _StillServer()),
+        note="example answers",
+        rounds={1: ran, 32: ran},
+        failure="not served: timeout",
+        failed_at=32,
+    )
     scenario = scenarios.build(edit_source=b"\x89PNG fake")[0]
     first, failed, never = _rows(entrant, scenario, (1, 32, 64))
     assert (first.note, first.load) == ("example answers", ran[0].load)

@@ -17,8 +17,8 @@ import yaml
 
 from contract_tests.cli import main
 from contract_tests.registry import CHECKS
-from mock_server.embedded_s3 import EmbeddedS3
-from mock_server.storage import S3Storage
+from mock_server.s3.embedded import EmbeddedS3
+from mock_server.s3.storage import S3Storage
 from tests.fixtures.servers import free_port, mock_command, server_process
 
 
@@ -80,8 +80,16 @@ def test_check_over_real_sockets_writes_junit_and_markdown(tmp_path: Path, s3_se
 #: which parameters a model takes (the contract suite repairs its cases for that); on
 #: PUT /_mock/models see schemathesis.toml.
 SCHEMATHESIS_RUNS = {
-    "eigen.yaml": ["-H", "Authorization: Bearer eigen-mock-key", "--checks", "all",
-                   "--exclude-checks", "positive_data_acceptance", "--max-examples", "40"],
+    "eigen.yaml": [
+        "-H",
+        "Authorization: Bearer eigen-mock-key",
+        "--checks",
+        "all",
+        "--exclude-checks",
+        "positive_data_acceptance",
+        "--max-examples",
+        "40",
+    ],
     "control.yaml": ["--max-examples", "30"],
 }
 
@@ -96,11 +104,27 @@ def test_schemathesis_runs_clean_on_both_specs(spec_name: str, s3_server: Embedd
     har = tmp_path / "exchanges.har"
     with mock_process(s3_server) as url:
         done = run(
-            "schemathesis.cli", "--config-file", str(Path(__file__).with_name("schemathesis.toml")), "run",
-            str(spec), "--url", url, *SCHEMATHESIS_RUNS[spec_name], "--phases", "examples,coverage,fuzzing",
-            "--seed", "1", "--workers", "1", "--no-color", "--report", "har", "--report-har-path", str(har),
+            "schemathesis.cli",
+            "--config-file",
+            str(Path(__file__).with_name("schemathesis.toml")),
+            "run",
+            str(spec),
+            "--url",
+            url,
+            *SCHEMATHESIS_RUNS[spec_name],
+            "--phases",
+            "examples,coverage,fuzzing",
+            "--seed",
+            "1",
+            "--workers",
+            "1",
+            "--no-color",
+            "--report",
+            "har",
+            "--report-har-path",
+            str(har),
             env={"SCHEMATHESIS_HOOKS": "contract_tests.schemathesis_checks"},
-        )  # fmt: skip
+        )
     assert done.returncode == 0, done.stdout[-4000:]
     entries = json.loads(har.read_text())["log"]["entries"]
     assert not [entry["request"]["url"] for entry in entries if entry["response"]["status"] >= 500]

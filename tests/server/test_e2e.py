@@ -22,8 +22,12 @@ ROOT = Path(__file__).resolve().parents[2]
 REQUESTS = [
     {"model": "eigen-image", "prompt": "a fox", "seed": 1},
     {"model": "wan-image", "prompt": "snow", "seed": 99, "width": 700, "height": 512, "output_format": "jpg"},
-    {"model": "flux-1-kontext", "prompt": "edit", "seed": 5,
-     "image_path": "data:image/png;base64," + base64.b64encode((IMAGES / "square.png").read_bytes()).decode()},
+    {
+        "model": "flux-1-kontext",
+        "prompt": "edit",
+        "seed": 5,
+        "image_path": "data:image/png;base64," + base64.b64encode((IMAGES / "square.png").read_bytes()).decode(),
+    },
 ]
 
 
@@ -33,11 +37,13 @@ def test_socket_json_multipart_and_errors(mock_socket: MockServer, caplog: pytes
     response = httpx.post(url, json=REQUESTS[0], headers=AUTH, timeout=10)
     assert_schema(response.json(), "GenerateResponse")
     with (IMAGES / "source.jpg").open("rb") as source:
-        edit = httpx.post(url, data={"model": "eigen-image", "prompt": "p"}, files={"image_file": source},
-                          headers=AUTH, timeout=10)
+        edit = httpx.post(
+            url, data={"model": "eigen-image", "prompt": "p"}, files={"image_file": source}, headers=AUTH, timeout=10
+        )
     assert image_of(edit)[1].size == (640, 480)
-    assert_error(httpx.post(url, json={}, headers={"Authorization": "Bearer sk-secret-9"}, timeout=10),
-                 401, "invalid_api_key")
+    assert_error(
+        httpx.post(url, json={}, headers={"Authorization": "Bearer sk-secret-9"}, timeout=10), 401, "invalid_api_key"
+    )
     lines = _access_lines(caplog, expected=3)
     assert len(lines) == 3
     assert lines[0].startswith("POST /api/v1/generate 200 ") and response.headers["x-request-id"] in lines[0]
@@ -72,8 +78,12 @@ def test_two_workers_with_embedded_s3_answer_consistently() -> None:
     port = free_port()
     with server_process(mock_command("--port", str(port), "--workers", "2"), port=port) as url:
         with httpx.Client(base_url=url, headers=AUTH, timeout=20) as client:
-            bodies = [client.post("/api/v1/generate", json={
-                **REQUESTS[0], "s3_output_path": f"s3://eigen-mock/run/{i}.png"}).json() for i in range(12)]
+            bodies = [
+                client.post(
+                    "/api/v1/generate", json={**REQUESTS[0], "s3_output_path": f"s3://eigen-mock/run/{i}.png"}
+                ).json()
+                for i in range(12)
+            ]
             assert {body["image_sha256"] for body in bodies} == {bodies[0]["image_sha256"]}
             assert [body["s3_output_path"] for body in bodies] == [f"s3://eigen-mock/run/{i}.png" for i in range(12)]
             models = {client.get("/_mock/models").text for _ in range(8)}
@@ -82,24 +92,40 @@ def test_two_workers_with_embedded_s3_answer_consistently() -> None:
 
 def test_installed_wheel_serves_from_another_directory(tmp_path: Path) -> None:
     dist = tmp_path / "dist"
-    subprocess.run([sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(dist), str(ROOT)],
-                   check=True, capture_output=True, timeout=300)
+    subprocess.run(
+        [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(dist), str(ROOT)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     wheel = next(dist.glob("eigen_mock-*.whl"))
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
     python = venv / "bin" / "python"
-    subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--no-deps", "--no-index", str(wheel)],
-                   check=True, timeout=120)
+    subprocess.run(
+        [str(python), "-m", "pip", "install", "--quiet", "--no-deps", "--no-index", str(wheel)], check=True, timeout=120
+    )
     # The dependencies come from this test's environment, added after the wheel is installed (else pip
     # would find eigen-mock there and skip the wheel); the venv's own site-packages stays first on sys.path.
-    site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                          check=True, capture_output=True, text=True, timeout=60).stdout.strip()
+    site = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    ).stdout.strip()
     deps = next(p for p in sys.path if p.endswith("site-packages"))
     Path(site, "deps.pth").write_text(deps + "\n")
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    where = subprocess.run([str(python), "-c", "import mock_server; print(mock_server.__file__)"], cwd=elsewhere,
-                           check=True, capture_output=True, text=True, timeout=60).stdout
+    where = subprocess.run(
+        [str(python), "-c", "import mock_server; print(mock_server.__file__)"],
+        cwd=elsewhere,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    ).stdout
     assert where.startswith(str(venv)), where
     port = free_port()
     command = [str(venv / "bin" / "eigen-mock"), "serve", "--port", str(port), "--no-s3"]

@@ -75,20 +75,45 @@ BOTH: list[tuple[str, dict[str, Any], Uploads, str, str | None]] = [
     ("unknown-model", {**T2I, "model": "sdxl"}, [], "unknown_model", "model"),
     ("size", {**T2I, "size": "1024x1024"}, [], "unsupported_parameter", "size"),
     ("unknown-name", {**T2I, "colour": "red"}, [], "unsupported_parameter", "colour"),
-    ("model-lacks-param", {**T2I, "model": "qwen-image", "lora_strength": 1}, [], "unsupported_parameter",
-     "lora_strength"),
+    (
+        "model-lacks-param",
+        {**T2I, "model": "qwen-image", "lora_strength": 1},
+        [],
+        "unsupported_parameter",
+        "lora_strength",
+    ),
     ("width-when-editing", {**EDIT, "width": 512}, [("image_file", source_png())], "unsupported_parameter", "width"),
-    ("source-in-t2i", {**T2I, "mode": "text-to-image"}, [("image_file", source_png())], "unsupported_parameter",
-     "image_file"),
-    ("mode-not-offered", {**T2I, "model": "qwen-image", "mode": "image-editing"}, [("image", source_png())],
-     "unsupported_parameter", "mode"),
+    (
+        "source-in-t2i",
+        {**T2I, "mode": "text-to-image"},
+        [("image_file", source_png())],
+        "unsupported_parameter",
+        "image_file",
+    ),
+    (
+        "mode-not-offered",
+        {**T2I, "model": "qwen-image", "mode": "image-editing"},
+        [("image", source_png())],
+        "unsupported_parameter",
+        "mode",
+    ),
     ("edit-without-source", EDIT, [], "missing_source_image", None),
     ("edit-only-model-no-source", {"model": "qwen-image-edit-2511", "prompt": "p"}, [], "missing_source_image", None),
-    ("two-source-fields", {**EDIT, "image_path": data_url(source_png())}, [("image_file", source_png())],
-     "conflicting_source_images", "image_path"),
+    (
+        "two-source-fields",
+        {**EDIT, "image_path": data_url(source_png())},
+        [("image_file", source_png())],
+        "conflicting_source_images",
+        "image_path",
+    ),
     ("too-many-images", EDIT, [("images", source_png())] * 2, "conflicting_source_images", "images"),
-    ("ten-images", {**EDIT, "model": "qwen-image-edit-2511"}, [("images", source_png())] * 10,
-     "conflicting_source_images", "images"),
+    (
+        "ten-images",
+        {**EDIT, "model": "qwen-image-edit-2511"},
+        [("images", source_png())] * 10,
+        "conflicting_source_images",
+        "images",
+    ),
     ("garbage-image", EDIT, [("image_file", b"not an image at all")], "invalid_image", "image_file"),
     ("gif-image", EDIT, [("image", gif_bytes())], "invalid_image", "image"),
     ("truncated-png", EDIT, [("image_file", source_png()[:200])], "invalid_image", "image_file"),
@@ -96,16 +121,22 @@ BOTH: list[tuple[str, dict[str, Any], Uploads, str, str | None]] = [
     ("s3-path-not-s3", {**T2I, "s3_output_path": "https://bucket/key.png"}, [], "invalid_s3_path", "s3_output_path"),
     ("s3-bad-bucket", {**T2I, "s3_output_path": "s3://Bad_Bucket/key.png"}, [], "invalid_s3_path", "s3_output_path"),
     ("s3-empty-key", {**T2I, "s3_output_path": "s3://bucket/"}, [], "invalid_s3_path", "s3_output_path"),
-    ("http-host-not-allowed", {**EDIT, "image_path": "https://example.com/a.png"}, [], "source_unavailable",
-     "image_path"),
+    (
+        "http-host-not-allowed",
+        {**EDIT, "image_path": "https://example.com/a.png"},
+        [],
+        "source_unavailable",
+        "image_path",
+    ),
     ("s3-source-without-s3", {**EDIT, "image_path": "s3://bucket/a.png"}, [], "source_unavailable", "image_path"),
     ("local-path-without-root", {**EDIT, "image_path": "/etc/passwd"}, [], "source_unavailable", "image_path"),
 ]
 
 
 @pytest.mark.parametrize("media", MEDIA)
-@pytest.mark.parametrize(("params", "uploads", "code", "param"), [case[1:] for case in BOTH],
-                         ids=[case[0] for case in BOTH])
+@pytest.mark.parametrize(
+    ("params", "uploads", "code", "param"), [case[1:] for case in BOTH], ids=[case[0] for case in BOTH]
+)
 def test_bad_request_rows(
     client: InProcessClient, media: str, params: dict[str, Any], uploads: Uploads, code: str, param: str | None
 ) -> None:
@@ -120,8 +151,12 @@ JSON_ONLY = [
     ("not-utf8", b'{"model": "\xff\xfe", "prompt": "p"}', "invalid_json", None),
     ("seed-as-string", b'{"model": "eigen-image", "prompt": "p", "seed": "42"}', "invalid_parameter", "seed"),
     ("bool-as-int", b'{"model": "eigen-image", "prompt": "p", "width": true}', "invalid_parameter", "width"),
-    ("null-value", b'{"model": "eigen-image", "prompt": "p", "negative_prompt": null}', "invalid_parameter",
-     "negative_prompt"),
+    (
+        "null-value",
+        b'{"model": "eigen-image", "prompt": "p", "negative_prompt": null}',
+        "invalid_parameter",
+        "negative_prompt",
+    ),
     ("bad-base64", b'{"model": "eigen-image", "prompt": "p", "image_file": "%%%"}', "invalid_image", "image_file"),
 ]
 
@@ -133,26 +168,73 @@ def test_json_only_rows(client: InProcessClient, body: bytes, code: str, param: 
 
 
 MULTIPART_ONLY: list[tuple[str, Callable[[InProcessClient], httpx.Response], str, str | None]] = [
-    ("no-boundary", lambda c: c.generate(content=b"x", headers={**c.headers, "Content-Type": "multipart/form-data"}),
-     "invalid_multipart", None),
-    ("garbage-body", lambda c: c.generate(content=b"--b\r\nbad header\r\n\r\nx\r\n--b--\r\n", headers={
-        **c.headers, "Content-Type": "multipart/form-data; boundary=b"}), "invalid_multipart", None),
-    ("truncated", lambda c: c.generate(content=b'--b\r\nContent-Disposition: form-data; name="model"\r\n\r\nx',
-                                       headers={**c.headers, "Content-Type": "multipart/form-data; boundary=b"}),
-     "invalid_multipart", None),
-    ("seed-not-a-number", lambda c: c.generate(files=[("model", (None, "eigen-image")), ("prompt", (None, "p")),
-                                                      ("seed", (None, "forty-two"))]), "invalid_parameter", "seed"),
-    ("bool-not-a-bool", lambda c: c.generate(files=[("model", (None, "eigen-image")), ("prompt", (None, "p")),
-                                                    ("real_time", (None, "maybe"))]), "invalid_parameter", "real_time"),
-    ("repeated-scalar", lambda c: c.generate(files=[("model", (None, "eigen-image")), ("prompt", (None, "a")),
-                                                    ("prompt", (None, "b"))]), "invalid_parameter", "prompt"),
-    ("file-for-scalar", lambda c: c.generate(files=[("model", (None, "eigen-image")),
-                                                    ("prompt", ("p.txt", b"p", "text/plain"))]),
-     "invalid_parameter", "prompt"),
-    ("two-image-file-parts", lambda c: c.generate(files=[("model", (None, "eigen-image")), ("prompt", (None, "p")),
-                                                         ("image_file", ("a.png", source_png(), "image/png")),
-                                                         ("image_file", ("b.png", source_png(), "image/png"))]),
-     "conflicting_source_images", "image_file"),
+    (
+        "no-boundary",
+        lambda c: c.generate(content=b"x", headers={**c.headers, "Content-Type": "multipart/form-data"}),
+        "invalid_multipart",
+        None,
+    ),
+    (
+        "garbage-body",
+        lambda c: c.generate(
+            content=b"--b\r\nbad header\r\n\r\nx\r\n--b--\r\n",
+            headers={**c.headers, "Content-Type": "multipart/form-data; boundary=b"},
+        ),
+        "invalid_multipart",
+        None,
+    ),
+    (
+        "truncated",
+        lambda c: c.generate(
+            content=b'--b\r\nContent-Disposition: form-data; name="model"\r\n\r\nx',
+            headers={**c.headers, "Content-Type": "multipart/form-data; boundary=b"},
+        ),
+        "invalid_multipart",
+        None,
+    ),
+    (
+        "seed-not-a-number",
+        lambda c: c.generate(
+            files=[("model", (None, "eigen-image")), ("prompt", (None, "p")), ("seed", (None, "forty-two"))]
+        ),
+        "invalid_parameter",
+        "seed",
+    ),
+    (
+        "bool-not-a-bool",
+        lambda c: c.generate(
+            files=[("model", (None, "eigen-image")), ("prompt", (None, "p")), ("real_time", (None, "maybe"))]
+        ),
+        "invalid_parameter",
+        "real_time",
+    ),
+    (
+        "repeated-scalar",
+        lambda c: c.generate(
+            files=[("model", (None, "eigen-image")), ("prompt", (None, "a")), ("prompt", (None, "b"))]
+        ),
+        "invalid_parameter",
+        "prompt",
+    ),
+    (
+        "file-for-scalar",
+        lambda c: c.generate(files=[("model", (None, "eigen-image")), ("prompt", ("p.txt", b"p", "text/plain"))]),
+        "invalid_parameter",
+        "prompt",
+    ),
+    (
+        "two-image-file-parts",
+        lambda c: c.generate(
+            files=[
+                ("model", (None, "eigen-image")),
+                ("prompt", (None, "p")),
+                ("image_file", ("a.png", source_png(), "image/png")),
+                ("image_file", ("b.png", source_png(), "image/png")),
+            ]
+        ),
+        "conflicting_source_images",
+        "image_file",
+    ),
 ]
 
 
@@ -166,9 +248,14 @@ def test_multipart_only_rows(
 @pytest.mark.parametrize("media", MEDIA)
 @pytest.mark.parametrize(
     ("authorization", "code"),
-    [(None, "missing_api_key"), ("", "missing_api_key"), ("Basic ZWlnZW4=", "invalid_api_key"),
-     ("Bearer", "invalid_api_key"), ("Bearer sk-wrong-secret-123", "invalid_api_key"),
-     ("eigen-mock-key", "invalid_api_key")],
+    [
+        (None, "missing_api_key"),
+        ("", "missing_api_key"),
+        ("Basic ZWlnZW4=", "invalid_api_key"),
+        ("Bearer", "invalid_api_key"),
+        ("Bearer sk-wrong-secret-123", "invalid_api_key"),
+        ("eigen-mock-key", "invalid_api_key"),
+    ],
     ids=["absent", "empty", "basic", "no-token", "wrong-key", "no-scheme"],
 )
 def test_auth_rows(shared_app: Any, media: str, authorization: str | None, code: str) -> None:
@@ -185,8 +272,14 @@ def test_bearer_scheme_is_case_insensitive(shared_app: Any) -> None:
 
 
 def test_unknown_path_is_404(client: InProcessClient) -> None:
-    paths = [("GET", "/"), ("POST", "/api/v1/generat"), ("GET", "/_mock/nothing"), ("POST", "/api/v2/x"),
-             ("POST", "/api/v1/generate/"), ("PUT", "/api/v1/generate/x")]
+    paths = [
+        ("GET", "/"),
+        ("POST", "/api/v1/generat"),
+        ("GET", "/_mock/nothing"),
+        ("POST", "/api/v2/x"),
+        ("POST", "/api/v1/generate/"),
+        ("PUT", "/api/v1/generate/x"),
+    ]
     for method, path in paths:
         response = client.request(method, path, json={"model": "eigen-image", "prompt": "p"})
         body = assert_error(response, 404, "not_found", None)
@@ -203,8 +296,11 @@ def test_other_methods_are_405_with_allow(client: InProcessClient, method: str) 
 def test_body_over_the_limit_is_413(app_factory: AppFactory) -> None:
     client = InProcessClient(app_factory(max_body_bytes=2048))
     assert_error(client.generate(json={**T2I, "prompt": "x" * 4000}), 413, "payload_too_large", None)
-    big = [("model", (None, "eigen-image")), ("prompt", (None, "p")),
-           ("image_file", ("a.png", b"0" * 4096, "image/png"))]
+    big = [
+        ("model", (None, "eigen-image")),
+        ("prompt", (None, "p")),
+        ("image_file", ("a.png", b"0" * 4096, "image/png")),
+    ]
     assert_error(client.generate(files=big), 413, "payload_too_large", None)
 
 
@@ -216,9 +312,14 @@ def test_other_media_types_are_415(client: InProcessClient, content_type: str | 
 
 @pytest.mark.parametrize(
     ("fault", "status", "code"),
-    [("429", 429, "rate_limited"), ("500", 500, "internal_error"), ("502", 502, "storage_error"),
-     ("503", 503, "model_unavailable"), ("504", 504, "generation_timeout"), ("model_unavailable", 503,
-                                                                             "model_unavailable")],
+    [
+        ("429", 429, "rate_limited"),
+        ("500", 500, "internal_error"),
+        ("502", 502, "storage_error"),
+        ("503", 503, "model_unavailable"),
+        ("504", 504, "generation_timeout"),
+        ("model_unavailable", 503, "model_unavailable"),
+    ],
 )
 def test_injected_faults_use_the_error_shape(client: InProcessClient, fault: str, status: int, code: str) -> None:
     response = client.generate(json=T2I, headers={**client.headers, "X-Mock-Fault": fault})

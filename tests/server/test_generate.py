@@ -9,7 +9,17 @@ import pytest
 from PIL import Image
 
 from tests.fixtures.app import InProcessClient
-from tests.support import IMAGES, assert_schema, catalog, data_url, form, image_of, models_with, sha256, source_png
+from tests.support import (
+    IMAGES,
+    assert_schema,
+    data_url,
+    form,
+    image_of,
+    model_library,
+    models_with,
+    sha256,
+    source_png,
+)
 
 T2I_MODELS = models_with("text-to-image")
 EDIT_MODELS = models_with("image-editing")
@@ -25,7 +35,7 @@ def test_text_to_image_json_matches_the_spec(client: InProcessClient, model: str
     data, image = image_of(response)
     assert image.size == (512, 640) and image.format == "PNG"
     assert body["image_sha256"] == sha256(data)
-    field = catalog().models[model].modes["text-to-image"].response_field
+    field = model_library().models[model].modes["text-to-image"].response_field
     assert body[field] == body["image_base64"]
     assert "s3_output_path" not in body
 
@@ -40,7 +50,7 @@ def test_image_editing_multipart_keeps_the_source_size(client: InProcessClient, 
     assert_schema(body, "GenerateResponse")
     assert body["mode"] == "image-editing"
     assert image_of(response)[1].size == (640, 480)
-    assert body[catalog().models[model].modes["image-editing"].response_field] == body["image_base64"]
+    assert body[model_library().models[model].modes["image-editing"].response_field] == body["image_base64"]
 
 
 @pytest.mark.parametrize("field", ["image_file", "image", "images"])
@@ -87,14 +97,22 @@ def test_alias_model_is_echoed_and_behaves_like_its_target(client: InProcessClie
 
 
 def test_downsizing_mp_scales_the_edit_output_down(client: InProcessClient) -> None:
-    response = client.generate(json={"model": "eigen-image", "prompt": "p", "seed": 1, "downsizing_mp": 0.1,
-                                      "image_path": data_url(source_png())})
+    response = client.generate(
+        json={
+            "model": "eigen-image",
+            "prompt": "p",
+            "seed": 1,
+            "downsizing_mp": 0.1,
+            "image_path": data_url(source_png()),
+        }
+    )
     width, height = image_of(response)[1].size
     assert width * height <= 100_000 and abs(width / height - 640 / 480) < 0.02
 
 
-@pytest.mark.parametrize(("requested", "reported", "pil_format"), [("png", "png", "PNG"), ("jpg", "jpg", "JPEG"),
-                                                                   ("jpeg", "jpg", "JPEG")])
+@pytest.mark.parametrize(
+    ("requested", "reported", "pil_format"), [("png", "png", "PNG"), ("jpg", "jpg", "JPEG"), ("jpeg", "jpg", "JPEG")]
+)
 def test_output_format(client: InProcessClient, requested: str, reported: str, pil_format: str) -> None:
     response = client.generate(json={"model": "qwen-image", "prompt": "p", "output_format": requested})
     assert response.json()["output_format"] == reported
@@ -102,8 +120,10 @@ def test_output_format(client: InProcessClient, requested: str, reported: str, p
 
 
 def test_binary_response_headers(client: InProcessClient) -> None:
-    response = client.generate(json={"model": "eigen-image", "prompt": "p", "seed": 77, "output_format": "jpg",
-                                     "binary_response": True}, headers={"Accept": "application/xml"})
+    response = client.generate(
+        json={"model": "eigen-image", "prompt": "p", "seed": 77, "output_format": "jpg", "binary_response": True},
+        headers={"Accept": "application/xml"},
+    )
     assert response.headers["content-type"] == "image/jpeg"
     request_id = response.headers["x-request-id"]
     assert response.headers["x-seed"] == "77"
@@ -114,8 +134,17 @@ def test_binary_response_headers(client: InProcessClient) -> None:
 
 
 def test_multipart_scalars_are_parsed_to_their_types(client: InProcessClient) -> None:
-    response = client.generate(files=form(model="eigen-image", prompt="p", seed=12, width=768, real_time="true",
-                                          guidance_scale=2.5, binary_response="false"))
+    response = client.generate(
+        files=form(
+            model="eigen-image",
+            prompt="p",
+            seed=12,
+            width=768,
+            real_time="true",
+            guidance_scale=2.5,
+            binary_response="false",
+        )
+    )
     body = response.json()
     assert (body["seed"], body["width"], body["height"]) == (12, 768, 1024)
 

@@ -27,7 +27,8 @@ def _long_way() -> Starlette:
     return app
 
 
-SHORT, LONG = InProcessClient(create_app(Settings(access_log=False))), InProcessClient(_long_way())
+SHORT = InProcessClient(create_app(Settings(access_log=False)))
+LONG = InProcessClient(_long_way())
 
 
 def _comparable(response: httpx.Response) -> tuple[int, dict[str, str], Any]:
@@ -42,9 +43,11 @@ def _comparable(response: httpx.Response) -> tuple[int, dict[str, str], Any]:
 
 
 @settings(max_examples=60, deadline=None)
-@given(body=bodies, extra=st.dictionaries(st.sampled_from(["seed", "width", "binary_response"]), json_values,
-                                          max_size=2),  # fmt: skip
-       media=st.sampled_from(["application/json", "text/plain", None]))
+@given(
+    body=bodies,
+    extra=st.dictionaries(st.sampled_from(["seed", "width", "binary_response"]), json_values, max_size=2),
+    media=st.sampled_from(["application/json", "text/plain", None]),
+)
 def test_the_short_way_answers_as_the_long_way(body: dict[str, Any], extra: dict[str, Any], media: str | None) -> None:
     data = json.dumps({"seed": 3, **body, **extra}).encode()
     headers = {**SHORT.headers, **({} if media is None else {"Content-Type": media})}

@@ -26,8 +26,9 @@ def readme_block(after: str) -> str:
 
 def run_example(block: str, server: MockServer, cwd: Path) -> str:
     script = block.replace("http://127.0.0.1:8000", server.url).replace("fixtures/images/", f"{IMAGES}/")
-    result = subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=cwd, capture_output=True, text=True,
-                            timeout=60)
+    result = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", script], cwd=cwd, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0, result.stderr
     return result.stdout
 

@@ -19,8 +19,10 @@ json_values = st.recursive(
 )
 #: Mostly well-formed requests with a few wrong values, so the deeper rules get exercised too.
 bodies = st.fixed_dictionaries(
-    {"model": st.sampled_from(["eigen-image", "qwen-image-edit-2511", "wan-image", "nope"]),
-     "prompt": st.text(max_size=20)},
+    {
+        "model": st.sampled_from(["eigen-image", "qwen-image-edit-2511", "wan-image", "nope"]),
+        "prompt": st.text(max_size=20),
+    },
 ) | st.dictionaries(st.sampled_from(NAMES), json_values, max_size=6)
 
 
@@ -45,21 +47,37 @@ def test_any_bytes_get_a_4xx(client: InProcessClient, raw: bytes, media: str) ->
 
 @given(parts=st.lists(st.tuples(st.sampled_from(NAMES), st.text(max_size=20), st.booleans()), max_size=6))
 def test_any_multipart_parts_get_a_contract_answer(client: InProcessClient, parts: list[tuple[str, str, bool]]) -> None:
-    files = [(name, (f"{name}.bin", value.encode(), "application/octet-stream") if as_file else (None, value))
-             for name, value, as_file in parts]
+    files = [
+        (name, (f"{name}.bin", value.encode(), "application/octet-stream") if as_file else (None, value))
+        for name, value, as_file in parts
+    ]
     assert_client_error_or_success(client.generate(files=files or [("model", (None, "eigen-image"))]))
 
 
 def test_json_text_with_every_parameter_at_its_bounds(client: InProcessClient) -> None:
-    body = {"model": "eigen-image", "prompt": "x" * 10_000, "seed": 2**32 - 1, "width": 2048, "height": 512,
-            "guidance_scale": 20, "num_inference_steps": 100, "negative_prompt": "y" * 10_000, "real_time": True}
-    response = client.generate(content=json.dumps(body).encode(), headers={**client.headers,
-                                                                             "Content-Type": "application/json"})
+    body = {
+        "model": "eigen-image",
+        "prompt": "x" * 10_000,
+        "seed": 2**32 - 1,
+        "width": 2048,
+        "height": 512,
+        "guidance_scale": 20,
+        "num_inference_steps": 100,
+        "negative_prompt": "y" * 10_000,
+        "real_time": True,
+    }
+    response = client.generate(
+        content=json.dumps(body).encode(), headers={**client.headers, "Content-Type": "application/json"}
+    )
     assert response.status_code == 200, response.text
 
 
-INTEGER_PARAMS = {"seed": st.integers(0, 2**32 - 1), "width": st.integers(512, 2048), "height": st.integers(512, 2048),
-                  "num_inference_steps": st.integers(1, 100)}
+INTEGER_PARAMS = {
+    "seed": st.integers(0, 2**32 - 1),
+    "width": st.integers(512, 2048),
+    "height": st.integers(512, 2048),
+    "num_inference_steps": st.integers(1, 100),
+}
 
 
 @given(values=st.fixed_dictionaries({}, optional=INTEGER_PARAMS))
@@ -71,10 +89,13 @@ def test_integral_floats_are_the_same_request_as_integers(client: InProcessClien
     assert isinstance(as_floats["seed"], int) and isinstance(as_floats["width"], int)
 
 
-@given(body=st.fixed_dictionaries({"prompt": st.text(max_size=40), "seed": st.integers(0, 2**32 - 1)}),
-       cuts=st.lists(st.integers(0, 120), max_size=4))
-def test_a_body_sent_in_pieces_is_the_same_request(client: InProcessClient, body: dict[str, Any],
-                                                   cuts: list[int]) -> None:
+@given(
+    body=st.fixed_dictionaries({"prompt": st.text(max_size=40), "seed": st.integers(0, 2**32 - 1)}),
+    cuts=st.lists(st.integers(0, 120), max_size=4),
+)
+def test_a_body_sent_in_pieces_is_the_same_request(
+    client: InProcessClient, body: dict[str, Any], cuts: list[int]
+) -> None:
     data = json.dumps({"model": "eigen-image", "width": 512, "height": 512, **body}).encode()
     points = sorted({min(cut, len(data)) for cut in cuts})
     pieces = [data[start:end] for start, end in zip([0, *points], [*points, len(data)], strict=True)]

@@ -12,10 +12,10 @@ import yaml
 from jsonschema import Draft202012Validator
 
 from mock_server import Settings, create_app
-from mock_server import endpoints as endpoints_module
 from mock_server.app import ResolverError
-from mock_server.catalog import CatalogError
-from mock_server.embedded_s3 import EmbeddedS3
+from mock_server.generation.library import ModelLibraryError
+from mock_server.http import endpoints as endpoints_module
+from mock_server.s3.embedded import EmbeddedS3
 from mock_server.spec import OPERATION_PATH, SPEC_URI
 from tests.fixtures.app import AppFactory, InProcessClient
 from tests.support import spec
@@ -76,24 +76,34 @@ def _response(status: int) -> dict[str, Any]:
 
 
 def _validate(document: Any, schema: dict[str, Any]) -> None:
-    validator = Draft202012Validator({**schema, "$id": "urn:test"} if "$ref" not in schema else
-                                     {"$ref": SPEC_URI + schema["$ref"]}, registry=spec().registry)
+    validator = Draft202012Validator(
+        {**schema, "$id": "urn:test"} if "$ref" not in schema else {"$ref": SPEC_URI + schema["$ref"]},
+        registry=spec().registry,
+    )
     errors = [error.message for error in validator.iter_errors(document)]
     assert not errors, errors
 
 
 def test_model_library_naming_a_parameter_the_spec_lacks_is_refused(tmp_path: Path) -> None:
-    library = {"models": {"m": {"modes": {"text-to-image": {"response_field": "image_base64",
-                                                            "parameters": ["width", "sharpness"]}}}}}
+    library = {
+        "models": {
+            "m": {"modes": {"text-to-image": {"response_field": "image_base64", "parameters": ["width", "sharpness"]}}}
+        }
+    }
     path = tmp_path / "models.yaml"
     path.write_text(yaml.safe_dump(library))
-    with pytest.raises(CatalogError, match="sharpness"):
+    with pytest.raises(ModelLibraryError, match="sharpness"):
         create_app(Settings(models_path=path))
 
 
 def test_a_users_model_library_is_served(tmp_path: Path) -> None:
-    library = {"models": {"my-model": {"modes": {"text-to-image": {"response_field": "my_image_base64",
-                                                                   "parameters": ["width", "height"]}}}}}
+    library = {
+        "models": {
+            "my-model": {
+                "modes": {"text-to-image": {"response_field": "my_image_base64", "parameters": ["width", "height"]}}
+            }
+        }
+    }
     path = tmp_path / "models.yaml"
     path.write_text(yaml.safe_dump(library))
     client = InProcessClient(create_app(Settings(models_path=path, access_log=False)))
