@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -14,6 +13,7 @@ import pytest
 
 from mock_server.cli import main
 from mock_server.proxy.cassette import Cassette, CassetteError, Interaction, RecordedResponse
+from tests.fixtures.servers import mock_command
 
 PNG = (Path(__file__).resolve().parents[2] / "fixtures" / "images" / "square.png").read_bytes()
 KEY = "ab" * 32
@@ -112,17 +112,7 @@ def test_a_fifo_named_like_an_exchange_does_not_hang_start_up(tmp_path: Path) ->
     recorded(tmp_path / "cassette")
     os.mkfifo(tmp_path / "cassette" / "interactions" / "0-fifo.json")
     done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "mock_server",
-            "serve",
-            "--no-s3",
-            "--port",
-            "1",
-            "--replay",
-            str(tmp_path / "cassette"),
-        ],
+        mock_command("--no-s3", "--port", "1", "--replay", str(tmp_path / "cassette")),
         capture_output=True,
         text=True,
         timeout=60,

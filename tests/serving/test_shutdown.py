@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -13,7 +12,7 @@ import httpx
 import pytest
 
 from tests.fixtures.client import T2I
-from tests.fixtures.servers import free_port, wait_until_healthy
+from tests.fixtures.servers import free_port, mock_command, wait_until_healthy
 
 pytestmark = pytest.mark.e2e
 TEN_MINUTES = json.dumps({"fixedDelayMilliseconds": 600_000})
@@ -41,21 +40,9 @@ def stop_during(fault: str, workers: int) -> tuple[str, float, httpx.Response | 
     server's output, the seconds it took to stop, and what the client got. Checks the server
     stopped cleanly (no traceback)."""
     port = free_port()
-    command = [
-        sys.executable,
-        "-m",
-        "mock_server",
-        "serve",
-        "--no-s3",
-        "--port",
-        str(port),
-        "--log-level",
-        "info",
-        "--workers",
-        str(workers),
-        "--graceful-timeout",
-        "1",
-    ]
+    command = mock_command(
+        "--no-s3", "--port", str(port), "--log-level", "info", "--workers", str(workers), "--graceful-timeout", "1"
+    )
     server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
