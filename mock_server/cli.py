@@ -14,6 +14,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from mock_server.control.origins import exposure_problem
 from mock_server.proxy.cassette import Cassette, CassetteError
 from mock_server.settings import DEFAULT_API_KEY, DEFAULT_BUCKET, Settings, SettingsError
 
@@ -32,6 +33,11 @@ def _server_options() -> argparse.ArgumentParser:
     common.add_argument("--max-body-bytes", type=int)
     common.add_argument("--control-token", help="require this bearer token on /_mock/")
     common.add_argument("--no-control", action="store_true", help="disable the /_mock/ control plane")
+    common.add_argument(
+        "--allow-open-control",
+        action="store_true",
+        help="serve /_mock/ without a token on a non-loopback --host (anyone there may drive it)",
+    )
     common.add_argument("--journal-size", type=int, help="requests kept in the journal (default 1000)")
     common.add_argument("--thumbnails", type=int, help="gallery thumbnails kept (default 48; 0 for none)")
     common.add_argument(
@@ -158,6 +164,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = settings_from_args(args, Settings.from_env())
         if settings.replay_dir is not None:
             Cassette(settings.replay_dir).interactions()  # refuse a bad cassette before anything starts
+        exposed = exposure_problem(
+            args.host,
+            control_enabled=settings.control_enabled,
+            control_token=settings.control_token,
+            allow_open=args.allow_open_control,
+        )
+        if exposed is not None:
+            raise SettingsError(exposed)
     except (SettingsError, CassetteError) as exc:
         print(f"eigen-mock: {exc}", file=sys.stderr)  # noqa: T201
         return 2

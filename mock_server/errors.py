@@ -127,6 +127,14 @@ class UnsupportedMediaType(EigenMockError):
     code = "unsupported_media_type"
 
 
+class Forbidden(EigenMockError):
+    """The control plane only (not a code of the public contract, so not a fault to inject): a
+    request from a foreign ``Host`` or ``Origin``."""
+
+    status = 403
+    code = "forbidden"
+
+
 class RateLimited(EigenMockError):
     status = 429
     code = "rate_limited"

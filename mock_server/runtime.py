@@ -23,9 +23,11 @@ from mock_server.generation.body_cache import BodyCache
 from mock_server.generation.generator import Generation, Generator
 from mock_server.generation.library import ModelLibrary
 from mock_server.generation.library_store import LibraryStore, check_against_spec
+from mock_server.generation.pixel_budget import PixelBudget
 from mock_server.generation.rules import Plan
 from mock_server.generation.sources import SourcePolicy, SourceResolver
 from mock_server.generation.validation import RequestValidator
+from mock_server.imaging.memory_release import give_back_memory
 from mock_server.imaging.renderer import Renderer
 from mock_server.journal.calls import Journal
 from mock_server.proxy.cassette import Cassette
@@ -122,6 +124,8 @@ class Runtime:
         if self.replayer is not None:
             self.replayer.reset()
         self.generator.seeds.reseed(self.settings.random_seed)
+        self.generator.reset()
+        give_back_memory()
 
 
 def open_store(settings: Settings) -> StateStore:
@@ -159,6 +163,8 @@ def _generator(settings: Settings, spec: Spec) -> Generator:
         storage=storage,
         seeds=SeedSource(settings.random_seed),
         defaults=spec.defaults,
+        max_request_pixels=settings.max_request_pixels,
+        pixels=PixelBudget(settings.max_inflight_pixels),
     )
 
 

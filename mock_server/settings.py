@@ -31,8 +31,15 @@ class Settings:
         api_keys: accepted bearer keys; empty turns authentication off.
         models_path: a model library YAML file; ``None`` uses the shipped one.
         max_body_bytes: request bodies above this are ``413``.
+        max_control_body_bytes: control-plane request bodies above this are ``413`` (a fault list,
+            a rate limit, a model library: small documents).
         max_source_pixels: editing sources with more pixels are rejected as ``invalid_image``
             (decompression-bomb guard), checked before decoding.
+        max_request_pixels: the sources of one request may have this many pixels together; more is
+            ``400 invalid_image`` (with the bound in the message), checked before decoding.
+        max_inflight_pixels: source pixels a process decodes at once (a decoded pixel costs about
+            ten bytes while it is edited); a request whose share is not free waits for it. At least
+            ``max_request_pixels``.
         s3_endpoint_url: S3 endpoint for ``s3_output_path`` and ``s3://`` sources; ``None`` means
             no S3 (such requests get ``502 storage_error`` / ``400 source_unavailable``).
         s3_region, s3_access_key_id, s3_secret_access_key: S3 client configuration.
@@ -71,7 +78,10 @@ class Settings:
     api_keys: tuple[str, ...] = (DEFAULT_API_KEY,)
     models_path: Path | None = None
     max_body_bytes: int = 25 * MIB
+    max_control_body_bytes: int = 1 * MIB
     max_source_pixels: int = 40_000_000
+    max_request_pixels: int = 48_000_000
+    max_inflight_pixels: int = 48_000_000
     s3_endpoint_url: str | None = None
     s3_region: str = "us-east-1"
     s3_access_key_id: str = "testing"
@@ -98,8 +108,11 @@ class Settings:
     graceful_timeout: float = 10.0
 
     def __post_init__(self) -> None:
-        if self.max_body_bytes < 1 or self.max_source_pixels < 1 or self.render_cache_size < 0:
+        if self.max_body_bytes < 1 or self.max_control_body_bytes < 1 or self.max_source_pixels < 1 \
+                or self.render_cache_size < 0:  # fmt: skip
             raise SettingsError("limits must be positive")
+        if not 1 <= self.max_request_pixels <= self.max_inflight_pixels:
+            raise SettingsError("max_request_pixels must be at least 1 and at most max_inflight_pixels")
         if any(not key for key in self.api_keys):
             raise SettingsError("an API key must not be empty")
         if self.render_threads is not None and self.render_threads < 1:
@@ -167,7 +180,10 @@ _ENV_FIELDS: dict[str, tuple[str, Any]] = {
     "API_KEYS": ("api_keys", _split),
     "MODELS": ("models_path", Path),
     "MAX_BODY_BYTES": ("max_body_bytes", int),
+    "MAX_CONTROL_BODY_BYTES": ("max_control_body_bytes", int),
     "MAX_SOURCE_PIXELS": ("max_source_pixels", int),
+    "MAX_REQUEST_PIXELS": ("max_request_pixels", int),
+    "MAX_INFLIGHT_PIXELS": ("max_inflight_pixels", int),
     "S3_ENDPOINT_URL": ("s3_endpoint_url", str),
     "S3_REGION": ("s3_region", str),
     "S3_ACCESS_KEY_ID": ("s3_access_key_id", str),

@@ -74,6 +74,7 @@ IMPORT_PATHS = [
 ]
 
 _SERVER_OPTIONS = [
+    "--allow-open-control",
     "--body-timeout",
     "--control-token",
     "--graceful-timeout",

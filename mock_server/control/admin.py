@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 
+from anyio import to_thread
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -68,8 +69,8 @@ async def replace_models(request: Request) -> Response:
     """``PUT``: a new model library for every worker, in the library file's shape or ``GET``'s."""
     guard(request)
     document = await json_body(request, allow_yaml=True)
-    try:
-        library = runtime_of(request).library_store.replace(document)
+    try:  # checking a library takes a while for a large one: off the event loop too
+        library = await to_thread.run_sync(runtime_of(request).library_store.replace, document)
     except ModelLibraryError as exc:
         raise InvalidParameter(str(exc)[:500], param="models") from None
     return JSONResponse(library.to_json())

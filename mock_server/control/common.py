@@ -1,24 +1,48 @@
-"""What every control-plane handler shares: the ``/_mock`` prefix, the token guard, body parsing."""
+"""What every control-plane handler shares: the ``/_mock`` prefix, the guard, body parsing.
+
+Every route checks ``Host`` and ``Origin`` first (``origins.py``: DNS rebinding and cross-site
+requests), then the control token. A body is read only if it is declared JSON (YAML too for the
+model library: neither is a type a page can send cross-site without a preflight), up to
+``max_control_body_bytes``, and parsed off the event loop when it is not small (``documents.py``).
+"""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import yaml
+from anyio import to_thread
 from starlette.requests import Request
 from starlette.responses import Response
 
-from mock_server.errors import InvalidJson
+from mock_server.control import documents, origins
+from mock_server.errors import Forbidden, UnsupportedMediaType
+from mock_server.http import parsing
 from mock_server.http.auth import check_bearer
+from mock_server.http.headers import headers_of
 from mock_server.runtime import Runtime, runtime_of
 
 PREFIX = "/_mock"
 
 
+#: Media types a control-plane body may be declared as (YAML only where the route takes it).
+_JSON_TYPES = frozenset({"application/json"})
+_YAML_TYPES = frozenset({"application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml"})
+#: What a page may send cross-site without a CORS preflight: never a control-plane write.
+_SIMPLE_TYPES = frozenset({"text/plain", "application/x-www-form-urlencoded", "multipart/form-data"})
+_READS = frozenset({"GET", "HEAD"})
+
+
 def guard(request: Request) -> None:
-    """Refuse the request unless it carries the control token (when one is configured)."""
+    """Refuse a request from a foreign ``Host`` or ``Origin`` (403), a write sent as text or a form
+    (415), or one without the control token (401, when one is configured)."""
+    headers = headers_of(request.scope)
+    server = request.scope.get("server")
+    refusal = origins.refusal(server[0] if server else None, headers.get("host"), headers.get("origin"))
+    if refusal is not None:
+        raise Forbidden(refusal)
+    if request.method not in _READS and _essence(headers.get("content-type")) in _SIMPLE_TYPES:
+        raise UnsupportedMediaType("a control-plane write takes application/json (or no body), not a form or text")
     token = runtime_of(request).settings.control_token
     if not token:
         return
@@ -29,12 +53,21 @@ def guard(request: Request) -> None:
 
 
 async def json_body(request: Request, *, allow_yaml: bool = False) -> Any:
-    """The request's JSON body (or YAML, a superset, where allowed); ``400 invalid_json`` otherwise."""
-    body = await request.body()
-    try:
-        return yaml.safe_load(body) if allow_yaml else json.loads(body)
-    except (ValueError, yaml.YAMLError) as exc:
-        raise InvalidJson(f"the body is not valid {'YAML or ' if allow_yaml else ''}JSON: {str(exc)[:200]}") from None
+    """The request's JSON body (or YAML, a superset, where allowed) as plain data: ``415`` unless
+    declared so, ``413`` past the limit, ``400 invalid_json`` if it is not plain JSON data."""
+    essence = _essence(headers_of(request.scope).get("content-type"))
+    allowed = _JSON_TYPES | (_YAML_TYPES if allow_yaml else frozenset())
+    if essence not in allowed and not essence.endswith("+json"):
+        shown = essence or "no Content-Type"
+        raise UnsupportedMediaType(f"{shown} is not accepted here: send {' or '.join(sorted(allowed))}")
+    body = await parsing.read_body(request, runtime_of(request).settings.max_control_body_bytes)
+    if len(body) < 4096:  # a thread hop costs more than parsing a small document
+        return documents.parse(body, allow_yaml=allow_yaml)
+    return await to_thread.run_sync(lambda: documents.parse(body, allow_yaml=allow_yaml))
+
+
+def _essence(content_type: str | None) -> str:
+    return (content_type or "").split(";", 1)[0].strip().lower()
 
 
 Endpoint = Callable[[Request], Awaitable[Response]]

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mock_server.datatypes import RenderedImage, RenderSpec
-from mock_server.errors import StorageError
+from mock_server.errors import InvalidImage, StorageError
+from mock_server.generation.pixel_budget import PixelBudget
 from mock_server.generation.rules import Plan, Source, extra_fields, processing_seconds
 from mock_server.generation.sources import SourceResolver
 from mock_server.imaging.renderer import Renderer, base64_of
@@ -21,6 +22,8 @@ from mock_server.s3.storage import S3Storage
 
 #: Generations kept for repeated plans: few, since each holds its image (up to a few MB at 2048²).
 KEPT_GENERATIONS = 8
+#: ... and at most this many bytes of image data among them.
+KEPT_BYTES = 32 * 2**20
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,8 +79,15 @@ class Generator:
         storage: S3Storage | None,
         seeds: SeedSource,
         defaults: dict[str, Any],
+        *,
+        max_request_pixels: int = 48_000_000,
+        pixels: PixelBudget | None = None,
     ) -> None:
         self.renderer = renderer
+        #: The sources of one request together may have this many pixels (``400 invalid_image`` beyond).
+        self.max_request_pixels = max_request_pixels
+        #: Source pixels decoded at once in this process; a request waits for its share.
+        self.pixels = pixels or PixelBudget(max_request_pixels)
         self.resolver = resolver
         self.storage = storage
         self.seeds = seeds
@@ -85,7 +95,9 @@ class Generator:
         #: Generations of plans answered lately whose answer is a pure function of the plan (see
         #: ``_repeatable``), by ``id(plan)``; each keeps its plan alive, so an id is never reused
         #: while it is here.
-        self._kept: LRU[int, Generation] = LRU(KEPT_GENERATIONS)
+        self._kept: LRU[int, Generation] = LRU(
+            KEPT_GENERATIONS, max_bytes=KEPT_BYTES, cost=lambda generation: len(generation.image.data)
+        )
 
     def generate(self, plan: Plan, request_id: str) -> Generation:
         repeatable = self._repeatable(plan)
@@ -95,7 +107,10 @@ class Generator:
                 return kept.again(request_id, int(time.time()))
         seed = plan.params.get("seed")
         seed = self.seeds.next_seed() if seed is None else seed
-        image = self.renderer.render(self.render_spec(plan, seed, self._load_sources(plan.sources)))
+        sources = tuple(self._fetch(source) for source in plan.sources)
+        with self.pixels.reserve(self._request_pixels(plan.sources, sources)):
+            self._check_sources(plan.sources, sources)
+            image = self.renderer.render(self.render_spec(plan, seed, sources))
         if plan.s3_output is not None:
             self._store(plan, image)
         generation = Generation(
@@ -136,15 +151,34 @@ class Generator:
             downsizing_mp=params.get("downsizing_mp"),
         )
 
-    def _load_sources(self, sources: tuple[Source, ...]) -> tuple[bytes, ...]:
-        loaded = []
-        for source in sources:
-            data = source.data if source.data is not None else self.resolver.resolve(source.path or "")
-            # Validated by the renderer, which decodes each distinct source once and keeps the
-            # picture for the render that follows (it used to be decoded twice per request).
+    def _fetch(self, source: Source) -> bytes:
+        return source.data if source.data is not None else self.resolver.resolve(source.path or "")
+
+    def _request_pixels(self, sources: tuple[Source, ...], loaded: tuple[bytes, ...]) -> int:
+        """The pixels of all sources together, from their headers; ``InvalidImage`` over the bound."""
+        pixels = [
+            self.renderer.source_pixels(data, param=source.param) for source, data in zip(sources, loaded, strict=True)
+        ]
+        total = sum(pixels)
+        if total > self.max_request_pixels:
+            sizes = " + ".join(f"{count / 1e6:.1f}" for count in pixels)
+            raise InvalidImage(
+                f"the source images have {total / 1e6:.1f} megapixels together ({sizes}), more than the limit "
+                f"of {self.max_request_pixels} pixels ({self.max_request_pixels / 1e6:g} MP) per request",
+                param=sources[0].param,
+            )
+        return total
+
+    def _check_sources(self, sources: tuple[Source, ...], loaded: tuple[bytes, ...]) -> None:
+        # Validated by the renderer, which decodes each distinct source once and keeps the
+        # picture for the render that follows (it used to be decoded twice per request).
+        for source, data in zip(sources, loaded, strict=True):
             self.renderer.check_source(data, param=source.param)
-            loaded.append(data)
-        return tuple(loaded)
+
+    def reset(self) -> None:
+        """Forget what is cached: rendered images, edit bases, decoded sources, kept generations."""
+        self.renderer.clear()
+        self._kept.clear()
 
     def _store(self, plan: Plan, image: RenderedImage) -> None:
         if self.storage is None or plan.s3_output is None:

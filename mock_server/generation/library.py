@@ -7,6 +7,7 @@ rules that only need the data; the request rules that combine it with a request 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,9 @@ from mock_server import resources
 from mock_server.datatypes import Mode
 
 MODES: tuple[Mode, ...] = ("text-to-image", "image-editing")
+#: Bounds of a model's numbers: sources per request, and the seconds of the plausible processing time.
+MAX_SOURCE_IMAGES = 64
+MAX_SECONDS = 3600.0
 
 #: Fields a model may add to the JSON response; each has a rule in ``rules.extra_fields``.
 KNOWN_EXTRA_FIELDS = frozenset({"use_lightning"})
@@ -110,14 +114,27 @@ def _model(name: str, entry: Any) -> ModelSpec:
         return ModelSpec(
             id=name,
             modes={mode: _mode(name, mode, spec) for mode, spec in modes.items()},
-            max_source_images=int(entry.get("max_source_images", 1)),
-            base_seconds=float(entry.get("base_seconds", 0.5)),
-            seconds_per_megapixel_step=float(entry.get("seconds_per_megapixel_step", 0.05)),
+            max_source_images=int(_number(name, entry, "max_source_images", 1, 1, MAX_SOURCE_IMAGES, integer=True)),
+            base_seconds=_number(name, entry, "base_seconds", 0.5, 0, MAX_SECONDS),
+            seconds_per_megapixel_step=_number(name, entry, "seconds_per_megapixel_step", 0.05, 0, MAX_SECONDS),
             extra_fields=extra,
             evidence=str(entry.get("evidence", "guess")),
         )
     except (TypeError, ValueError) as exc:
         raise ModelLibraryError(f"model {name!r}: {exc}") from exc
+
+
+def _number(
+    name: str, entry: dict[str, Any], key: str, default: float, low: float, high: float, *, integer: bool = False
+) -> float:
+    """``entry[key]``, a finite number (an integer where asked) in ``[low, high]``: a ``.nan`` or
+    ``.inf`` in a library would make every answer carry a number that is not JSON."""
+    value = entry.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) \
+            or (integer and value != int(value)) or not low <= value <= high:  # fmt: skip
+        kind = "an integer" if integer else "a finite number"
+        raise ModelLibraryError(f"model {name!r}: {key} must be {kind} between {low:g} and {high:g}, not {value!r}")
+    return float(value)
 
 
 def _mode(name: str, mode: str, spec: Any) -> ModeSpec:

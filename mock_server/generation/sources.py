@@ -26,7 +26,7 @@ from urllib.parse import unquote, unquote_to_bytes, urljoin, urlsplit
 
 import httpx
 
-from mock_server import errors
+from mock_server import errors, surrogates
 from mock_server.s3.paths import S3Location
 from mock_server.s3.storage import S3Storage
 
@@ -74,6 +74,8 @@ class SourceResolver:
     def resolve(self, image_path: str) -> bytes:
         if not isinstance(image_path, str) or not image_path.strip():
             raise _invalid("image_path must be a non-empty URL or path")
+        if not surrogates.is_text(image_path):  # refused at parsing; this guards the Python API too
+            raise _invalid("image_path holds an unpaired UTF-16 surrogate, which is not text")
         match = _SCHEME.match(image_path)
         scheme = match.group(1).lower() if match else None
         if scheme == "data":

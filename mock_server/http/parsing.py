@@ -1,7 +1,8 @@
 """Turning an HTTP body into a ``RawRequest``: size limit, media type, JSON or multipart.
 
 Multipart is parsed by python-multipart through Starlette; JSON by the standard library with
-NaN/Infinity refused (they are not JSON).
+NaN/Infinity refused (they are not JSON). Either way a string holding an unpaired surrogate is
+refused here, for every field (``surrogates.py``), so nothing later has to cope with one.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from starlette.datastructures import UploadFile
 from starlette.requests import ClientDisconnect, Request
 from starlette.types import Message
 
+from mock_server import surrogates
 from mock_server.datatypes import RawRequest, Upload
 from mock_server.errors import (
     InvalidJson,
@@ -72,7 +74,18 @@ def parse_json(body: bytes) -> RawRequest:
         raise InvalidJson(f"the body is not valid JSON: {str(exc)[:200]}") from None
     if not isinstance(document, dict):
         raise InvalidJson("the request body must be a JSON object")
-    return RawRequest("json", document)
+    return RawRequest("json", only_text(document))
+
+
+def only_text(document: dict[str, Any]) -> dict[str, Any]:
+    """``document``, unless one of its strings holds an unpaired surrogate: a ``400`` naming the field
+    (``invalid_parameter``), or ``invalid_json`` when it is in a field's name."""
+    field, found = surrogates.find(document)
+    if not found:
+        return document
+    if field is None:
+        raise InvalidJson("a field name holds an unpaired UTF-16 surrogate escape, which is not text")
+    raise InvalidParameter(f"{field[:60]} holds an unpaired UTF-16 surrogate escape, which is not text", param=field)
 
 
 def _reject_constant(name: str) -> Any:
@@ -121,7 +134,7 @@ async def _collect(items: list[tuple[str, UploadFile | str]]) -> RawRequest:
             raise InvalidParameter(f"{name} was sent more than once", param=name)
         else:
             params[name] = value
-    return RawRequest("multipart", params, tuple(uploads))
+    return RawRequest("multipart", only_text(params), tuple(uploads))
 
 
 async def _upload(name: str, value: UploadFile | str) -> Upload:

@@ -61,6 +61,10 @@ def make_edit_base(images: Sequence[Image.Image], size: tuple[int, int]) -> tupl
     return make_base(indices, caption.band_height(*size), level=1), palette
 
 
+def _decoded_bytes(source: DecodedSource) -> int:
+    return source.width * source.height * len(source.image.getbands())
+
+
 def tint(palette: bytes, lut: Sequence[int]) -> bytes:
     """``palette`` through a 768-entry per-channel lookup table (as ``Image.point`` would)."""
     out = bytearray(len(palette))
@@ -72,19 +76,37 @@ def tint(palette: bytes, lut: Sequence[int]) -> bytes:
 class EditCache:
     """Thread-safe, bounded caches of what edits share across requests.
 
-    Parameters: ``bases`` and ``base_bytes`` bound the edit bases kept; ``decoded`` bounds the
-    decoded sources kept between validating a source and rendering it.
+    Parameters: ``bases`` and ``base_bytes`` bound the edit bases kept; ``decoded`` and
+    ``decoded_bytes`` the decoded sources kept between validating a source and rendering it (one
+    40 MP source is 120 MB: it is kept only alone); ``hashed_bytes`` the source bytes whose hash
+    is remembered (each entry holds its bytes, up to the body limit).
     """
 
-    def __init__(self, *, bases: int = 16, base_bytes: int = 128 * 2**20, decoded: int = 4) -> None:
+    def __init__(
+        self,
+        *,
+        bases: int = 16,
+        base_bytes: int = 64 * 2**20,
+        decoded: int = 9,
+        decoded_bytes: int = 128 * 2**20,
+        hashed_bytes: int = 32 * 2**20,
+    ) -> None:
         self._bases: LRU[tuple[tuple[str, ...], tuple[int, int]], tuple[Base, bytes]] = LRU(
             bases, max_bytes=base_bytes, cost=lambda made: made[0].nbytes
         )
-        self._decoded: LRU[str, DecodedSource] = LRU(decoded)
+        self._decoded: LRU[str, DecodedSource] = LRU(decoded, max_bytes=decoded_bytes, cost=_decoded_bytes)
         self._sizes: LRU[tuple[str, int], tuple[int, int]] = LRU(4096)
         # Not the LRU: found by identity, since looking bytes up by value would hash them all again.
         self._hashes: deque[tuple[bytes, str]] = deque(maxlen=16)
+        self._max_hashed_bytes = hashed_bytes
         self._lock = threading.Lock()
+
+    def clear(self) -> None:
+        self._bases.clear()
+        self._decoded.clear()
+        self._sizes.clear()
+        with self._lock:
+            self._hashes.clear()
 
     def sha256(self, data: bytes) -> str:
         """The hex SHA-256 of ``data``, computed once per bytes object (validation and rendering
@@ -96,6 +118,8 @@ class EditCache:
         digest = hashlib.sha256(data).hexdigest()
         with self._lock:
             self._hashes.append((data, digest))
+            while sum(len(seen) for seen, _ in self._hashes) > self._max_hashed_bytes:
+                self._hashes.popleft()
         return digest
 
     def check(self, data: bytes, max_pixels: int, decode: Decoder) -> tuple[int, int]:

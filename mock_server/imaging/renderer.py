@@ -73,9 +73,9 @@ def _to_rgb(image: Image.Image) -> Image.Image:
     return image.convert("RGB")
 
 
-def decode_source(data: bytes, *, max_pixels: int, param: str = "image_file") -> SourceImage:
-    """Decode an editing source, refusing anything but a sound PNG, JPEG or WebP of at most
-    ``max_pixels`` pixels. The size is read from the header before any pixel is decoded."""
+def _opened(data: bytes, *, max_pixels: int, param: str) -> ImageFile.ImageFile:
+    """``data`` opened (its header read, no pixel decoded) if it is a PNG, JPEG or WebP of at most
+    ``max_pixels`` pixels; ``InvalidImage`` otherwise."""
     if not data:
         raise InvalidImage(f"{param} is empty", param=param)
     plugin = _image_class(data)
@@ -85,15 +85,29 @@ def decode_source(data: bytes, *, max_pixels: int, param: str = "image_file") ->
         # The plugin class itself, not Image.open: the size check below replaces Pillow's
         # bomb check, which would warn (an error under strict warning filters) or raise.
         opened = plugin(io.BytesIO(data))
-        width, height = opened.size
-        if width * height > max_pixels:
-            raise InvalidImage(f"{param} is {width}x{height} pixels, more than the limit of {max_pixels}", param=param)
-        if width < 1 or height < 1:
-            raise InvalidImage(f"{param} has no pixels ({width}x{height})", param=param)
+    except Exception as exc:  # Pillow raises OSError, SyntaxError, ValueError, struct.error, ...
+        raise InvalidImage(f"{param} could not be decoded as a PNG, JPEG or WebP image", param=param) from exc
+    width, height = opened.size
+    if width * height > max_pixels:
+        raise InvalidImage(f"{param} is {width}x{height} pixels, more than the limit of {max_pixels}", param=param)
+    if width < 1 or height < 1:
+        raise InvalidImage(f"{param} has no pixels ({width}x{height})", param=param)
+    return opened
+
+
+def source_pixels(data: bytes, *, max_pixels: int, param: str = "image_file") -> int:
+    """The pixels of an editing source, read from its header (nothing is decoded)."""
+    width, height = _opened(data, max_pixels=max_pixels, param=param).size
+    return int(width * height)
+
+
+def decode_source(data: bytes, *, max_pixels: int, param: str = "image_file") -> SourceImage:
+    """Decode an editing source, refusing anything but a sound PNG, JPEG or WebP of at most
+    ``max_pixels`` pixels. The size is read from the header before any pixel is decoded."""
+    opened = _opened(data, max_pixels=max_pixels, param=param)
+    try:
         opened.load()
         image = opened if opened.mode == "RGB" and "transparency" not in opened.info else _to_rgb(opened)
-    except InvalidImage:
-        raise
     except Exception as exc:  # Pillow raises OSError, SyntaxError, ValueError, struct.error, ...
         raise InvalidImage(f"{param} could not be decoded as a PNG, JPEG or WebP image", param=param) from exc
     return SourceImage(image, hashlib.sha256(data).hexdigest(), image.width, image.height)
@@ -265,13 +279,22 @@ class Renderer:
     """
 
     def __init__(
-        self, *, cache_size: int = 256, max_source_pixels: int = 40_000_000, cache_bytes: int = 256 * 2**20
+        self, *, cache_size: int = 256, max_source_pixels: int = 40_000_000, cache_bytes: int = 128 * 2**20
     ) -> None:
         self.cache_size = cache_size
         self.cache_bytes = cache_bytes
         self.max_source_pixels = max_source_pixels
         self._cache: LRU[bytes, RenderedImage] = LRU(cache_size, max_bytes=cache_bytes, cost=_cost)
         self._edits = EditCache()
+
+    def source_pixels(self, data: bytes, *, param: str = "image_file") -> int:
+        """The pixels of a source (from its header); ``InvalidImage`` if it is no usable source."""
+        return source_pixels(data, max_pixels=self.max_source_pixels, param=param)
+
+    def clear(self) -> None:
+        """Forget every cached image, edit base and decoded source (``POST /_mock/reset``)."""
+        self._cache.clear()
+        self._edits.clear()
 
     def check_source(self, data: bytes, *, param: str = "image_file") -> None:
         """Raise ``InvalidImage`` unless ``data`` is a usable source; decodes each distinct source once
@@ -320,4 +343,5 @@ __all__ = [
     "base64_parts",
     "decode_source",
     "output_size_for_edit",
+    "source_pixels",
 ]

@@ -16,6 +16,7 @@ from typing import Any, overload
 
 import orjson
 
+from mock_server import surrogates
 from mock_server.state.store import StateStore
 
 LOG = "journal"
@@ -144,11 +145,19 @@ class CallList(Sequence[Call]):
 def _compact(document: Mapping[str, Any]) -> str:
     """The record as compact JSON. orjson writes one in about a microsecond, json.dumps in ten (with
     every request recorded, that was a tenth of a repeated request's time); the standard library
-    still takes what orjson refuses: integers beyond 64 bits, lone surrogates, other types."""
+    still takes what orjson refuses: integers beyond 64 bits, other types; a lone surrogate becomes
+    U+FFFD, so that the record can be sent as it is read back."""
     try:
         return orjson.dumps(document).decode()
     except TypeError:
-        return json.dumps(document, separators=(",", ":"), default=str)
+        return json.dumps(surrogates.scrub(document), separators=(",", ":"), default=str)
+
+
+def _loaded(text: str) -> Any:
+    """A stored record, readable whoever wrote it: an unpaired surrogate (only possible as a ``\\u``
+    escape, which orjson never writes for one) is replaced, so the journal can always be answered."""
+    document = json.loads(text)
+    return surrogates.scrub(document) if "\\u" in text and surrogates.holds_one(document) else document
 
 
 def _shortened(document: Mapping[str, Any]) -> dict[str, Any]:
@@ -189,11 +198,11 @@ class Journal:
         self._store.amend(LOG, seq, str(document.get("request_id", "")), _bounded(document))
 
     def calls(self, *, since: int = 0, limit: int | None = None) -> CallList:
-        return CallList([Call.from_json(seq, json.loads(text)) for seq, text in self._entries(since, limit)])
+        return CallList([Call.from_json(seq, _loaded(text)) for seq, text in self._entries(since, limit)])
 
     def documents(self, *, since: int = 0, limit: int | None = None) -> list[dict[str, Any]]:
         """The calls as JSON documents (with ``seq``), for the control plane."""
-        return [{"seq": seq, **json.loads(text)} for seq, text in self._entries(since, limit)]
+        return [{"seq": seq, **_loaded(text)} for seq, text in self._entries(since, limit)]
 
     def clear(self) -> None:
         self._store.clear(LOG)

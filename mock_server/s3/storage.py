@@ -8,7 +8,17 @@ endpoint answers quickly instead of hanging a request. Error messages are writte
 copied from botocore, so they cannot carry credentials. The calls block; the server runs them
 in a worker thread. One client is created lazily and shared, which is safe: boto3 clients are
 thread-safe (sessions are not, so each ``S3Storage`` makes its own session). A second,
-single-attempt client is made only if a write ever needs cleaning up after an ambiguous failure.
+single-attempt client is made only if a write ever needs checking after an ambiguous failure.
+
+A failed write must never destroy what was at the key before: a PutObject is atomic, so an
+object is either the old one or ours, whole. Each write therefore carries a unique token in its
+metadata (``x-amz-meta-eigen-mock-write``). After a failure that may have landed (a connection
+closed or a read timed out after the body was sent) the key is looked at: if the object there
+carries our token and our bytes' MD5, the write did land and only its answer was lost, so it
+succeeded; anything else (the previous object, someone else's, none) is left alone. The only
+object ever deleted is one proven ours by its token (a write whose checksum S3 reported wrong),
+and by its version where the bucket keeps versions. What no client can rule out: an upload that
+S3 completes only after that look, long after its connection was gone.
 """
 
 from __future__ import annotations
@@ -18,6 +28,7 @@ import hashlib
 import logging
 import re
 import threading
+import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -39,11 +50,13 @@ from mock_server.s3.paths import S3Location, bucket_name_problem
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
-    from mypy_boto3_s3.type_defs import PutObjectOutputTypeDef
+    from mypy_boto3_s3.type_defs import HeadObjectOutputTypeDef, PutObjectOutputTypeDef
 
 log = logging.getLogger(__name__)
 
 _MD5_HEX = re.compile(r"[0-9a-f]{32}")
+#: The user-metadata key (``x-amz-meta-…``) whose value tells one write of the mock from any other.
+WRITE_TOKEN = "eigen-mock-write"
 
 
 @dataclass(frozen=True)
@@ -127,7 +140,7 @@ def _nothing_written(exc: Exception) -> bool:
     return isinstance(exc, BotoConnectionError | NoCredentialsError | ParamValidationError)
 
 
-def _etag_confirms(response: PutObjectOutputTypeDef, md5_hex: str) -> bool:
+def _etag_confirms(response: PutObjectOutputTypeDef | HeadObjectOutputTypeDef, md5_hex: str) -> bool:
     """False only when the ETag is a plain MD5 and it is not the MD5 of what was sent."""
     if response.get("SSEKMSKeyId") or response.get("SSECustomerAlgorithm"):
         return True  # with KMS or customer keys the ETag is not an MD5 of the content
@@ -162,8 +175,9 @@ class S3Storage:
             return self._cleanup_client
 
     def put(self, location: S3Location, data: bytes, content_type: str) -> None:
-        """Store ``data`` whole at ``location`` or raise ``StorageError`` leaving nothing there."""
+        """Store ``data`` whole at ``location`` or raise ``StorageError``; a failure leaves the key as it was."""
         digest = hashlib.md5(data, usedforsecurity=False)
+        token = uuid.uuid4().hex
         try:
             response = self.client().put_object(
                 Bucket=location.bucket,
@@ -172,14 +186,49 @@ class S3Storage:
                 ContentType=content_type,
                 ContentLength=len(data),
                 ContentMD5=base64.b64encode(digest.digest()).decode("ascii"),
+                Metadata={WRITE_TOKEN: token},
             )
         except (BotoCoreError, ClientError) as exc:
-            if not _nothing_written(exc):
-                self._discard(location)
+            if not _nothing_written(exc) and self._landed(location, token, digest.hexdigest(), len(data)):
+                log.info("a write to %s landed although its answer was lost", location)
+                return
             raise self._write_error(location, self._reason(exc, location)) from exc
         if not _etag_confirms(response, digest.hexdigest()):
-            self._discard(location)
+            self._discard_own(location, token)
             raise self._write_error(location, "S3 reported a checksum that does not match the bytes sent")
+
+    def _look(self, location: S3Location) -> HeadObjectOutputTypeDef | None:
+        """The object's metadata now, or None when there is none or it cannot be read."""
+        try:
+            return self._cleaner().head_object(Bucket=location.bucket, Key=location.key)
+        except (BotoCoreError, ClientError) as exc:
+            log.warning("could not look at %s after a failed write: %s", location, type(exc).__name__)
+            return None
+
+    def _landed(self, location: S3Location, token: str, md5_hex: str, size: int) -> bool:
+        """True if the object at ``location`` is this write, whole (so the write succeeded)."""
+        found = self._look(location)
+        if found is None or found.get("Metadata", {}).get(WRITE_TOKEN) != token:
+            return False  # the previous object, another writer's, or none: never ours to touch
+        if found.get("ContentLength") == size and _etag_confirms(found, md5_hex):
+            return True
+        self._discard_own(location, token)
+        return False
+
+    def _discard_own(self, location: S3Location, token: str) -> None:
+        """Delete the object at ``location`` only if it carries ``token`` (this write's); failures are logged."""
+        found = self._look(location)
+        if found is None or found.get("Metadata", {}).get(WRITE_TOKEN) != token:
+            return
+        # Its version where the bucket keeps them, so a newer object written meanwhile is untouched.
+        version = found.get("VersionId")
+        try:
+            if version:
+                self._cleaner().delete_object(Bucket=location.bucket, Key=location.key, VersionId=version)
+            else:
+                self._cleaner().delete_object(Bucket=location.bucket, Key=location.key)
+        except (BotoCoreError, ClientError) as exc:
+            log.warning("could not remove %s after a failed write: %s", location, type(exc).__name__)
 
     def get(self, location: S3Location, *, max_bytes: int) -> bytes:
         """The bytes at ``location``; ``SourceUnavailable`` if unreadable or over ``max_bytes``."""
@@ -228,13 +277,6 @@ class S3Storage:
                 raise self._bucket_error(name, self._reason(exc, where)) from exc
         except BotoCoreError as exc:
             raise self._bucket_error(name, self._reason(exc, where)) from exc
-
-    def _discard(self, location: S3Location) -> None:
-        """Best-effort delete after a write that may have landed; failures are only logged."""
-        try:
-            self._cleaner().delete_object(Bucket=location.bucket, Key=location.key)
-        except (BotoCoreError, ClientError) as exc:
-            log.warning("could not remove %s after a failed write: %s", location, type(exc).__name__)
 
     def _reason(self, exc: BotoCoreError | ClientError, location: S3Location) -> str:
         if isinstance(exc, ClientError):

@@ -102,7 +102,8 @@ def test_faults_can_be_listed_removed_and_refused(mock_control: httpx.Client) ->
     assert [entry["remaining"] for entry in mock_control.get("/faults").json()["faults"]] == [2]
     refused = mock_control.post("/faults", json={"status": 500, "fault": "EMPTY_RESPONSE"})
     assert refused.status_code == 400 and refused.json()["error"]["param"] == "fault"
-    assert mock_control.post("/faults", content=b"{oops").json()["error"]["code"] == "invalid_json"
+    oops = mock_control.post("/faults", content=b"{oops", headers={"Content-Type": "application/json"})
+    assert oops.json()["error"]["code"] == "invalid_json"
     assert mock_control.delete("/faults").status_code == 204 and mock_control.get("/faults").json() == {"faults": []}
 
 

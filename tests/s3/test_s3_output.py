@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from typing import Any
 
 from mypy_boto3_s3 import S3Client
 
@@ -125,3 +126,20 @@ def test_s3_source_is_read_for_editing(
     assert image_of(response)[1].size == (640, 480)
     missing = client.generate(json={"model": "eigen-image", "prompt": "p", "image_path": f"s3://{bucket}/src/none.png"})
     assert_error(missing, 400, "source_unavailable", "image_path")
+
+
+def test_an_overwrite_cut_by_the_network_answers_502_and_keeps_the_stored_object(
+    app_factory: AppFactory, s3_server: EmbeddedS3, s3_client: S3Client, bucket: str, cutting_proxy: Any
+) -> None:
+    """End to end through a TCP proxy that cuts every upload: the request is a 502, and the object
+    already at the key (another run's render) is still there, byte for byte."""
+    s3_client.put_object(Bucket=bucket, Key="renders/cat.png", Body=b"yesterday's render")
+    proxy = cutting_proxy(int(s3_server.endpoint_url.rsplit(":", 1)[1].strip("/")), "cut_upload")
+    client = InProcessClient(app_factory(s3_endpoint_url=proxy.url))
+
+    response = client.generate(
+        json={"model": "eigen-image", "prompt": "cat", "seed": 2, "s3_output_path": f"s3://{bucket}/renders/cat.png"}
+    )
+
+    assert_error(response, 502, "storage_error", param="s3_output_path")
+    assert s3_client.get_object(Bucket=bucket, Key="renders/cat.png")["Body"].read() == b"yesterday's render"

@@ -389,3 +389,74 @@ def test_create_bucket_on_a_dead_endpoint_is_storage_error() -> None:
 def test_embedded_s3_rejects_an_invalid_default_bucket() -> None:
     with pytest.raises(ValueError, match="uppercase|lowercase"):
         EmbeddedS3(bucket="Not_Valid")
+
+
+# -- writes cut by the network -------------------------------------------------------------------
+
+
+def _through(proxy_url: str) -> S3Storage:
+    return S3Storage(S3Config(endpoint_url=proxy_url, read_timeout=2.0))
+
+
+def _port_of(server: EmbeddedS3) -> int:
+    return int(server.endpoint_url.rsplit(":", 1)[1].strip("/"))
+
+
+def test_an_overwrite_cut_in_the_upload_leaves_the_previous_object(
+    storage: S3Storage, bucket: str, moto_s3: EmbeddedS3, cutting_proxy: Any
+) -> None:
+    storage.put(S3Location(bucket, "kept.png"), b"the good object", "image/png")
+    proxy = cutting_proxy(_port_of(moto_s3), "cut_upload")
+
+    with pytest.raises(errors.StorageError):
+        _through(proxy.url).put(S3Location(bucket, "kept.png"), b"a new object that never lands", "image/png")
+
+    assert proxy.cuts >= 1
+    kept = storage.client().get_object(Bucket=bucket, Key="kept.png")
+    assert kept["Body"].read() == b"the good object"
+
+
+def test_a_new_key_cut_in_the_upload_holds_nothing(
+    storage: S3Storage, bucket: str, moto_s3: EmbeddedS3, cutting_proxy: Any
+) -> None:
+    proxy = cutting_proxy(_port_of(moto_s3), "cut_upload")
+
+    with pytest.raises(errors.StorageError) as caught:
+        _through(proxy.url).put(S3Location(bucket, "new.png"), b"never lands", "image/png")
+
+    assert "closed the connection" in caught.value.message or "did not answer" in caught.value.message
+    assert keys_in(storage, bucket) == []
+
+
+def test_a_write_whose_answer_is_lost_after_it_landed_is_a_success(
+    storage: S3Storage, bucket: str, moto_s3: EmbeddedS3, cutting_proxy: Any
+) -> None:
+    """The upload reached S3 whole; only the answer was lost. The object is this write's, so the
+    write succeeded: nothing is deleted and no error is reported."""
+    storage.put(S3Location(bucket, "over.png"), b"the previous object", "image/png")
+    proxy = cutting_proxy(_port_of(moto_s3), "cut_response")
+
+    _through(proxy.url).put(S3Location(bucket, "over.png"), b"the new object", "image/png")
+
+    assert proxy.cuts >= 1
+    stored = storage.client().get_object(Bucket=bucket, Key="over.png")
+    assert stored["Body"].read() == b"the new object"
+
+
+def test_an_object_written_by_someone_else_meanwhile_is_never_deleted(storage: S3Storage, bucket: str) -> None:
+    """A checksum S3 reported wrong makes the mock remove its own write, and only its own: when
+    another writer's object is at the key by then, it stays."""
+
+    def overwrite_then_corrupt(parsed: dict[str, Any], **_: Any) -> None:
+        other = S3Storage(storage.config)
+        other.client().put_object(Bucket=bucket, Key="shared.png", Body=b"someone else's")
+        parsed["ETag"] = '"00000000000000000000000000000000"'
+
+    storage.client().meta.events.register("after-call.s3.PutObject", overwrite_then_corrupt)
+    try:
+        with pytest.raises(errors.StorageError):
+            storage.put(S3Location(bucket, "shared.png"), b"data", "image/png")
+    finally:
+        storage.client().meta.events.unregister("after-call.s3.PutObject", overwrite_then_corrupt)
+
+    assert storage.client().get_object(Bucket=bucket, Key="shared.png")["Body"].read() == b"someone else's"

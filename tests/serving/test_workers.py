@@ -106,7 +106,7 @@ def test_a_burst_of_connections_is_spread_over_the_workers(url: str) -> None:
 
 
 def _health_pid(connection: socket.socket) -> int:
-    connection.sendall(b"GET /_mock/health HTTP/1.1\r\nHost: mock\r\nConnection: close\r\n\r\n")
+    connection.sendall(b"GET /_mock/health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
     answer = b""
     while chunk := connection.recv(65536):
         answer += chunk
