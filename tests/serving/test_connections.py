@@ -127,5 +127,5 @@ def test_a_slowloris_cannot_hold_the_server(impatient_mock: MockServer) -> None:
         for connection in connections:
             connection.close()
     with connect(impatient_mock) as client:
-        client.sendall(b"GET /_mock/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        client.sendall(b"GET /_mock/health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
         assert client.recv(1024).startswith(b"HTTP/1.1 200 ")
