@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -26,7 +26,7 @@ from mock_server.errors import EigenMockError, InternalError, MethodNotAllowed, 
 from mock_server.faults.responses import TRANSPORT_KEY, transport_from_send
 from mock_server.http.context import RequestContextMiddleware, request_id_of
 from mock_server.http.endpoints import HANDLERS
-from mock_server.http.responses import error_response
+from mock_server.http.responses import NoAnswer, error_response
 from mock_server.journal.middleware import JournalMiddleware
 from mock_server.proxy.routes import proxy_routes
 from mock_server.runtime import Runtime
@@ -105,7 +105,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 session_journal=lambda name: runtime.session(name).journal,
             ),
         ],
-        exception_handlers={EigenMockError: _render, HTTPException: _render_http},
+        exception_handlers={EigenMockError: _render, HTTPException: _render_http, ClientDisconnect: _no_answer},
     )
     # The contract has one path; "/api/v1/generate/" is another path (404), not a redirect.
     app.router.redirect_slashes = False
@@ -126,6 +126,8 @@ def _operation(handler: Callable[[Request], Awaitable[Response]]) -> ASGIApp:
             response = await _render(request, exc)
         except HTTPException as exc:
             response = await _render_http(request, exc)
+        except ClientDisconnect as exc:
+            response = await _no_answer(request, exc)
         await response(scope, receive, send)
 
     return app
@@ -156,6 +158,12 @@ def _routes(spec: Spec, settings: Settings) -> list[BaseRoute]:
 async def _render(request: Request, exc: Exception) -> Response:
     error = exc if isinstance(exc, EigenMockError) else InternalError("internal error")
     return error_response(error, request_id_of(request.scope))
+
+
+async def _no_answer(request: Request, exc: Exception) -> Response:
+    """The client left before its request was read: nothing can be answered (the journal's status
+    stays ``null``), and it is no bug of ours, so not Starlette's 500."""
+    return NoAnswer()
 
 
 async def _render_http(request: Request, exc: Exception) -> Response:

@@ -60,6 +60,24 @@ def _server_options() -> argparse.ArgumentParser:
         help="requests rendered at once per process off the event loop (default: 2 per core, min 4)",
     )
     common.add_argument("--state-dir", type=Path, help="share state between workers in files here")
+    common.add_argument(
+        "--header-timeout",
+        type=float,
+        metavar="SECONDS",
+        help="close a connection whose request headers take longer (default 10)",
+    )
+    common.add_argument(
+        "--body-timeout",
+        type=float,
+        metavar="SECONDS",
+        help="close a connection whose request body takes longer after its headers (default 60)",
+    )
+    common.add_argument(
+        "--graceful-timeout",
+        type=float,
+        metavar="SECONDS",
+        help="on SIGTERM, wait this long for requests in flight, then cut them (default 10)",
+    )
     common.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
     common.add_argument(
         "--log-format", default="text", choices=LOG_FORMATS, help="text lines (default) or one JSON object per line"
@@ -154,6 +172,9 @@ def settings_from_args(args: argparse.Namespace, base: Settings) -> Settings:
         "latency": "latency",
         "latency_scale": "latency_scale",
         "stubs_dir": "stubs_dir",
+        "header_timeout": "header_timeout",
+        "body_timeout": "body_timeout",
+        "graceful_timeout": "graceful_timeout",
         "rate_limit": "rate_limit",
         "rate_limit_window": "rate_limit_window",
         "replay_dir": "replay",

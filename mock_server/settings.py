@@ -77,6 +77,11 @@ class Settings:
         proxy_target: forward every public request to this base URL instead of answering it
             (``eigen-mock proxy`` / ``record``), reporting spec violations.
         record_dir: with ``proxy_target``, store each exchange in this cassette directory.
+        header_timeout: seconds a client has to send a request's headers (from the connection's
+            start, or from a later request's first byte); then the connection is closed.
+        body_timeout: seconds a client has, after the headers, to send the whole body.
+        graceful_timeout: seconds a stopping server waits for requests in flight (an injected delay
+            among them); then it cuts them.
     """
 
     api_keys: tuple[str, ...] = (DEFAULT_API_KEY,)
@@ -111,6 +116,9 @@ class Settings:
     replay_strict: bool = False
     proxy_target: str | None = None
     record_dir: Path | None = None
+    header_timeout: float = 10.0
+    body_timeout: float = 60.0
+    graceful_timeout: float = 10.0
 
     def __post_init__(self) -> None:
         if self.max_body_bytes < 1 or self.max_control_body_bytes < 1 or self.max_source_pixels < 1 \
@@ -130,6 +138,8 @@ class Settings:
             Latency.parse(self.latency or "", self.latency_scale)
         except LatencyError as exc:
             raise SettingsError(str(exc)) from None
+        if not all(0 < value <= 86_400 for value in (self.header_timeout, self.body_timeout, self.graceful_timeout)):
+            raise SettingsError("header_timeout, body_timeout and graceful_timeout must be within (0, 86400] seconds")
         if self.record_dir is not None and self.proxy_target is None:
             raise SettingsError("record_dir needs proxy_target (the server to record)")
 
@@ -216,4 +226,7 @@ _ENV_FIELDS: dict[str, tuple[str, Any]] = {
     "REPLAY_STRICT": ("replay_strict", _bool),
     "PROXY_TARGET": ("proxy_target", str),
     "RECORD": ("record_dir", Path),
+    "HEADER_TIMEOUT": ("header_timeout", float),
+    "BODY_TIMEOUT": ("body_timeout", float),
+    "GRACEFUL_TIMEOUT": ("graceful_timeout", float),
 }

@@ -75,7 +75,10 @@ IMPORT_PATHS = [
 
 _SERVER_OPTIONS = [
     "--allow-open-control",
+    "--body-timeout",
     "--control-token",
+    "--graceful-timeout",
+    "--header-timeout",
     "--har-bodies",
     "--host",
     "--journal-size",

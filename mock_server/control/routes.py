@@ -7,10 +7,12 @@ One row per operation of ``openapi/control.yaml``; a test checks the two agree. 
 
 from __future__ import annotations
 
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from mock_server.control import admin, sessions, stubs, traffic
-from mock_server.control.common import PREFIX
+from mock_server.control.common import PREFIX, Endpoint
 from mock_server.gallery import routes as gallery
 
 TABLE = [
@@ -46,5 +48,22 @@ TABLE = [
 
 
 def control_routes() -> list[BaseRoute]:
-    """The control plane's routes (one method per row: one handler per operation)."""
-    return [Route(PREFIX + path, endpoint, methods=[method]) for method, path, endpoint in TABLE]
+    """The control plane's routes (one method per row: one handler per operation).
+
+    One route per path, whatever its number of methods: Starlette answers 405 from the first route
+    whose path matches, so with a route per row ``Allow`` named only that row's method."""
+    by_path: dict[str, dict[str, Endpoint]] = {}
+    for method, path, endpoint in TABLE:
+        by_path.setdefault(path, {})[method] = endpoint
+    return [Route(PREFIX + path, _by_method(handlers), methods=sorted(handlers)) for path, handlers in by_path.items()]
+
+
+def _by_method(handlers: dict[str, Endpoint]) -> Endpoint:
+    if len(handlers) == 1:
+        return next(iter(handlers.values()))
+
+    async def endpoint(request: Request) -> Response:
+        # HEAD is answered as GET (Starlette adds it to a route that has GET, and drops the body).
+        return await handlers["GET" if request.method == "HEAD" else request.method](request)
+
+    return endpoint

@@ -23,6 +23,8 @@ from mock_server.runtime import runtime_of
 
 #: Journal fields a ``GET /_mock/requests`` query may filter on (``status`` is compared as a number).
 FILTERS = ("method", "path", "model", "mode", "status", "source")
+#: Filters with a closed set of values (as control.yaml says): anything else is a 400, not an empty list.
+_CHOICES = {"mode": ("text-to-image", "image-editing"), "source": ("mock", "replay", "proxy")}
 
 
 async def list_requests(request: Request) -> Response:
@@ -51,6 +53,9 @@ def _matching(request: Request) -> list[dict[str, Any]]:
     query = request.query_params
     since, limit = _int(query, "since", 0) or 0, _int(query, "limit", None)
     criteria = {name: _criterion(name, query[name]) for name in FILTERS if name in query}
+    for name, allowed in _CHOICES.items():
+        if name in criteria and criteria[name] not in allowed:
+            raise InvalidParameter(f"{name} must be one of {', '.join(allowed)}", param=name)
     documents = session_of(request).journal.documents(since=since)
     found = [doc for doc in documents if all(doc.get(k) == v for k, v in criteria.items())]
     return found if limit is None else found[max(len(found) - limit, 0) :]
@@ -69,6 +74,8 @@ async def add_faults(request: Request) -> Response:
     guard(request)
     items = await json_items(request)
     queue = session_of(request).faults
+    if not items:
+        raise InvalidParameter("send one fault, or a list of at least one", param=None)
     try:
         parsed = [Fault.from_json(item) for item in items]
         entries = [queue.add(fault) for fault in parsed]
@@ -101,6 +108,8 @@ def _rate_limit(document: Any) -> RateLimit:
     if not isinstance(document, dict) or "limit" not in document or set(document) - {"limit", "window_seconds"}:
         raise InvalidParameter(usage, param="limit")
     limit, window = document["limit"], document.get("window_seconds", 60)
+    if isinstance(limit, float) and limit.is_integer():  # 1.0 is an integer to JSON Schema, as control.yaml says
+        limit = int(limit)
     if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
         raise InvalidParameter(f"limit must be an integer >= 1; {usage}", param="limit")
     if isinstance(window, bool) or not isinstance(window, int | float) or not 0 < window <= 86_400:
@@ -115,13 +124,16 @@ def _rate_limit_json(limit: RateLimit | None) -> dict[str, Any]:
     return {"enabled": False} if limit is None else {"enabled": True, **limit.to_json()}
 
 
-def _int(query: Any, name: str, default: int | None) -> int | None:
+def _int(query: Any, name: str, default: int | None, minimum: int | None = 0) -> int | None:
     if name not in query:
         return default
     try:
-        return max(int(query[name]), 0)
+        value = int(query[name])
     except ValueError:
         raise InvalidParameter(f"{name} must be an integer", param=name) from None
+    if minimum is not None and value < minimum:
+        raise InvalidParameter(f"{name} must be at least {minimum}", param=name)
+    return value
 
 
 def _bool(query: Any, name: str) -> bool:
@@ -132,4 +144,4 @@ def _bool(query: Any, name: str) -> bool:
 
 
 def _criterion(name: str, value: str) -> Any:
-    return _int({name: value}, name, None) if name == "status" else value
+    return _int({name: value}, name, None, minimum=None) if name == "status" else value

@@ -51,6 +51,8 @@ NETWORK_FAULTS: dict[str, str] = {
 }
 #: Faults that break the connection before any byte of an answer (so no answer need be made).
 BREAKS_BEFORE_RESPONSE = frozenset({"CONNECTION_RESET_BY_PEER", "EMPTY_RESPONSE", "RANDOM_DATA_THEN_CLOSE"})
+_MODES = ("text-to-image", "image-editing")
+_NULLABLE = frozenset({"times", "match"})
 _KEYS = frozenset(
     {
         "status",
@@ -90,6 +92,11 @@ class Match:
     model: str | None = None
     mode: str | None = None
     headers: tuple[tuple[str, str], ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        """Only what is set: ``control.yaml`` gives ``model`` and ``mode`` as strings, never null."""
+        values = {"model": self.model, "mode": self.mode, "headers": dict(self.headers) or None}
+        return {key: value for key, value in values.items() if value is not None}
 
     def accepts(self, facts: RequestFacts) -> bool:
         return (
@@ -135,7 +142,7 @@ class Fault:
             else {"numberOfChunks": self.dribble[0], "totalDuration": self.dribble[1]},
             "probability": self.probability,
             "seed": self.seed,
-            "match": {"model": self.match.model, "mode": self.match.mode, "headers": dict(self.match.headers)},
+            "match": self.match.to_json() or None,
         }
         return {"times": self.times, **{key: value for key, value in values.items() if value is not None}}
 
@@ -230,6 +237,9 @@ def _parse(document: Any) -> Fault:
     unknown = sorted(set(doc) - _KEYS)
     if unknown:
         raise FaultSpecError(f"unknown fault key {unknown[0]!r}; known: {', '.join(sorted(_KEYS))}", unknown[0])
+    nulls = sorted(key for key, value in doc.items() if value is None and key not in _NULLABLE)
+    if nulls:  # only times (every request) and match (any request) give null a meaning
+        raise FaultSpecError(f"{nulls[0]} must not be null: leave it out", nulls[0])
     status, error = _status(doc)
     fault = _choice(doc, "fault", NETWORK_FAULTS)
     built = Fault(
@@ -318,7 +328,8 @@ def _distribution(spec: Any) -> dict[str, Any] | None:
     if any(value is None for value in values.values()):
         raise FaultSpecError(f"delayDistribution {spec['type']} needs {' and '.join(names)}", "delayDistribution")
     if spec["type"] == "uniform" and values["lower"] > values["upper"]:
-        raise FaultSpecError("delayDistribution lower must not exceed upper", "delayDistribution")
+        # Between two bounds is well defined in either order (and control.yaml cannot compare them).
+        values = {"lower": values["upper"], "upper": values["lower"]}
     return {"type": spec["type"], **values}
 
 
@@ -343,9 +354,11 @@ def _dribble(spec: Any) -> tuple[int, float] | None:
 def _match(spec: Any) -> Match:
     if spec is None:
         return Match()
-    headers = spec.get("headers") or {} if isinstance(spec, dict) else None
+    headers = (spec.get("headers") if spec.get("headers") is not None else {}) if isinstance(spec, dict) else None
     if not isinstance(spec, dict) or not isinstance(headers, dict) or set(spec) - {"model", "mode", "headers"}:
         raise FaultSpecError("match takes model, mode and headers (a name → value object)", "match")
+    if spec.get("mode") not in (None, *_MODES):
+        raise FaultSpecError(f"match's mode must be one of {', '.join(_MODES)}", "match")
     texts = [value for value in (spec.get("model"), spec.get("mode")) if value is not None] + list(headers.values())
     if not all(isinstance(value, str) for value in texts):
         raise FaultSpecError("match's model, mode and header values must be strings", "match")

@@ -7,6 +7,7 @@ raised, so that a queued fault still applies to a malformed request) → the fau
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import random
 import time
@@ -30,10 +31,10 @@ from mock_server.generation import rules
 from mock_server.generation.body_cache import Prepared
 from mock_server.http import parsing
 from mock_server.http.auth import check_bearer
-from mock_server.http.context import request_id_of
+from mock_server.http.context import absorb_shutdown_cut, request_id_of, shutting_down
 from mock_server.http.headers import headers_of
-from mock_server.http.responses import error_response, generation_response, response_body
-from mock_server.journal.middleware import draft_of
+from mock_server.http.responses import NoAnswer, error_response, generation_response, response_body
+from mock_server.journal.middleware import draft_of, record_arrival
 from mock_server.proxy.replay import matching_key
 from mock_server.proxy.responses import passthrough_response
 from mock_server.runtime import Runtime, runtime_of
@@ -149,8 +150,10 @@ async def _answer_with_fault(
 ) -> Response:
     fault = applied.fault
     draft_of(request.scope).fault = applied.to_json()
-    if applied.delay_seconds > 0:
-        await anyio.sleep(applied.delay_seconds)  # asynchronous: other requests are served meanwhile
+    if applied.delay_seconds > 0 or fault.dribble is not None:
+        record_arrival(request.scope)  # the client waits: its call is in the journal meanwhile
+    if applied.delay_seconds > 0 and await _client_gone_during(request, applied.delay_seconds):
+        return NoAnswer()  # the client gave up waiting: the call is completed as unanswered
     shaped = fault.fault is not None or fault.dribble is not None
     if fault.fault in BREAKS_BEFORE_RESPONSE:
         return FaultyResponse(Response(b""), fault)
@@ -167,6 +170,27 @@ async def _answer_with_fault(
         draft_of(request.scope).remake_body = None
         return FaultyResponse(response, fault)
     return response
+
+
+async def _client_gone_during(request: Request, seconds: float) -> bool:
+    """Make the client wait ``seconds`` (a delay or a latency), its call journalled meanwhile; true if
+    it disconnects first. A server that stops cuts the wait and answers ``503``."""
+    record_arrival(request.scope)
+    try:
+        return await _client_leaves_within(request, seconds)
+    except asyncio.CancelledError as exc:
+        if not absorb_shutdown_cut(exc):
+            raise
+        raise shutting_down() from None
+
+
+async def _client_leaves_within(request: Request, seconds: float) -> bool:
+    """Wait ``seconds`` without blocking other requests; true as soon as the client disconnects."""
+    with anyio.move_on_after(seconds):
+        while (await request.receive())["type"] != "http.disconnect":
+            pass  # the rest of a body nobody reads (a request refused before its body was read)
+        return True
+    return False
 
 
 async def _answer(
@@ -208,7 +232,9 @@ async def _answer(
     draft.mode = plan.mode
     draft.image_sha256 = generation.image.sha256
     if latency is not None:  # asynchronous: a waiting answer holds no thread
-        await anyio.sleep(remaining(latency.seconds(generation.processing_time_seconds), time.monotonic() - started))
+        wait = remaining(latency.seconds(generation.processing_time_seconds), time.monotonic() - started)
+        if wait > 0 and await _client_gone_during(request, wait):
+            return NoAnswer()
     draft.remake_body = partial(response_body, generation)
     return generation_response(generation)
 

@@ -11,6 +11,7 @@ from json.encoder import encode_basestring_ascii
 from typing import Any
 
 from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
 
 from mock_server.errors import EigenMockError, render_error
 from mock_server.generation.generator import Generation
@@ -48,6 +49,16 @@ class _Answer(Response):
         self.body = body
         self.background = None
         self.raw_headers = raw_headers
+
+
+class NoAnswer(Response):
+    """Sends nothing: for a client that is gone (uvicorn closes the connection without a word)."""
+
+    def __init__(self) -> None:
+        super().__init__(b"")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        return None
 
 
 def _json(value: Any) -> bytes:

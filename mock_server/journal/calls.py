@@ -74,6 +74,9 @@ class Call:
     stub: Mapping[str, Any] | None = None
     #: The session the request belonged to; ``None`` for the default session.
     session: str | None = None
+    #: True while a delayed request is still being answered; its record is completed in place (same
+    #: ``seq``) once it is answered, or abandoned by its client.
+    pending: bool = False
 
     @classmethod
     def from_json(cls, seq: int, document: Mapping[str, Any]) -> Call:
@@ -195,6 +198,11 @@ def _shortened(document: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def _bounded(document: Mapping[str, Any]) -> str:
+    text = _compact(document)
+    return _compact(_shortened(document)) if len(text) > MAX_RECORD_CHARS else text
+
+
 class Journal:
     """The bounded journal over a ``StateStore``: the oldest calls are dropped past ``limit``."""
 
@@ -205,10 +213,11 @@ class Journal:
 
     def record(self, document: Mapping[str, Any]) -> int:
         """Store a call (``Call.to_json`` without ``seq``); its sequence number."""
-        text = _compact(document)
-        if len(text) > MAX_RECORD_CHARS:
-            text = _compact(_shortened(document))
-        return self._store.append(self._log, str(document.get("request_id", "")), text, self.limit)
+        return self._store.append(self._log, str(document.get("request_id", "")), _bounded(document), self.limit)
+
+    def complete(self, seq: int, document: Mapping[str, Any]) -> None:
+        """Replace the pending record ``seq`` with the finished call (dropped meanwhile: nothing)."""
+        self._store.amend(self._log, seq, str(document.get("request_id", "")), _bounded(document))
 
     def calls(self, *, since: int = 0, limit: int | None = None) -> CallList:
         return CallList([Call.from_json(seq, _loaded(text)) for seq, text in self._entries(since, limit)])

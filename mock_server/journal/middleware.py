@@ -4,7 +4,10 @@ Handlers put what only they know (parsed parameters, file hashes, model, mode, t
 spec violations, the image's hash) into a ``CallDraft`` on the scope; this middleware adds what
 it sees on the wire (status, content type, size, error code, timing) and records the call just
 *before* the last body chunk goes out, so a client that has its answer always finds it in the
-journal. Control-plane requests (``/_mock/``) are not recorded.
+journal. A handler about to make its client wait (an injected delay) calls ``record_arrival``
+first: the call is then recorded at once as ``pending`` and completed in place when it is answered
+or abandoned, so a client that gave up waiting finds its one call already there. Control-plane
+requests (``/_mock/``) are not recorded.
 """
 
 from __future__ import annotations
@@ -16,15 +19,18 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mock_server.faults.responses import SimulatedNetworkFault
 from mock_server.http.context import request_id_of
 from mock_server.journal.calls import FilePart, Journal
 from mock_server.journal.kept_answers import KeptAnswer, KeptAnswers
+from mock_server.journal.redaction import redact_query
 from mock_server.journal.summary import RequestSummary, redact_headers
 
 DRAFT_KEY = "eigen_mock.call"
+ARRIVAL_KEY = "eigen_mock.arrival"
 CONTROL_PREFIX = "/_mock"
 #: Error bodies up to this size are read for their ``error.code``; larger bodies are not errors of ours.
 _ERROR_BODY_LIMIT = 64 * 1024
@@ -55,6 +61,13 @@ class CallDraft:
         self.files = summary.files
         self.model = summary.model
         self.mode = summary.mode
+
+
+def record_arrival(scope: Scope) -> None:
+    """Journal this request now, as pending (a wait is ahead); it is completed when it ends."""
+    arrive = scope.get(ARRIVAL_KEY)
+    if arrive is not None:
+        arrive()
 
 
 def draft_of(scope: Scope) -> CallDraft:
@@ -99,18 +112,32 @@ class JournalMiddleware:
         wire = _Wire()
         started = time.perf_counter()
         wall = time.time()
-        recorded = False
+        recorded, seq = False, 0
+
+        def journal_of() -> Journal:
+            if draft.session is not None and self.session_journal is not None:
+                return self.session_journal(draft.session)
+            return self.journal
+
+        def arrive() -> None:
+            nonlocal seq
+            if not recorded and not seq:
+                seq = journal_of().record(_document(scope, draft, wire, wall, 0.0, pending=True))
 
         def record() -> None:
             nonlocal recorded
             if not recorded:
                 recorded = True
-                journal = self.journal
-                if draft.session is not None and self.session_journal is not None:
-                    journal = self.session_journal(draft.session)
-                journal.record(_document(scope, draft, wire, wall, time.perf_counter() - started))
+                document = _document(scope, draft, wire, wall, time.perf_counter() - started)
+                journal = journal_of()
+                if seq:
+                    journal.complete(seq, document)
+                else:
+                    journal.record(document)
                 if self.answers is not None and wire.status is not None:
                     self.answers.keep(request_id_of(scope), _answer(wire, draft))
+
+        scope[ARRIVAL_KEY] = arrive
 
         async def observe(message: Message) -> None:
             if self.answers is not None and message["type"] == "http.response.start":
@@ -124,8 +151,8 @@ class JournalMiddleware:
 
         try:
             await self.app(scope, receive, observe)
-        except SimulatedNetworkFault:
-            raise  # the client sees a broken connection, not a status
+        except (SimulatedNetworkFault, ClientDisconnect):
+            raise  # no answer reached the client: the status stays null
         except Exception:
             wire.status = wire.status or 500  # what the context middleware will answer
             raise
@@ -164,13 +191,15 @@ def _answer(wire: _Wire, draft: CallDraft) -> KeptAnswer:
     return KeptAnswer(wire.status or 0, wire.headers or (), len(body), bytes(body))
 
 
-def _document(scope: Scope, draft: CallDraft, wire: _Wire, wall: float, elapsed: float) -> dict[str, Any]:
+def _document(
+    scope: Scope, draft: CallDraft, wire: _Wire, wall: float, elapsed: float, *, pending: bool = False
+) -> dict[str, Any]:
     document = {
         "request_id": request_id_of(scope),
         "time": _rounded(wall, 1e6),
         "method": scope["method"],
         "path": scope["path"],
-        "query": scope.get("query_string", b"").decode("latin-1"),
+        "query": redact_query(scope.get("query_string", b"").decode("latin-1")),
         "headers": _headers(tuple(scope.get("headers", ()))),
         "params": draft.params or {},
         "files": [part.to_json() for part in draft.files],
@@ -185,6 +214,7 @@ def _document(scope: Scope, draft: CallDraft, wire: _Wire, wall: float, elapsed:
         "fault": draft.fault,
         "violations": list(draft.violations),
         "source": draft.source,
+        "pending": pending,
     }
     if draft.stub is not None:
         document["stub"] = draft.stub

@@ -16,11 +16,9 @@ from typing import Any
 
 from mock_server.datatypes import RawRequest, Upload
 from mock_server.journal.calls import FilePart
+from mock_server.journal.redaction import REDACTED, is_secret_name, redacted_value
 from mock_server.spec import FILE_PARAMETERS
 
-REDACTED = "<redacted>"
-#: Headers that carry credentials: their value (after the scheme word) is never recorded.
-SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "x-api-key", "cookie", "set-cookie"})
 MAX_TEXT = 2048
 _SOURCE_FIELDS = (*FILE_PARAMETERS, "image_path")
 
@@ -44,6 +42,8 @@ def summarize(raw: RawRequest) -> RequestSummary:
             part = _data_url_part(value)
             files.append(part)
             params[name] = f"data:{part.content_type or ''};sha256={part.sha256}"
+        elif is_secret_name(name):  # never a parameter of the spec: a credential sent in the body
+            params[name] = REDACTED
         else:
             params[name] = _cut(value)
     return RequestSummary(params, tuple(files), _text(params.get("model")), _mode(raw, params))
@@ -58,19 +58,14 @@ def sha256(data: bytes) -> str:
 
 
 def redact_headers(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
-    """Headers by lower-case name (repeats joined with ``, ``), credentials replaced by ``<redacted>``."""
+    """Headers by lower-case name (repeats joined with ``, ``), credentials (``redaction.py``)
+    replaced by ``<redacted>``."""
     found: dict[str, str] = {}
     for name, value in pairs:
         key = name.lower()
-        shown = _redact(value) if key in SECRET_HEADERS else value
+        shown = redacted_value(value) if is_secret_name(key) else value
         found[key] = f"{found[key]}, {shown}" if key in found else shown
     return found
-
-
-def _redact(value: str) -> str:
-    # Keep the scheme word ("Bearer") so a test can still see how the key was sent.
-    scheme, space, _ = value.strip().partition(" ")
-    return f"{scheme} {REDACTED}" if space else REDACTED
 
 
 # Twin of contract_tests/view.py's mode inference; keep both: the suite never imports mock_server.

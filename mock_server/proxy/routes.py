@@ -21,7 +21,8 @@ from mock_server.datatypes import RawRequest
 from mock_server.errors import EigenMockError
 from mock_server.http import parsing
 from mock_server.http.endpoints import parse_body
-from mock_server.journal.middleware import draft_of
+from mock_server.journal.middleware import draft_of, record_arrival
+from mock_server.journal.redaction import redact_query
 from mock_server.journal.summary import redact_headers, summarize
 from mock_server.proxy.cassette import Interaction, RecordedResponse, request_key
 from mock_server.proxy.forwarding import UpstreamResponse
@@ -43,6 +44,7 @@ async def forward(request: Request) -> Response:
     draft = draft_of(request.scope)
     draft.source = "proxy"
     raw, request_problems = await inspect_request(request, runtime, body)
+    record_arrival(request.scope)  # the upstream may take long: the call is in the journal meanwhile
     query = request.url.query
     upstream = await runtime.forwarder.forward(request.method, request.url.path, query, request.headers.items(), body)
     headers = {name.lower(): value for name, value in upstream.headers}
@@ -102,7 +104,7 @@ def _interaction(
     described = {
         "method": method,
         "path": path,
-        "query": request.url.query,
+        "query": redact_query(request.url.query),
         "params": params,
         "files": files,
         "headers": redact_headers(request.headers.items()),

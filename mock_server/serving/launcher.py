@@ -28,6 +28,9 @@ from mock_server.serving.logs import logging_config
 from mock_server.serving.preflight import StartupError, check, check_writable
 from mock_server.settings import DEFAULT_API_KEY, Settings
 
+#: uvicorn's exit status when a server cannot start.
+STARTUP_FAILURE = 3
+
 
 @dataclass(frozen=True, slots=True)
 class Launch:
@@ -46,9 +49,12 @@ def run(settings: Settings, launch: Launch) -> int:
     """Serve until stopped (0), or until a worker dies (1); ``StartupError`` if it cannot start."""
     import uvicorn
 
+    from mock_server.serving.connection_limits import ConnectionLimits, uvicorn_config
+
     log_config = logging_config(launch.log_level, launch.log_format)
     logging.config.dictConfig(log_config)
     check(settings)
+    limits = ConnectionLimits.of(settings)
     with embedded_s3(settings, launch.embedded_s3_bucket) as settings, shared_state(settings, launch) as settings:
         app = None if launch.workers > 1 else _create_app(settings)
         sockets = listen(launch)
@@ -58,16 +64,20 @@ def run(settings: Settings, launch: Launch) -> int:
                 from mock_server.serving import workers
 
                 os.environ.update(settings.to_env())
-                config = uvicorn.Config(
+                config = uvicorn_config(
                     "mock_server.app:create_app_from_env",
+                    limits,
                     factory=True,
                     access_log=False,
                     log_level=launch.log_level,
                     log_config=log_config,
                 )
                 return workers.serve(config, sockets)
-            config = uvicorn.Config(app, access_log=False, log_level=launch.log_level, log_config=log_config)
-            uvicorn.Server(config).run(sockets=sockets)
+            config = uvicorn_config(app, limits, access_log=False, log_level=launch.log_level, log_config=log_config)
+            server = uvicorn.Server(config)
+            server.run(sockets=sockets)
+            if not server.started:
+                return STARTUP_FAILURE  # as uvicorn.run: the server could not start
         finally:
             for sock in sockets:
                 sock.close()

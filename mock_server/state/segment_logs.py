@@ -18,6 +18,9 @@ record of another process might not be written yet, so returning one could make 
 reads ``since`` it skip the older one. It reads each process's ``.cur`` before its ``.old``, so a
 rotation in between shows a record twice (kept once), never loses one. ``clear`` empties the files
 of every process; writers notice through a second counter.
+
+An amended record is written again, under its number, to the same process's ``.cur`` (it does not
+count towards rotation); a reader keeps the last copy of each number, ``.cur``'s over ``.old``'s.
 """
 
 from __future__ import annotations
@@ -83,6 +86,20 @@ class SegmentLogs:
                 writer.count += 1
             self._counters.set(seq, _SEQ)  # only now may readers return it
             return seq
+
+    def amend(self, log: str, seq: int, key: str, text: str) -> bool:
+        key_bytes, text_bytes = _encode(key), _encode(text)
+        with self._lock, self._turn:
+            writer = self._writers.get(log)
+            # Only a record this process still holds: one dropped, or cleared, stays gone.
+            if writer is None or all(
+                record.seq != seq
+                for path in (writer.current, writer.current.with_suffix(".old"))
+                for record in _parse(_read(path))
+            ):
+                return False
+            _write_all(writer.fd, _HEAD.pack(seq, len(key_bytes), len(text_bytes)) + key_bytes + text_bytes)
+            return True
 
     def entries(self, log: str, *, since: int = 0, limit: int | None = None) -> list[tuple[int, str]]:
         records = [r for r in self._records(log) if r.seq > since]
@@ -154,10 +171,11 @@ class SegmentLogs:
         files = self.prefix.parent.glob(f"{self.prefix.name}-log-{_name(log)}-*")
         # Both suffixes: a reader may come between a rotation's rename and the new ``.cur``.
         for writer in sorted({path.with_suffix("") for path in files if path.suffix in _SUFFIXES}):
-            for path in (writer.with_suffix(".cur"), writer.with_suffix(".old")):
-                for record in _parse(_read(path)):
-                    if record.seq <= newest:
-                        found[record.seq] = record
+            current = {record.seq: record for record in _parse(_read(writer.with_suffix(".cur")))}
+            older = {record.seq: record for record in _parse(_read(writer.with_suffix(".old")))}
+            for seq, record in (older | current).items():  # the last copy of an amended record wins
+                if seq <= newest:
+                    found[seq] = record
         return [found[seq] for seq in sorted(found)]
 
 

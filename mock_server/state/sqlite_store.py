@@ -51,6 +51,9 @@ class SqliteStore:
     def append(self, log: str, key: str, text: str, limit: int) -> int:
         return self._logs.append(log, key, text, limit)
 
+    def amend(self, log: str, seq: int, key: str, text: str) -> bool:
+        return self._logs.amend(log, seq, key, text)
+
     def entries(self, log: str, *, since: int = 0, limit: int | None = None) -> list[tuple[int, str]]:
         return self._logs.entries(log, since=since, limit=limit)
 

@@ -9,7 +9,8 @@ Two backends behind one small interface, ``StateStore``:
 
 The interface has two shapes of data. *Logs* are bounded, append-only sequences of text records
 (the journal, the thumbnails): appending past the limit drops the oldest (SQLite does so every few
-appends, so readers ask for at most the limit). *Documents* are single
+appends, so readers ask for at most the limit); a record may be amended in place once (a journal
+record made when a delayed request arrived, completed when it is answered). *Documents* are single
 JSON texts changed only by ``update``, an atomic read-modify-write (the fault queue, rate-limit
 counters, the model library). Both backends store text, so both give back exactly the same values.
 No HTTP here.
@@ -33,6 +34,10 @@ class StateStore(Protocol):
     def append(self, log: str, key: str, text: str, limit: int) -> int:
         """Add a record to ``log``; its sequence number. Records beyond the newest ``limit`` are
         dropped, possibly only some appends later: read with ``entries(limit=...)``."""
+
+    def amend(self, log: str, seq: int, key: str, text: str) -> bool:
+        """Replace the text of record ``seq``, appended by this store, keeping its place; false (and
+        nothing written) if the record is gone (dropped past the limit, or the log was cleared)."""
 
     def entries(self, log: str, *, since: int = 0, limit: int | None = None) -> list[tuple[int, str]]:
         """(sequence number, text) of records after ``since``, oldest first; the newest ``limit`` of them."""
@@ -70,6 +75,17 @@ class MemoryStore:
             while len(records) > max(limit, 0):
                 records.popleft()
             return self._seq
+
+    def amend(self, log: str, seq: int, key: str, text: str) -> bool:
+        with self._lock:
+            records = self._logs.get(log, deque())
+            for index in range(len(records) - 1, -1, -1):  # newest first: an amended record is recent
+                if records[index][0] == seq:
+                    records[index] = (seq, key, text)
+                    return True
+                if records[index][0] < seq:
+                    break
+            return False
 
     def entries(self, log: str, *, since: int = 0, limit: int | None = None) -> list[tuple[int, str]]:
         with self._lock:

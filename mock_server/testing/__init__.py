@@ -16,6 +16,7 @@ from mock_server.app import create_app
 from mock_server.control.python_api import MockControls
 from mock_server.extras import needs
 from mock_server.runtime import Runtime
+from mock_server.serving.connection_limits import ConnectionLimits
 from mock_server.settings import DEFAULT_BUCKET, Settings
 from mock_server.testing.httpx_transport import AsyncMockTransport, MockTransport
 from mock_server.testing.threaded_server import ServerStartError, ThreadedServer
@@ -107,7 +108,9 @@ class MockServer(MockControls):
             self._s3.start()
             self.settings = self._settings.replace(s3_endpoint_url=self._s3.endpoint_url)
         try:
-            self._server = ThreadedServer(create_app(self.settings), start_timeout=self._start_timeout).start()
+            self._server = ThreadedServer(
+                create_app(self.settings), start_timeout=self._start_timeout, limits=ConnectionLimits.of(self.settings)
+            ).start()
         except Exception:
             self.stop()
             raise

@@ -15,6 +15,8 @@ from typing import Any
 
 import uvicorn
 
+from mock_server.serving.connection_limits import ConnectionLimits, uvicorn_config
+
 
 class ServerStartError(RuntimeError):
     """The server did not come up within its start-up timeout."""
@@ -26,11 +28,13 @@ class _ThreadedUvicorn(uvicorn.Server):
 
 
 class ThreadedServer:
-    """Parameters: ``app`` (ASGI); ``start_timeout`` in seconds."""
+    """Parameters: ``app`` (ASGI); ``start_timeout`` in seconds; ``limits`` on slow clients and on
+    stopping (the defaults of ``ConnectionLimits`` when not given)."""
 
-    def __init__(self, app: Any, *, start_timeout: float = 10.0) -> None:
+    def __init__(self, app: Any, *, start_timeout: float = 10.0, limits: ConnectionLimits | None = None) -> None:
         self.app = app
         self._start_timeout = start_timeout
+        self._limits = limits or ConnectionLimits()
         self._server: _ThreadedUvicorn | None = None
         self._thread: threading.Thread | None = None
         self._socket: socket.socket | None = None
@@ -47,7 +51,7 @@ class ThreadedServer:
         self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._socket.bind(("127.0.0.1", 0))
-        config = uvicorn.Config(self.app, log_level="warning", access_log=False, lifespan="off")
+        config = uvicorn_config(self.app, self._limits, log_level="warning", access_log=False, lifespan="off")
         self._server = _ThreadedUvicorn(config)
         self._thread = threading.Thread(
             target=self._server.run, kwargs={"sockets": [self._socket]}, name="eigen-mock", daemon=True

@@ -188,3 +188,47 @@ def test_control_yaml_is_valid_openapi() -> None:
     from openapi_spec_validator import validate
 
     validate(yaml.safe_load(control_spec_path().read_text()))
+
+
+HTTP_METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
+
+
+def test_a_405_lists_every_method_of_the_path(live_mock: MockServer) -> None:
+    document: dict[str, Any] = yaml.safe_load(control_spec_path().read_text())
+    for path, item in document["paths"].items():
+        concrete = (
+            path.replace("{fault_id}", "f1")
+            .replace("{stub_id}", "s1")
+            .replace("{name}", "gallery.css")
+            .replace("{sha256}", "0" * 64)
+        )
+        answer = httpx.request("PATCH", f"{live_mock.url}{concrete}", timeout=30)
+        methods = {key for key in item if key in HTTP_METHODS}  # a path item also holds `parameters`
+        allowed = {method.upper() for method in methods} | ({"HEAD"} if "get" in methods else set())
+        assert answer.status_code == 405, path
+        assert set(answer.headers["allow"].split(", ")) == allowed, path
+        assert answer.json()["error"]["code"] == "method_not_allowed"
+
+
+def test_queued_faults_are_as_control_yaml_says(mock_control: httpx.Client) -> None:
+    from jsonschema import Draft202012Validator
+    from referencing import Registry
+    from referencing.jsonschema import DRAFT202012
+
+    document: dict[str, Any] = yaml.safe_load(control_spec_path().read_text())
+    registry: Registry[Any] = Registry().with_resource("urn:control", DRAFT202012.create_resource(document))
+    answer_schema = "urn:control#/paths/~1_mock~1faults/post/responses/201/content/application~1json/schema"
+    validator = Draft202012Validator({"$ref": answer_schema}, registry=registry)
+    answers = [
+        mock_control.post("/faults", json=body)
+        for body in (
+            {"status": 503},
+            [{"fault": "EMPTY_RESPONSE", "match": {"mode": "text-to-image"}}],
+            {"fixedDelayMilliseconds": 5, "match": {"headers": {"x-a": "b"}}, "times": None},
+        )
+    ]
+    for answer in [*answers, mock_control.get("/faults")]:
+        assert answer.status_code in (200, 201)
+        assert not list(validator.iter_errors(answer.json())), answer.json()
+    empty = mock_control.post("/faults", json=[])
+    assert empty.status_code == 400 and empty.json()["error"]["code"] == "invalid_parameter"

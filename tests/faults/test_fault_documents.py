@@ -31,7 +31,7 @@ _RAW = "\u0000raw:"
 
 
 class SleepLog:
-    """Stands in for ``anyio.sleep`` in the handlers: records the waits, waits for none."""
+    """Stands in for the handlers' wait for an injected delay: records the waits, waits for none."""
 
     def __init__(self) -> None:
         self.waits: list[float] = []
@@ -39,6 +39,10 @@ class SleepLog:
     async def sleep(self, seconds: float) -> None:
         assert math.isfinite(seconds) and 0 <= seconds <= faults.MAX_DELAY_MS / 1000, seconds
         self.waits.append(seconds)
+
+    async def wait(self, request: object, seconds: float) -> bool:
+        await self.sleep(seconds)
+        return False  # the client did not leave
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +53,8 @@ def app() -> Starlette:
 @pytest.fixture
 def waits(monkeypatch: pytest.MonkeyPatch) -> SleepLog:
     log = SleepLog()
-    monkeypatch.setattr("mock_server.http.endpoints.anyio.sleep", log.sleep)
+    monkeypatch.setattr("mock_server.http.endpoints._client_leaves_within", log.wait)
+    monkeypatch.setattr("mock_server.faults.responses.anyio.sleep", log.sleep)  # a slow body's pauses
     return log
 
 

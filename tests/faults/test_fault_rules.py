@@ -50,7 +50,6 @@ def test_wiremock_names_and_snake_case_spellings_mean_the_same_fault() -> None:
         ({"status": 500, "times": 0}, "times"),
         ({"status": 500, "probability": 1.5}, "probability"),
         ({"fixedDelayMilliseconds": -1}, "fixedDelayMilliseconds"),
-        ({"delayDistribution": {"type": "uniform", "lower": 5, "upper": 1}}, "delayDistribution"),
         ({"delayDistribution": {"type": "pareto"}}, "delayDistribution"),
         ({"fault": "EMPTY_RESPONSE", "chunkedDribbleDelay": {"numberOfChunks": 2, "totalDuration": 1}}, "fault"),
         ({"status": 500, "match": {"colour": "red"}}, "match"),

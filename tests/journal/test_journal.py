@@ -5,16 +5,21 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import time
 import tracemalloc
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from urllib.parse import quote
 
 import httpx
+import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
 from mock_server import CallList, MockServer, surrogates
 from mock_server.journal import middleware as recording
 from mock_server.journal.calls import Call, Journal, _compact
+from mock_server.journal.redaction import redact_query
 from mock_server.journal.summary import redact_headers
 from mock_server.state.store import MemoryStore
 from tests.fixtures.client import T2I
@@ -34,6 +39,42 @@ def test_a_json_request_is_recorded_with_its_parameters_status_and_timing(
     assert call.image_sha256 == response.json()["image_sha256"]
     assert call.content_type == "application/json" and call.response_size == len(response.content)
     assert 0 < call.duration_ms < 30_000 and call.fault is None
+
+
+def test_a_client_that_times_out_during_a_delay_finds_its_one_call_at_once(
+    live_mock: MockServer, mock_api: httpx.Client
+) -> None:
+    live_mock.fail(delay=30)
+    with pytest.raises(httpx.ReadTimeout):
+        mock_api.post("/api/v1/generate", json=T2I, timeout=httpx.Timeout(10, read=0.5))
+    calls = live_mock.requests
+    assert calls.call_count == 1  # not 0 until the delay ends: the call was recorded when it arrived
+    assert calls.last.status is None and calls.last.fault is not None and calls.last.params == T2I
+    # The client gave up (httpx closed the connection): the wait ends, the call is completed unanswered.
+    deadline = time.monotonic() + 10
+    while live_mock.requests.last.pending and time.monotonic() < deadline:
+        time.sleep(0.02)
+    call = live_mock.requests.last
+    assert (live_mock.requests.call_count, call.pending, call.status) == (1, False, None)
+    assert call.duration_ms < 10_000
+
+
+def test_a_delayed_call_is_pending_while_it_waits_and_completed_in_place(
+    live_mock: MockServer, mock_api: httpx.Client
+) -> None:
+    live_mock.fail(delay=1.0)
+    with ThreadPoolExecutor(1) as pool:
+        answer = pool.submit(mock_api.post, "/api/v1/generate", json=T2I)
+        deadline = time.monotonic() + 10
+        while not live_mock.requests.called and time.monotonic() < deadline:
+            time.sleep(0.01)
+        waiting = live_mock.requests
+        response = answer.result(timeout=30)
+    assert waiting.call_count == 1 and waiting.last.pending and waiting.last.status is None
+    done = live_mock.requests
+    assert done.call_count == 1 and done.last.seq == waiting.last.seq
+    assert (done.last.pending, done.last.status, done.last.request_id) == (False, 200, response.headers["x-request-id"])
+    assert done.last.duration_ms >= 1000 and done.last.image_sha256 == response.json()["image_sha256"]
 
 
 def test_file_parts_are_kept_as_hashes_never_as_bytes(live_mock: MockServer, mock_api: httpx.Client) -> None:
@@ -201,3 +242,69 @@ def test_recorded_headers_are_each_requests_own_even_when_kept_for_reuse(
 
     for raw in (first, second, first):
         assert recording._headers(tuple(raw)) == fresh(raw)
+
+
+SECRETS = ("sk-query-1", "sk-goog-2", "tok-amz-3", "sess-4", "sig-5", "pw-6", "sk-body-7")
+
+
+def test_credentials_in_the_query_headers_and_body_are_redacted_by_name(
+    live_mock: MockServer, mock_api: httpx.Client
+) -> None:
+    headers = {
+        "X-Goog-Api-Key": "sk-goog-2",
+        "X-Amz-Security-Token": "tok-amz-3",
+        "Cookie": "sid=sess-4",
+        "Idempotency-Key": "idem-1",
+        "X-Trace": "visible",
+    }
+    mock_api.post(
+        "/api/v1/generate?api_key=sk-query-1&page=2&X-Amz-Signature=sig-5&user_password=pw-6",
+        json={**T2I, "client_secret": "sk-body-7"},
+        headers=headers,
+    )
+    call = live_mock.requests.last
+    assert call.query == "api_key=<redacted>&page=2&X-Amz-Signature=<redacted>&user_password=<redacted>"
+    assert call.headers["x-goog-api-key"] == call.headers["x-amz-security-token"] == "<redacted>"
+    assert call.headers["authorization"] == "Bearer <redacted>"
+    assert (call.headers["idempotency-key"], call.headers["x-trace"]) == ("idem-1", "visible")
+    assert call.params["client_secret"] == "<redacted>" and call.status == 400
+    text = json.dumps(live_mock.runtime.journal.documents())
+    assert not [secret for secret in (*SECRETS, "eigen-mock-key") if secret in text]
+
+
+credential_names = st.builds(
+    lambda before, word, after: before + word + after,
+    st.from_regex(r"[A-Za-z]{0,5}[-_]?", fullmatch=True),
+    st.sampled_from(
+        [
+            "Api-Key",
+            "APIKEY",
+            "access_token",
+            "Auth",
+            "Secret",
+            "PASSWORD",
+            "passwd",
+            "Session",
+            "Cookie",
+            "Signature",
+            "Credential",
+            "JWT",
+            "X-CSRF",
+            "private_key",
+        ]
+    ),
+    st.from_regex(r"([-_]?[A-Za-z]{0,5})?", fullmatch=True),
+).filter(lambda name: name.lower().replace("-", "").replace("_", "") != "xmocksession")  # the mock's own header
+
+
+@given(credential_names, st.text(min_size=1, max_size=20).map(lambda text: "S3CR3T" + text))
+def test_any_credential_looking_name_is_redacted_in_headers_and_queries(name: str, value: str) -> None:
+    shown = redact_headers([(name, value), ("Content-Type", "application/json")])
+    assert shown == {name.lower(): "<redacted>", "content-type": "application/json"}
+    query = redact_query(f"a=1&{quote(name)}={quote(value)}")
+    assert query == f"a=1&{quote(name)}=<redacted>"
+
+
+def test_the_mock_s_own_session_header_is_shown() -> None:
+    # A session name picks the journal a call lands in; hiding it would hide which test run sent it.
+    assert redact_headers([("X-Mock-Session", "ci-job-1")]) == {"x-mock-session": "ci-job-1"}

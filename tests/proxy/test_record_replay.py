@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from mock_server import MockServer, Settings
+from mock_server.proxy.cassette import Cassette, Interaction, RecordedResponse
 from tests.fixtures.client import T2I
 from tests.fixtures.servers import free_port, server_process
 
@@ -122,3 +123,44 @@ def test_other_requests_are_answered_synthetically_or_refused_when_strict(
         refused = httpx.post(f"{strict.url}{URL}", json=other, headers=headers, timeout=30)
         assert refused.status_code == 404 and refused.json()["error"]["code"] == "not_found"
         assert httpx.post(f"{strict.url}{URL}", json=T2I, headers=headers).content == got["json"].content
+
+
+def test_a_recorded_cassette_holds_no_credential_sent_or_handed_out(tmp_path: Path) -> None:
+    """Keys in the query, in any credential-looking header, and cookies the server sets: all
+    redacted by name in the cassette (which gets committed), the request still recorded."""
+    with (
+        MockServer(Settings(access_log=False)) as target,
+        MockServer(Settings(access_log=False, proxy_target=target.url, record_dir=tmp_path)) as recorder,
+    ):
+        target.fail(status=401)  # the target's 401 carries WWW-Authenticate: a challenge, kept as sent
+        answer = httpx.post(
+            f"{recorder.url}{URL}?api_key=sk-query-1&page=2",
+            json=T2I,
+            timeout=30,
+            headers={
+                "Authorization": "Bearer sk-bearer-0",
+                "X-Goog-Api-Key": "sk-goog-2",
+                "Cookie": "sid=sess-4",
+                "Idempotency-Key": "idem-1",
+            },
+        )
+    assert answer.status_code == 401
+    (path,) = (tmp_path / "interactions").glob("*.json")
+    text = path.read_text()
+    assert not [secret for secret in ("sk-query-1", "sk-bearer-0", "sk-goog-2", "sess-4") if secret in text]
+    recorded = json.loads(text)
+    assert recorded["request"]["query"] == "api_key=<redacted>&page=2"
+    assert recorded["request"]["headers"]["idempotency-key"] == "idem-1"
+    assert ["www-authenticate", "Bearer"] in [[name.lower(), value] for name, value in recorded["response"]["headers"]]
+
+
+def test_a_cookie_the_server_sets_is_not_kept_in_the_cassette(tmp_path: Path) -> None:
+    response = RecordedResponse(
+        200, (("Set-Cookie", "sid=sess-9; HttpOnly"), ("Content-Type", "application/json")), b"{}"
+    )
+    path = Cassette(tmp_path).record(Interaction("ab" * 32, {}, response))
+    assert "sess-9" not in path.read_text()
+    assert Cassette(tmp_path).interactions()[0].response.headers == (
+        ("Set-Cookie", "<redacted>"),
+        ("Content-Type", "application/json"),
+    )

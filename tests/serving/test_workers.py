@@ -126,16 +126,36 @@ def test_a_port_in_use_is_refused_with_a_message(two_workers: str) -> None:
     assert done.stderr.splitlines() == [f"eigen-mock: cannot listen on 127.0.0.1:{port}: Address already in use"]
 
 
-def test_a_worker_that_dies_stops_the_server() -> None:
+def test_a_killed_worker_is_replaced_and_the_shared_state_kept() -> None:
     port = free_port()
     command = _serve_two_workers(port)
     with server_process(command, port=port) as base:
-        pid = fresh(base, "GET", "/_mock/health").json()["pid"]
-        os.kill(pid, signal.SIGKILL)
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline and _answers(base):
+        answer = fresh(base, "POST", URL, json=T2I, headers=AUTH)
+        fresh(base, "POST", "/_mock/faults", json={"status": 503, "times": None, "match": {"model": "qwen-image"}})
+        survivor = _pids(base)
+        killed = survivor.pop()
+        os.kill(killed, signal.SIGKILL)
+        deadline, after = time.monotonic() + 30, set[int]()
+        while time.monotonic() < deadline and not (survivor < after and killed not in after):
+            after |= _pids(base, tries=4)
             time.sleep(0.1)
-        assert not _answers(base)
+        assert survivor < after and killed not in after  # the survivor and a new worker serve
+        journals = {
+            tuple(e["request_id"] for e in fresh(base, "GET", "/_mock/requests").json()["requests"]) for _ in range(6)
+        }
+        assert journals == {(answer.headers["x-request-id"],)}
+        assert {len(fresh(base, "GET", "/_mock/faults").json()["faults"]) for _ in range(6)} == {1}
+
+
+def _pids(base: str, tries: int = 60) -> set[int]:
+    """The workers seen answering (each request on a fresh connection, bounded in count)."""
+    pids: set[int] = set()
+    for _ in range(tries):
+        if _answers(base):
+            pids.add(fresh(base, "GET", "/_mock/health").json()["pid"])
+        if len(pids) == 2:
+            break
+    return pids
 
 
 def _answers(base: str) -> bool:

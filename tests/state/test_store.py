@@ -120,3 +120,31 @@ def test_every_worker_reads_the_documents_any_worker_wrote_last(
         assert [w.read(doc) for w in workers] == [model.get(doc)] * 2
     for worker in workers:
         worker.close()
+
+
+@given(appended=records, amended=st.sets(st.integers(min_value=0, max_value=39)), limit=st.integers(1, 10))
+def test_an_amended_record_keeps_its_place_and_a_dropped_one_stays_gone(
+    state_store: StateStore, appended: list[tuple[str, str]], amended: set[int], limit: int
+) -> None:
+    state_store.reset()
+    seqs = [state_store.append("log", key, text, limit) for key, text in appended]
+    texts = [text for _, text in appended]
+    kept = {seq for seq, _ in state_store.entries("log", limit=limit)}
+    for index in sorted(i for i in amended if i < len(seqs)):
+        done = state_store.amend("log", seqs[index], appended[index][0], f"amended {index}")
+        assert done or seqs[index] not in kept
+        if done:
+            texts[index] = f"amended {index}"
+    newest = state_store.entries("log", limit=limit)
+    assert [seq for seq, _ in newest] == seqs[len(seqs) - min(limit, len(seqs)) :]
+    assert [text for _, text in newest] == texts[len(texts) - min(limit, len(texts)) :]
+
+
+def test_a_cleared_record_is_not_brought_back_by_an_amendment(state_store: StateStore) -> None:
+    seq = state_store.append("log", "k", "pending", 10)
+    state_store.clear("log")
+    assert not state_store.amend("log", seq, "k", "done")
+    assert state_store.entries("log") == []
+    later = state_store.append("log", "k", "next", 10)
+    assert state_store.amend("log", later, "k", "next, done")
+    assert state_store.entries("log") == [(later, "next, done")] and state_store.find("log", "k") == "next, done"
