@@ -2,7 +2,8 @@
 
 Every request to the target (the suite's own and Schemathesis's, probes included) is charged
 here before it is sent. Each check runs inside a grant from the plan (``plan.py``); a check that
-spends its grant, or a run that spends the cap, gets ``BudgetExhausted`` instead of a request.
+spends its grant, or a run that spends the cap, gets ``BudgetExhausted`` instead of a request. Thread-safe:
+the examples of a check may be sent from several threads (``--concurrency``).
 ``BudgetExhausted`` is a pytest skip: Hypothesis lets it through untouched (it would otherwise
 treat it as a failing example and try to shrink it), and the check is reported as skipped with
 the reason, never as passed.
@@ -37,6 +38,9 @@ class Budget:
         self._grant = 0
         self._check_spent = 0
         self.spent_by_check: dict[str, int] = {}
+        #: requests sent again after a 429/503 with Retry-After, per check (included in spent_by_check)
+        self.retries_by_check: dict[str, int] = {}
+        self._check_retries = 0
 
     @property
     def remaining(self) -> int:
@@ -46,13 +50,17 @@ class Budget:
     def within(self, check_id: str) -> Iterator[None]:
         """Attribute requests to ``check_id``; it may send none until ``allow`` grants some."""
         with self._lock:
-            self._check, self._grant, self._check_spent = check_id, 0, 0
+            self._check, self._grant, self._check_spent, self._check_retries = check_id, 0, 0, 0
         try:
             yield
         finally:
             with self._lock:
-                self.spent_by_check[check_id] = self.spent_by_check.get(check_id, 0) + self._check_spent
-                self._check, self._grant, self._check_spent = None, 0, 0
+                self.spent_by_check[check_id] = (
+                    self.spent_by_check.get(check_id, 0) + self._check_spent + self._check_retries
+                )
+                if self._check_retries:
+                    self.retries_by_check[check_id] = self.retries_by_check.get(check_id, 0) + self._check_retries
+                self._check, self._grant, self._check_spent, self._check_retries = None, 0, 0, 0
 
     def allow(self, requests: int) -> None:
         """Grant the current check ``requests`` more requests."""
@@ -64,11 +72,25 @@ class Budget:
         with self._lock:
             return min(self._grant - self._check_spent, self.cap - self.spent)
 
-    def charge(self) -> None:
-        """Account for one request about to be sent, or raise ``BudgetExhausted``."""
+    @property
+    def retries(self) -> int:
+        with self._lock:
+            return sum(self.retries_by_check.values()) + self._check_retries
+
+    def charge(self, *, retry: bool = False) -> None:
+        """Account for one request about to be sent, or raise ``BudgetExhausted``.
+
+        A ``retry`` (the same request again after a 429/503 with Retry-After) counts against the
+        cap, never past it, but not against the check's grant: the check planned that request
+        once, and a rate limit should not cut short what the check judges.
+        """
         with self._lock:
             if self.spent >= self.cap:
                 raise BudgetExhausted(f"request budget exhausted: all {self.cap} requests of --max-requests spent")
+            if retry:
+                self.spent += 1
+                self._check_retries += 1
+                return
             if self._check is not None and self._check_spent >= self._grant:
                 raise BudgetExhausted(f"{self._check} spent its grant of {self._grant} requests")
             self.spent += 1

@@ -22,9 +22,11 @@ from schemathesis import AuthContext, GenerationMode
 from schemathesis.auths import set_on_generated_case
 from schemathesis.core.failures import Failure, FailureGroup
 from schemathesis.core.parameters import ParameterLocation
-from schemathesis.specs.openapi.checks import ignored_auth
+from schemathesis.specs.openapi.checks import ignored_auth, negative_data_rejection
 from schemathesis.transport import requests as sth_requests
 
+from .concurrency import Attempt, settle
+from .exchange import Exchange
 from .false_positives import Case, FalsePositives
 from .images import source_image
 from .repair import Repair, best_offering
@@ -34,6 +36,7 @@ from .spec import ContractSpec
 from .target import OPERATION_PATH
 from .transport import RecordingSession
 from .violations import ContractViolation, Violation
+from .wire import valid_on_the_wire
 
 MEDIA_TYPES = {"json": "application/json", "multipart": "multipart/form-data"}
 #: What the contract answers to schema-valid (repaired) and schema-invalid data.
@@ -134,28 +137,53 @@ class ConformanceRunner:
         if multipart:
             case.multipart_content_types = {**(case.multipart_content_types or {}), **repair.content_types}
 
-    def requests_ahead(self, check: CheckRun) -> int:
-        """Requests the next case may cost: itself, and ``ignored_auth``'s two probes until they ran."""
-        return 1 if check.id in self._auth_probed else 3
+    def exercise(self, check: CheckRun, cases: list[Case]) -> None:
+        """Send ``cases`` (up to ``--concurrency`` at a time), then judge each, in order; raise on real failures.
 
-    def exercise(self, check: CheckRun, case: Case) -> None:
-        """Send ``case`` and judge the response with every default check; raise on a real failure.
+        Sending is concurrent, judging is not: ``ignored_auth``'s probes (two paid requests, run on
+        the check's first success in the cases' order) and the order of findings stay the same
+        whatever the concurrency.
+        """
+        sent = check.attempt(cases, self._send)
+        settle([self._judged(check, case, attempt) for case, attempt in zip(cases, sent, strict=True)])
+
+    def _send(self, case: Case) -> tuple[Any, Exchange]:
+        session = self.run.session
+        response = case.call(base_url=self.run.target.base_url, session=session)
+        assert session.last is not None
+        return response, session.last
+
+    def _judged(self, check: CheckRun, case: Case, sent: Attempt[tuple[Any, Exchange]]) -> Attempt[None]:
+        if sent.value is None:
+            return Attempt(error=sent.error)
+        try:
+            self.judge(check, case, *sent.value)
+        except BaseException as exc:
+            return Attempt(error=exc)
+        return Attempt()
+
+    def judge(self, check: CheckRun, case: Case, response: Any, exchange: Exchange) -> None:
+        """Judge one response with every default check (``ignored_auth`` on the check's first success only).
 
         ``ignored_auth`` re-sends a successful request without and with a wrong key: two paid
-        requests each time, so it runs on a check's first success only (``auth_required``
-        covers authentication in depth).
+        requests each time, so it runs once per check (``auth_required`` covers authentication in
+        depth). A negative case whose bytes on the wire are valid after all (serialisation undid
+        the negation) is not judged as negative: the server was right to accept it.
         """
         session, base_url = self.run.session, self.run.target.base_url
-        response = case.call(base_url=base_url, session=session)
-        exchange = session.last
-        probe_auth = 200 <= response.status_code < 300 and check.id not in self._auth_probed
+        probe_auth = 200 <= response.status_code < 300 and check.id not in self._auth_probed and check.affords(2)
         if probe_auth:
             self._auth_probed.add(check.id)
+        excluded = [] if probe_auth else [ignored_auth]
+        if case.meta is not None and case.meta.generation.mode.is_negative and valid_on_the_wire(
+            exchange.sent, self.run.spec
+        ):
+            excluded.append(negative_data_rejection)
         try:
             with probes_through(session):
                 case.validate_response(
                     response,
-                    excluded_checks=[] if probe_auth else [ignored_auth],
+                    excluded_checks=excluded,
                     transport_kwargs={"session": session, "base_url": base_url},
                 )
         except FailureGroup as group:

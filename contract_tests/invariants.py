@@ -181,11 +181,24 @@ def _editing_size(exchange: Exchange, context: RuleContext) -> Iterator[str]:
 
 
 def expected_edit_size(width: int, height: int, megapixels: float | None) -> tuple[int, int]:
-    """The source's size, scaled down (never up, aspect kept) to ``megapixels`` when given."""
-    if megapixels is None or width * height <= megapixels * 1_000_000:
+    """The source's size, scaled down (never up, aspect kept) to ``megapixels`` when given.
+
+    A ``megapixels`` that is not a positive finite number is no limit the server could apply (it
+    must refuse the request): the source's size is kept rather than computing a square root of it.
+    """
+    limit = _positive(megapixels)
+    if limit is None or width <= 0 or height <= 0 or width * height <= limit * 1_000_000:
         return width, height
-    scale = math.sqrt(megapixels * 1_000_000 / (width * height))
+    scale = math.sqrt(limit * 1_000_000 / (width * height))
     return round(width * scale), round(height * scale)
+
+
+def _positive(number: float | None) -> float | None:
+    try:
+        value = float(number) if number is not None else math.nan
+    except OverflowError:
+        return None
+    return value if math.isfinite(value) and value > 0 else None
 
 
 def _close(got: tuple[int, int], expected: tuple[int, int]) -> bool:

@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from .run import CheckRun, ContractRun
 
 _RUN = pytest.StashKey["ContractRun | None"]()
+#: Seconds the whole run may spend waiting out Retry-After answers.
+DEFAULT_MAX_WAIT = 300.0
 _OPTIONS = (
     ("--base-url", {"help": "URL of the server to check (scheme, host, port)"}),
     ("--api-key", {"help": "API key of that server (default: $EIGEN_API_KEY); never printed"}),
@@ -28,6 +30,20 @@ _OPTIONS = (
     ("--s3-bucket", {"help": "bucket the server can write and the suite can read"}),
     ("--profile", {"help": "profile file (or shipped profile name: mock, live); default: mock"}),
     ("--max-requests", {"type": int, "help": "hard cap on requests to the server (default: the profile's)"}),
+    ("--seed", {"dest": "eigen_seed", "type": int, "help": "seed of the drawn requests (default 0; in the report)"}),
+    (
+        "--max-wait",
+        {
+            "dest": "eigen_max_wait",
+            "type": float,
+            "metavar": "SECONDS",
+            "help": "longest total wait for 429/503 Retry-After answers in the run (default 300)",
+        },
+    ),
+    (
+        "--concurrency",
+        {"dest": "eigen_concurrency", "type": int, "metavar": "N", "help": "requests in flight at once (default 1)"},
+    ),
     (
         "--check",
         {"action": "append", "dest": "eigen_checks", "metavar": "ID", "help": "run only this check (repeatable)"},
@@ -110,12 +126,19 @@ def _create_run(config: pytest.Config, check_ids: list[str]) -> ContractRun | No
     repro = config.getoption("eigen_repro_dir", None) or (
         Path(report).parent / "eigen-contract-repro" if report else None
     )
+    concurrency = config.getoption("eigen_concurrency", None) or 1
+    max_wait = config.getoption("eigen_max_wait", None)
+    if concurrency < 1 or (max_wait is not None and max_wait < 0):
+        raise pytest.UsageError("--concurrency must be at least 1 and --max-wait at least 0")
     return ContractRun.create(
         target,
         profile,
         check_ids,
         max_requests=config.getoption("max_requests", None),
         repro_dir=Path(repro) if repro else None,
+        seed=config.getoption("eigen_seed", None) or 0,
+        max_wait=DEFAULT_MAX_WAIT if max_wait is None else max_wait,
+        concurrency=concurrency,
     )
 
 
@@ -135,6 +158,10 @@ def eigen_check(request: pytest.FixtureRequest, eigen_run: ContractRun) -> Itera
 
     check_id = _check_id(request.node)
     assert check_id is not None, "eigen_check is for tests marked with @contract_check"
+    if eigen_run.session.gone is not None:
+        from .pacing import TargetUnreachable
+
+        raise TargetUnreachable(eigen_run.session.gone)
     reason = eigen_run.skip_reason(CHECKS[check_id])
     if reason:
         pytest.skip(reason)
@@ -171,6 +198,15 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: p
     if report:
         write_report(run, Path(report))
         terminalreporter.write_line(f"report written to {report}")
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """The run's exit status (see ``results.py``): 1 for an incomplete run, 3 for a bug of the suite."""
+    run = session.config.stash.get(_RUN, None)
+    if run is None or not run.results.checks or exitstatus not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+        return
+    session.exitstatus = max(int(exitstatus), run.results.exit_status())
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -39,8 +39,9 @@ def source_rows(check: CheckRun) -> list[tuple[str, Call, SourceImage]]:
 def test_editing_sources(eigen_check: CheckRun) -> None:
     findings = Findings(eigen_check.id)
     rows = source_rows(eigen_check)
-    for what, call, source in rows[: eigen_check.units(len(rows))]:
-        exchange = eigen_check.client.generate(call)
+    planned = rows[: eigen_check.units(len(rows))]
+    sent = eigen_check.map([call for _, call, _ in planned], eigen_check.client.generate)
+    for (what, _, source), exchange in zip(planned, sent, strict=True):
         if not exchange.received.ok:
             findings.add(f"an edit with {what} (and no mode) was refused", exchange)
             continue

@@ -1,0 +1,71 @@
+"""Up to ``--concurrency`` requests in flight: a check's examples, rows or cases run side by side.
+
+What is sent never depends on timing: the items are fixed before any is sent (drawn from the
+seed, or a table's rows), every item is sent whatever the others found, and outcomes are read
+back in the items' order. So against a deterministic server a run with ``--concurrency 8``
+sends the same requests and reaches the same verdicts as with 1, only sooner.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from .journal import Journal
+from .violations import ContractViolation
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class Attempt(Generic[R]):
+    """What one item came to: its result, or what it raised."""
+
+    value: R | None = None
+    error: BaseException | None = None
+
+
+class Pool:
+    def __init__(self, size: int = 1) -> None:
+        self.size = size
+        self._executor: ThreadPoolExecutor | None = None
+
+    def attempt(self, items: Sequence[T], work: Callable[[T], R], journal: Journal) -> list[Attempt[R]]:
+        check = journal.current_check
+
+        def one(item: T) -> Attempt[R]:
+            journal.current_check = check
+            try:
+                return Attempt(value=work(item))
+            except BaseException as exc:
+                return Attempt(error=exc)
+
+        if self.size == 1 or len(items) < 2:
+            return [one(item) for item in items]
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(self.size, thread_name_prefix="eigen-contract")
+        return list(self._executor.map(one, items))
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+
+
+def settle(attempts: Sequence[Attempt[R]]) -> list[R]:
+    """The results, or raise: a bug of the suite first, then every violation together, then a skip.
+
+    A skip (budget, not run) only when nothing was judged: violations already found are a verdict.
+    """
+    errors = [attempt.error for attempt in attempts if attempt.error is not None]
+    bug = next((e for e in errors if isinstance(e, Exception) and not isinstance(e, ContractViolation)), None)
+    if bug is not None:
+        raise bug
+    violations = [v for e in errors if isinstance(e, ContractViolation) for v in e.violations]
+    if violations:
+        raise ContractViolation(violations)
+    if errors:
+        raise errors[0]
+    return [attempt.value for attempt in attempts]  # type: ignore[misc]
