@@ -9,6 +9,7 @@ until suite checks are actually collected, so installing eigen-mock costs other 
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -123,8 +124,10 @@ def _create_run(config: pytest.Config, check_ids: list[str]) -> ContractRun | No
         profile.request_timeout,
     )
     report = config.getoption("eigen_report", None)
+    # Bodies of failing requests always go to a file (a curl command must survive copy-paste):
+    # next to the report, or in the temporary directory when there is none.
     repro = config.getoption("eigen_repro_dir", None) or (
-        Path(report).parent / "eigen-contract-repro" if report else None
+        Path(report).parent / "eigen-contract-repro" if report else Path(tempfile.gettempdir()) / "eigen-contract-repro"
     )
     concurrency = config.getoption("eigen_concurrency", None) or 1
     max_wait = config.getoption("eigen_max_wait", None)
