@@ -29,9 +29,14 @@ class Attempt(Generic[R]):
 
 
 class Pool:
+    """Runs a check's items side by side; the session's semaphore keeps requests in flight at ``size``.
+
+    Each ``attempt`` has threads of its own, so an item may itself ``attempt`` (a property's
+    example sending its pair of requests at once) without waiting for a thread held by its caller.
+    """
+
     def __init__(self, size: int = 1) -> None:
         self.size = size
-        self._executor: ThreadPoolExecutor | None = None
 
     def attempt(self, items: Sequence[T], work: Callable[[T], R], journal: Journal) -> list[Attempt[R]]:
         check = journal.current_check
@@ -45,13 +50,8 @@ class Pool:
 
         if self.size == 1 or len(items) < 2:
             return [one(item) for item in items]
-        if self._executor is None:
-            self._executor = ThreadPoolExecutor(self.size, thread_name_prefix="eigen-contract")
-        return list(self._executor.map(one, items))
-
-    def close(self) -> None:
-        if self._executor is not None:
-            self._executor.shutdown(wait=True, cancel_futures=True)
+        with ThreadPoolExecutor(min(self.size, len(items)), thread_name_prefix="eigen-contract") as executor:
+            return list(executor.map(one, items))
 
 
 def settle(attempts: Sequence[Attempt[R]]) -> list[R]:

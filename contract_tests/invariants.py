@@ -88,7 +88,7 @@ def _error_fields(error: dict[str, object], status: int, context: RuleContext) -
     allowed = context.spec.error_codes.get(status)
     if allowed is None:
         yield f"HTTP {status} is not a status of the contract"
-    elif error.get("code") not in allowed:
+    elif not isinstance(error.get("code"), str) or error.get("code") not in allowed:
         yield f"error code {error.get('code')!r} is not one of the contract's codes for {status}: {sorted(allowed)}"
     if not isinstance(error.get("message"), str) or not error.get("message"):
         yield "error.message must be a non-empty string"

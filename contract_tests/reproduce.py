@@ -17,7 +17,7 @@ from pathlib import Path
 from .exchange import SentRequest
 
 KEY_VARIABLE = "EIGEN_API_KEY"
-_INLINE_LIMIT = 2000
+_INLINE_LIMIT = 200
 #: Without a directory to save bodies in, a body this small is inlined with ANSI-C quoting.
 _ANSI_C_LIMIT = 8192
 _SKIP_HEADERS = frozenset({"content-length", "user-agent", "accept-encoding", "connection", "accept"})

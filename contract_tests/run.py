@@ -112,7 +112,6 @@ class ContractRun:
         return self.plan.skipped.get(check.id)
 
     def close(self) -> None:
-        self.pool.close()
         self.session.close()
         if self.s3 is not None:
             with contextlib.suppress(BotoCoreError, ClientError):  # best effort: the report is already out

@@ -61,6 +61,7 @@ class RecordingSession(requests.Session):
         self._stop_lock = threading.Lock()
         #: why the target is taken as gone (every later request is refused without being sent)
         self.gone: str | None = None
+        self._in_flight = threading.BoundedSemaphore(concurrency)
         adapter = HTTPAdapter(pool_connections=4, pool_maxsize=max(10, concurrency))
         self.mount("http://", adapter)
         self.mount("https://", adapter)
@@ -109,8 +110,9 @@ class RecordingSession(requests.Session):
         """One request, with a short back-off while the connection cannot be opened."""
         for attempt in range(CONNECT_ATTEMPTS):
             try:
-                response = super().send(request, **kwargs)
-                _ = response.content  # read the whole body here, so a broken body is this request's failure
+                with self._in_flight:
+                    response = super().send(request, **kwargs)
+                    _ = response.content  # the whole body now: a broken body is this request's failure
                 return response
             except requests.RequestException as exc:
                 if not _connect_failure(exc):
