@@ -69,8 +69,8 @@ def terminal_lines(run: ContractRun) -> Iterator[str]:
 
 
 def _reason(result: CheckResult) -> str:
-    retries = f" [{result.retries} retries]" if result.retries else ""
-    return evidence.clip(result.reason) + retries
+    retries = f"retries after 429/503: {result.retries}" if result.retries else ""
+    return " · ".join(part for part in (evidence.clip(result.reason), retries) if part)
 
 
 def _violation_lines(run: ContractRun, result: CheckResult) -> Iterator[str]:

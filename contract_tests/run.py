@@ -200,6 +200,14 @@ class CheckRun:
         """``attempt``, then raise what the items raised (violations together, in order), else the results."""
         return settle(self.attempt(items, work))
 
+    def map_affordable(self, items: Sequence[T], work: Callable[[T], R]) -> list[tuple[T, R]]:
+        """``map``, leaving out the items the budget cut off (retries after a 429 may spend what they planned)."""
+        attempts = self.attempt(items, work)
+        kept = [(item, a) for item, a in zip(items, attempts, strict=True) if not isinstance(a.error, BudgetExhausted)]
+        if len(kept) < len(items):
+            self.note(f"budget: {len(items) - len(kept)} of {len(items)} requests not sent (the cap was reached)")
+        return list(zip([item for item, _ in kept], settle([a for _, a in kept]), strict=True))
+
 
 def hypothesis_settings(examples: int) -> settings:
     """Reproducible (seeded by the run), no database, no shrinking: every shrink step would be a paid request."""

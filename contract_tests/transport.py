@@ -12,7 +12,7 @@ What can go wrong with one request stays with that request:
 * a 429 or 503 with ``Retry-After`` is waited out (``pacing.py``) and sent again, each retry
   charged to the budget and counted;
 * a connection that cannot be opened is tried again with a short back-off; only after
-  ``CONNECT_ATTEMPTS`` consecutive failures is the target taken as gone: the request's check
+  ``len(CONNECT_BACKOFF) + 1`` consecutive failures is the target taken as gone: the request's check
   and every later one are "not run" with the reason.
 """
 
@@ -35,7 +35,6 @@ from .violations import fail
 
 #: Back-off (seconds) before each new attempt to connect; one more failure after the last stops the run.
 CONNECT_BACKOFF = (0.25, 0.5, 1.0, 2.0)
-CONNECT_ATTEMPTS = len(CONNECT_BACKOFF) + 1
 
 
 class RecordingSession(requests.Session):
@@ -108,7 +107,7 @@ class RecordingSession(requests.Session):
         self, request: requests.PreparedRequest, sent: SentRequest, kwargs: dict[str, Any]
     ) -> requests.Response:
         """One request, with a short back-off while the connection cannot be opened."""
-        for attempt in range(CONNECT_ATTEMPTS):
+        for attempt in range(len(CONNECT_BACKOFF) + 1):
             try:
                 with self._in_flight:
                     response = super().send(request, **kwargs)
@@ -136,8 +135,9 @@ class RecordingSession(requests.Session):
     def _stop(self, reason: str) -> None:
         with self._stop_lock:
             if self.gone is None:
+                attempts = len(CONNECT_BACKOFF) + 1
                 self.gone = (
-                    f"the target stopped accepting connections ({CONNECT_ATTEMPTS} consecutive connect failures "
+                    f"the target stopped accepting connections ({attempts} consecutive connect failures "
                     f"over {sum(CONNECT_BACKOFF):g} s): {reason}"
                 )
         raise TargetUnreachable(self.gone)
