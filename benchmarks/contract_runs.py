@@ -121,13 +121,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.contract_runs", description=__doc__)
     parser.add_argument("scenario", nargs="*", default=["resets", "rate-limit", "delay"])
     parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument("--requests", type=int, default=60, help="--max-requests of the delay scenario")
     args = parser.parse_args()
     if "resets" in args.scenario:
         resets(args.runs)
     if "rate-limit" in args.scenario:
         rate_limit()
     if "delay" in args.scenario:
-        delay(60, (1, 8))
+        delay(args.requests, (1, 8))
 
 
 if __name__ == "__main__":
