@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import socket
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -85,3 +86,17 @@ def test_schemathesis_fuzz_finds_no_server_error(s3_server: EmbeddedS3) -> None:
         )  # fmt: skip
     assert done.returncode == 0, done.stdout[-4000:]
     assert "Server error" not in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("from_pytest", "status"),
+    [(0, 0), (1, 1), (2, 2), (3, 3), (pytest.ExitCode.USAGE_ERROR, 2), (pytest.ExitCode.NO_TESTS_COLLECTED, 3)],
+)
+def test_the_exit_statuses_are_the_documented_ones(
+    monkeypatch: pytest.MonkeyPatch, from_pytest: int, status: int
+) -> None:
+    """0 passed, 1 failed or incomplete, 2 usage or unreachable, 3 a bug of the suite (the plugin sets 1-3)."""
+    monkeypatch.setattr(pytest, "main", lambda args: from_pytest)
+    with socket.create_server(("127.0.0.1", 0)) as listening:
+        port = listening.getsockname()[1]
+        assert main(["--base-url", f"http://127.0.0.1:{port}", "--api-key", "k"]) == status
