@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from .journal import Journal
+from . import current
 from .violations import ContractViolation
 
 T = TypeVar("T")
@@ -38,13 +38,13 @@ class Pool:
     def __init__(self, size: int = 1) -> None:
         self.size = size
 
-    def attempt(self, items: Sequence[T], work: Callable[[T], R], journal: Journal) -> list[Attempt[R]]:
-        check = journal.current_check
+    def attempt(self, items: Sequence[T], work: Callable[[T], R]) -> list[Attempt[R]]:
+        check = current.check()
 
         def one(item: T) -> Attempt[R]:
-            journal.current_check = check
             try:
-                return Attempt(value=work(item))
+                with current.checking(check):
+                    return Attempt(value=work(item))
             except BaseException as exc:
                 return Attempt(error=exc)
 

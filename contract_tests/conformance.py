@@ -9,11 +9,11 @@ are recorded with their reason instead of failing the check.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cached_property
 from typing import Any
-from unittest.mock import patch
 
 import requests
 import schemathesis
@@ -38,6 +38,7 @@ from .transport import RecordingSession
 from .violations import ContractViolation, Violation
 from .wire import valid_on_the_wire
 
+_ORIGINAL_SESSION = sth_requests.SameHostRedirectsSession
 MEDIA_TYPES = {"json": "application/json", "multipart": "multipart/form-data"}
 #: What the contract answers to schema-valid (repaired) and schema-invalid data.
 POSITIVE_STATUSES = ["2xx"]
@@ -56,6 +57,14 @@ def register_media_types() -> None:
 
 
 class ConformanceRunner:
+    @classmethod
+    def of(cls, run: ContractRun) -> ConformanceRunner:
+        """The run's one runner (one loaded schema, one set of coverage cases), whoever asks first."""
+        found = run.shared.get("conformance")
+        if not isinstance(found, ConformanceRunner):
+            found = run.shared["conformance"] = cls(run)
+        return found
+
     def __init__(self, run: ContractRun) -> None:
         self.run = run
         self.false_positives = FalsePositives(run.results, run.spec)
@@ -192,6 +201,10 @@ class ConformanceRunner:
                 raise ContractViolation([Violation(check.id, _describe(f), exchange) for f in real]) from None
 
 
+_PATCHED: list[Any] = []
+_PATCH_LOCK = threading.Lock()
+
+
 @contextmanager
 def probes_through(session: RecordingSession) -> Iterator[None]:
     """Route the requests Schemathesis sends on sessions of its own through the run's session.
@@ -201,14 +214,25 @@ def probes_through(session: RecordingSession) -> Iterator[None]:
     cap and the journal. For the duration of one validation, that class sends through ``session``
     instead: same cap, same rules, nothing else changed. (Schemathesis is pinned; the budget test
     counts requests at the server and fails if a new version sends around this.)
+
+    Checks judged side by side share one patch (counted), so none restores the class under another.
     """
 
-    class ThroughRun(sth_requests.SameHostRedirectsSession):
+    class ThroughRun(_ORIGINAL_SESSION):
         def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
             return session.send(request, **kwargs)
 
-    with patch.object(sth_requests, "SameHostRedirectsSession", ThroughRun):
+    with _PATCH_LOCK:
+        if not _PATCHED:
+            setattr(sth_requests, "SameHostRedirectsSession", ThroughRun)  # noqa: B010 - mypy: a class
+        _PATCHED.append(session)
+    try:
         yield
+    finally:
+        with _PATCH_LOCK:
+            _PATCHED.pop()
+            if not _PATCHED:
+                setattr(sth_requests, "SameHostRedirectsSession", _ORIGINAL_SESSION)  # noqa: B010
 
 
 def negated_properties(case: Case, spec: ContractSpec) -> frozenset[str] | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 from collections import Counter
 
+from . import current
 from .exchange import Exchange
 from .invariants import RULES, Rule, RuleContext
 from .violations import Violation
@@ -21,7 +22,6 @@ KEEP_PER_RULE = 20
 class Journal:
     def __init__(self, context: RuleContext) -> None:
         self.context = context
-        self.current_check = "(setup)"
         self.total = 0
         self.kinds: Counter[str] = Counter()
         self.findings: dict[str, list[Violation]] = {name: [] for name in RULES}
@@ -29,6 +29,11 @@ class Journal:
         #: a rule that raised (a bug of the suite, never the server's): its check ends as an error
         self.crashes: dict[str, str] = {}
         self._lock = threading.Lock()
+
+    @property
+    def current_check(self) -> str:
+        """The check of the calling thread, which the exchanges it records are attributed to."""
+        return current.check() or "(between checks)"
 
     def record(self, exchange: Exchange) -> None:
         with self._lock:  # checks send from several threads with --concurrency; rules keep state

@@ -20,8 +20,10 @@ from .registry import CHECKS, MARKER, ordered
 
 if TYPE_CHECKING:
     from .run import CheckRun, ContractRun
+    from .side_by_side import SideBySide  # noqa: F401 - named in the stash key's string annotation
 
 _RUN = pytest.StashKey["ContractRun | None"]()
+_SIDE_BY_SIDE = pytest.StashKey["SideBySide"]()
 #: Seconds the whole run may spend waiting out Retry-After answers.
 DEFAULT_MAX_WAIT = 300.0
 _OPTIONS = (
@@ -93,7 +95,11 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         config.hook.pytest_deselected(items=deselected)
     rank = {check_id: index for index, check_id in enumerate(ordered([contract[item] for item in chosen]))}
     items[:] = [item for item in items if item not in contract] + sorted(chosen, key=lambda i: rank[contract[i]])
-    config.stash[_RUN] = _create_run(config, [contract[item] for item in chosen])
+    run = config.stash[_RUN] = _create_run(config, [contract[item] for item in chosen])
+    if run is not None and run.pool.size > 1:
+        from .side_by_side import SideBySide
+
+        config.stash[_SIDE_BY_SIDE] = SideBySide(run, {item: contract[item] for item in chosen})
 
 
 def _check_id(item: pytest.Item) -> str | None:
@@ -158,20 +164,30 @@ def eigen_run(pytestconfig: pytest.Config) -> ContractRun:
 def eigen_check(request: pytest.FixtureRequest, eigen_run: ContractRun) -> Iterator[CheckRun]:
     """The current check: its client, its share of the budget, its Hypothesis settings."""
     from .run import CheckRun
+    from .side_by_side import entered
 
     check_id = _check_id(request.node)
     assert check_id is not None, "eigen_check is for tests marked with @contract_check"
-    if eigen_run.session.gone is not None:
-        from .pacing import TargetUnreachable
+    side_by_side = request.config.stash.get(_SIDE_BY_SIDE, None)
+    if side_by_side is not None:
+        side_by_side.start_phase_of(request.node)
+        if side_by_side.started(request.node):
+            yield CheckRun(eigen_run, check_id)  # the check runs in its own thread (pytest_pyfunc_call)
+            return
+    with entered(eigen_run, check_id) as check:
+        yield check
 
-        raise TargetUnreachable(eigen_run.session.gone)
-    reason = eigen_run.skip_reason(CHECKS[check_id])
-    if reason:
-        pytest.skip(reason)
-    eigen_run.journal.current_check = check_id
-    with eigen_run.budget.within(check_id):
-        yield CheckRun(eigen_run, check_id)
-    eigen_run.journal.current_check = "(between checks)"
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
+    """A check started side by side with its phase: wait for its thread and report what it came to."""
+    side_by_side = pyfuncitem.config.stash.get(_SIDE_BY_SIDE, None)
+    if side_by_side is None or not side_by_side.started(pyfuncitem):
+        return None
+    error = side_by_side.outcome(pyfuncitem)
+    if error is not None:
+        raise error
+    return True
 
 
 @pytest.hookimpl(wrapper=True)
@@ -213,6 +229,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
+    side_by_side = config.stash.get(_SIDE_BY_SIDE, None)
+    if side_by_side is not None:
+        side_by_side.close()
     run = config.stash.get(_RUN, None)
     if run is not None:
         run.close()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +36,7 @@ from .transport import RecordingSession
 
 T = TypeVar("T")
 R = TypeVar("R")
+_DRAWING = threading.Lock()
 
 
 @dataclass
@@ -53,6 +55,8 @@ class ContractRun:
     #: every drawn request derives from it (with the check's id): same seed, same requests
     seed: int = 0
     pool: Pool = field(default_factory=Pool)
+    #: objects the checks share, made once per run (one loaded Schemathesis schema, ...)
+    shared: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def create(
@@ -138,10 +142,12 @@ class CheckRun:
         ``BudgetExhausted`` (a skip) when fewer than the check's minimum can be afforded.
         """
         spec = self.spec
+        # Failing examples are not replayed (``examples``): only probes sent once (spec.overhead) are
+        # kept back; the registry's replay reserve still counts when checks are admitted.
         maximum = self.run.profile.max_examples * spec.scale if available is None else available
-        granted = self.run.plan.grant(spec.id, spec.cost * maximum + spec.reserve)
-        units = min(maximum, max(0, (granted - spec.reserve) // spec.cost))
-        self.run.budget.allow(units * spec.cost + spec.reserve if units else 0)
+        granted = self.run.plan.grant(spec.id, spec.cost * maximum + spec.overhead)
+        units = min(maximum, max(0, (granted - spec.overhead) // spec.cost))
+        self.run.budget.allow(units * spec.cost + spec.overhead if units else 0)
         if units < spec.min_units and spec.kind != "invariant":
             raise BudgetExhausted(f"budget: {granted} requests left for {spec.id}, it needs {spec.min_requests}")
         return units
@@ -184,7 +190,8 @@ class CheckRun:
         def collect(value: T) -> None:
             drawn.append(value)
 
-        collect()
+        with _DRAWING:  # checks side by side draw one at a time: drawing sends nothing, and stays simple
+            collect()
         return drawn
 
     def seed_for(self, name: str = "") -> int:
@@ -194,7 +201,7 @@ class CheckRun:
 
     def attempt(self, items: Sequence[T], work: Callable[[T], R]) -> list[Attempt[R]]:
         """``work`` on every item, up to ``--concurrency`` at a time; each outcome in the items' order."""
-        return self.run.pool.attempt(items, work, self.run.journal)
+        return self.run.pool.attempt(items, work)
 
     def map(self, items: Sequence[T], work: Callable[[T], R]) -> list[R]:
         """``attempt``, then raise what the items raised (violations together, in order), else the results."""

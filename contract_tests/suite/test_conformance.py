@@ -14,7 +14,7 @@ from contract_tests.run import CheckRun, ContractRun
 @pytest.fixture(scope="session")
 def runner(eigen_run: ContractRun) -> ConformanceRunner:
     """One runner (one loaded schema, one set of coverage cases) per contract run."""
-    return ConformanceRunner(eigen_run)
+    return ConformanceRunner.of(eigen_run)
 
 
 def fuzz(check: CheckRun, runner: ConformanceRunner, mode: GenerationMode, media: str) -> None:

@@ -55,7 +55,9 @@ def results(draw: st.DrawFn) -> dict[str, CheckResult]:
 
 
 def cells(tokens: list[Token]) -> list[list[str]]:
-    rows, row, inside = [], [], False
+    rows: list[list[str]] = []
+    row: list[str] = []
+    inside = False
     for token in tokens:
         if token.type == "tr_open":
             row = []
