@@ -31,7 +31,7 @@ from .false_positives import Case, FalsePositives
 from .images import source_image
 from .repair import Repair, best_offering
 from .resources import spec_path
-from .run import CheckRun, ContractRun
+from .run import DRAWING, CheckRun, ContractRun
 from .spec import ContractSpec
 from .target import OPERATION_PATH
 from .transport import RecordingSession
@@ -63,6 +63,7 @@ class ConformanceRunner:
         found = run.shared.get("conformance")
         if not isinstance(found, ConformanceRunner):
             found = run.shared["conformance"] = cls(run)
+            _ = found.operation  # the schema is loaded here, once, not by checks side by side
         return found
 
     def __init__(self, run: ContractRun) -> None:
@@ -103,8 +104,9 @@ class ConformanceRunner:
         """The coverage phase's cases, made once: Schemathesis emits its unexpected-method cases once per schema."""
         modes = [GenerationMode.POSITIVE, GenerationMode.NEGATIVE]
         config = self.schema.config.generation_for(operation=self.operation, phase="coverage")
-        cases = list(self.schema.iter_coverage_cases(self.operation, generation_modes=modes, generation_config=config))
-        return _spread(cases)
+        with DRAWING:
+            cases = self.schema.iter_coverage_cases(self.operation, generation_modes=modes, generation_config=config)
+            return _spread(list(cases))
 
     def _repaired(self, check: CheckRun, case: Case) -> st.SearchStrategy[Case]:
         @st.composite

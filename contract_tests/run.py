@@ -36,7 +36,8 @@ from .transport import RecordingSession
 
 T = TypeVar("T")
 R = TypeVar("R")
-_DRAWING = threading.Lock()
+#: held while Hypothesis (or Schemathesis) builds or draws (see ``CheckRun.examples``)
+DRAWING = threading.RLock()
 
 
 @dataclass
@@ -178,19 +179,28 @@ class CheckRun:
 
         return decorate
 
-    def examples(self, strategy: st.SearchStrategy[T], count: int, *, name: str = "") -> list[T]:
-        """Up to ``count`` values drawn from ``strategy``, a function of the run's seed and this check only."""
+    def examples(
+        self, strategy: st.SearchStrategy[T] | Callable[[], st.SearchStrategy[T]], count: int, *, name: str = ""
+    ) -> list[T]:
+        """Up to ``count`` values drawn from ``strategy``, a function of the run's seed and this check only.
+
+        Checks running side by side draw one at a time (and build a strategy given as a function one
+        at a time): Hypothesis describes lambdas with ``ast.parse``, which CPython 3.11 cannot run in
+        two threads at once ("AST constructor recursion depth mismatch").
+        """
         drawn: list[T] = []
         if count <= 0:
             return drawn
 
-        @settings(hypothesis_settings(count))
-        @seed(self.seed_for(name))
-        @given(strategy)
-        def collect(value: T) -> None:
-            drawn.append(value)
+        with DRAWING:
+            built = strategy if isinstance(strategy, st.SearchStrategy) else strategy()
 
-        with _DRAWING:  # checks side by side draw one at a time: drawing sends nothing, and stays simple
+            @settings(hypothesis_settings(count))
+            @seed(self.seed_for(name))
+            @given(built)
+            def collect(value: T) -> None:
+                drawn.append(value)
+
             collect()
         return drawn
 

@@ -19,7 +19,8 @@ def runner(eigen_run: ContractRun) -> ConformanceRunner:
 
 def fuzz(check: CheckRun, runner: ConformanceRunner, mode: GenerationMode, media: str) -> None:
     """As many cases as the grant covers (its reserve keeps ``ignored_auth``'s probes), drawn from the seed."""
-    cases = check.examples(runner.cases(check, mode, media), check.units(), name=f"{mode.value}-{media}")
+    count = check.units()
+    cases = check.examples(lambda: runner.cases(check, mode, media), count, name=f"{mode.value}-{media}")
     runner.exercise(check, cases)
 
 
