@@ -41,11 +41,14 @@ def every_check_listed_once(data: dict[str, object]) -> bool:
     return sorted(ids) == sorted(CHECKS)
 
 
-def test_resets_are_failures_of_the_checks_that_met_them_and_the_run_goes_on(run_contract: RunContract) -> None:
+@pytest.mark.parametrize("concurrency", ["1", "4"])
+def test_resets_are_failures_of_the_checks_that_met_them_and_the_run_goes_on(
+    run_contract: RunContract, concurrency: str
+) -> None:
     with serve(create_app(Settings(access_log=False))) as url:
         fault = {"fault": "CONNECTION_RESET_BY_PEER", "probability": 0.15, "seed": 3, "times": None}
         httpx.post(f"{url}/_mock/faults", json=fault, timeout=5).raise_for_status()
-        report = run_contract(url, "--max-requests", "60")
+        report = run_contract(url, "--max-requests", "60", "--concurrency", concurrency)
     assert every_check_listed_once(report.data)
     assert report.data["complete"] and report.data["stopped"] is None
     met = {c["id"] for c in report.data["checks"] for v in c["violations"] if "broke the connection" in v["message"]}
@@ -70,11 +73,12 @@ class StopsAfter(Bug):
         return sent
 
 
-def test_a_target_that_goes_away_leaves_every_later_check_not_run(run_contract: RunContract) -> None:
+@pytest.mark.parametrize("concurrency", ["1", "4"])
+def test_a_target_that_goes_away_leaves_every_later_check_not_run(run_contract: RunContract, concurrency: str) -> None:
     bug = StopsAfter(20)
     with ThreadedServer(Planted(create_app(Settings(access_log=False)), bug)) as server:
         bug.server = server
-        report = run_contract(server.url, "--max-requests", "80")
+        report = run_contract(server.url, "--max-requests", "80", "--concurrency", concurrency)
     assert every_check_listed_once(report.data)
     not_run = report.ids("not run")
     assert not_run and all("stopped accepting connections" in report.reason(c) for c in not_run)
