@@ -99,6 +99,9 @@ def rate_limit() -> None:
         f"rate limit: exit {code}, {elapsed:.1f} s, requests {data['requests']['spent']}/{data['requests']['cap']}, "
         f"retries {data['requests']['retries']}, waited {data['waited_seconds']} s, {counts}"
     )
+    for item in data["checks"]:
+        if item["outcome"] != "passed":
+            print(f"  {item['outcome']} {item['id']}: {item['reason']}")
 
 
 def delay(requests: int, concurrency: tuple[int, ...]) -> None:

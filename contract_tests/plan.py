@@ -61,7 +61,9 @@ class Plan:
                 room = self.budget.remaining
             else:
                 room = self.budget.cap - self._before_phase - self._granted_in_phase
-            granted = max(0, min(wanted, room - reserved))
+            # Retries after a 429 spend from the cap beyond the plan: when the room got that tight, this
+            # check still gets its minimum if the room holds it, and a later, lower-priority one loses.
+            granted = max(0, min(wanted, room - reserved), min(wanted, CHECKS[check_id].min_requests, room))
             self._granted_in_phase += granted
             self._done.add(check_id)
             self._turn.notify_all()
