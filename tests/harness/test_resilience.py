@@ -20,7 +20,7 @@ from contract_tests.invariants import RULES
 from contract_tests.registry import CHECKS
 from contract_tests.violations import warn
 from mock_server import Settings, create_app
-from mock_server.threaded import ThreadedServer
+from mock_server.testing.threaded_server import ThreadedServer
 from tests.fixtures.contract import RunContract
 from tests.fixtures.servers import free_port
 from tests.planted.middleware import Bug, Planted
