@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import requests
@@ -74,6 +75,19 @@ class RecordingSession(requests.Session):
     def last(self, exchange: Exchange | None) -> None:
         self._local.last = exchange
 
+    @contextmanager
+    def refusals_as_answers(self) -> Iterator[None]:
+        """In this block (this thread), a 429/503 is returned as it came, not waited out and retried.
+
+        For a check that provokes a rate limit to judge the refusal itself (its ``Retry-After``).
+        """
+        before = getattr(self._local, "raw", False)
+        self._local.raw = True
+        try:
+            yield
+        finally:
+            self._local.raw = before
+
     def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
         if self.gone is not None:
             raise TargetUnreachable(self.gone)
@@ -86,7 +100,7 @@ class RecordingSession(requests.Session):
             response = self._attempt(request, sent, kwargs)
             exchange = self._record(sent, response)
             wait = retry_after(response.status_code, response.headers.get("retry-after"))
-            if wait is None:
+            if wait is None or getattr(self._local, "raw", False):
                 return response
             if retries >= MAX_RETRIES:
                 raise RateLimited(f"rate limited: still HTTP {response.status_code} after {retries} retries")

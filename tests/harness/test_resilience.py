@@ -16,8 +16,13 @@ import pytest
 
 import contract_tests.suite.test_errors as errors_module
 from contract_tests import transport
+from contract_tests.builders import Builders
+from contract_tests.client import ContractClient
 from contract_tests.invariants import RULES
+from contract_tests.profile import Profile
 from contract_tests.registry import CHECKS
+from contract_tests.run import ContractRun
+from contract_tests.target import Target
 from contract_tests.violations import warn
 from mock_server import Settings, create_app
 from mock_server.testing.threaded_server import ThreadedServer
@@ -116,6 +121,20 @@ def test_a_server_that_keeps_refusing_leaves_its_checks_not_run(run_contract: Ru
     assert all(report.reason(c).startswith("rate limited") for c in report.ids("not run"))
     assert not report.data["complete"]
     assert report.result.ret == 1
+
+
+def test_a_check_can_see_a_refusal_as_it_came() -> None:
+    """A check judging the rate limit itself gets the 429, not a retry (refusals_as_answers)."""
+    run = ContractRun.create(Target("http://127.0.0.1:9", "eigen-mock-key"), Profile.load("mock"), ["auth_required"])
+    with serve(create_app(Settings(access_log=False, rate_limit=1, rate_limit_window=600))) as url:
+        client = ContractClient(run.session, Target(url, "eigen-mock-key"))
+        call = Builders(run.profile, run.spec).t2i(run.profile.library.offerings[0])
+        assert client.generate(call).received.status == 200
+        with run.session.refusals_as_answers():
+            refused = client.generate(call)
+    assert refused.received.status == 429
+    assert refused.received.header("retry-after") is not None
+    assert run.budget.retries == 0
 
 
 def test_a_bug_of_the_suite_is_an_error_with_status_3_in_every_report(
