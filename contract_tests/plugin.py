@@ -194,7 +194,15 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
 def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-    report = yield
+    if item.config.stash.get(_SIDE_BY_SIDE, None) is None:
+        report = yield
+    else:
+        from .run import DRAWING
+
+        # pytest reads the failing test's source with ast.parse to show it, while checks still run in
+        # their threads, where Hypothesis uses ast.parse too: CPython 3.11 cannot do both at once.
+        with DRAWING:
+            report = yield
     run, check_id = item.config.stash.get(_RUN, None), _check_id(item)
     if run is None or check_id is None:
         return report

@@ -36,7 +36,8 @@ from .transport import RecordingSession
 
 T = TypeVar("T")
 R = TypeVar("R")
-#: held while Hypothesis (or Schemathesis) builds or draws (see ``CheckRun.examples``)
+#: held while Hypothesis (or Schemathesis) builds or draws (see ``CheckRun.examples``), and while
+#: pytest makes a report: each may run ast.parse, which CPython 3.11 cannot run in two threads at once
 DRAWING = threading.RLock()
 
 

@@ -13,7 +13,10 @@ session fixtures built from those (the suite's own tests); any other waits for i
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 import inspect
+import pkgutil
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -27,6 +30,23 @@ from .registry import CHECKS
 from .run import CheckRun, ContractRun
 
 PARALLEL_PHASES = frozenset({"behaviour", "conformance"})
+#: Parts of Schemathesis a contract run never reaches (its CLI, pytest loaders, GraphQL, reporting).
+_NOT_USED = ("schemathesis.cli", "schemathesis.pytest", "schemathesis.graphql", "schemathesis.specs.graphql",
+             "schemathesis.python", "schemathesis.reporting")  # fmt: skip
+
+
+def import_everything(package: str, skip: tuple[str, ...] = ()) -> None:
+    """Import every module of ``package`` now, in this thread, rather than on first use in a check's thread.
+
+    Schemathesis imports many modules inside its functions. Under pytest, whose assertion rewriter
+    parses a plugin's modules with ast.parse as they are imported, two checks importing at once
+    in two threads crash CPython 3.11 ("AST constructor recursion depth mismatch").
+    """
+    root = importlib.import_module(package)
+    for module in pkgutil.walk_packages(root.__path__, f"{package}."):
+        if not module.name.startswith(skip):
+            with contextlib.suppress(ImportError):  # optional extras (allure) that are not installed
+                importlib.import_module(module.name)
 
 
 @contextmanager
@@ -56,6 +76,8 @@ class SideBySide:
             if kind not in PARALLEL_PHASES or kind in self._phases:
                 return
             self._phases.add(kind)
+            if kind == "conformance":
+                import_everything("schemathesis", skip=_NOT_USED)
             phase = {i: check_id for i, check_id in self.items.items() if CHECKS[check_id].kind == kind}
             ready = {i: (check_id, call) for i, check_id in phase.items() if (call := _call(i, self.run)) is not None}
             self.run.plan.take_turns([check_id for check_id, _ in ready.values()])
