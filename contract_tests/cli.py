@@ -1,8 +1,9 @@
 """``eigen-mock check``: run the contract suite against a server, from one command.
 
 Argument parsing, a reachability check that answers in plain words, and ``pytest.main`` on the
-shipped suite with the plugin. Exit status 0 only when every check that ran passed; 1 when a
-check failed; 2 when the target cannot be reached or the arguments are wrong.
+shipped suite with the plugin. Exit status (``results.py``): 0 when every check that ran passed
+(skips and warnings are fine); 1 when a check failed or the run is incomplete (checks not run);
+2 for a usage error or a target that cannot be reached at the start; 3 for a bug of the suite.
 """
 
 from __future__ import annotations
@@ -18,8 +19,17 @@ from urllib.parse import urlsplit
 import pytest
 
 from .resources import PACKAGE_DIR, SUITE_DIR
+from .results import EXIT_FAILED, EXIT_OK, EXIT_SUITE_ERROR, EXIT_USAGE
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+#: pytest's exit codes as the CLI's: usage errors are 2, "no tests" or an internal error a bug of the suite.
+_FROM_PYTEST: dict[int, int] = {
+    pytest.ExitCode.OK: EXIT_OK,
+    pytest.ExitCode.TESTS_FAILED: EXIT_FAILED,
+    pytest.ExitCode.INTERRUPTED: EXIT_USAGE,
+    pytest.ExitCode.INTERNAL_ERROR: EXIT_SUITE_ERROR,
+    pytest.ExitCode.USAGE_ERROR: EXIT_USAGE,
+    pytest.ExitCode.NO_TESTS_COLLECTED: EXIT_SUITE_ERROR,
+}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -37,6 +47,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--s3-bucket", help="bucket the server can write and this suite can read")
     parser.add_argument("--profile", help="profile file, or a shipped profile name: mock (default), live")
     parser.add_argument("--max-requests", type=int, help="hard cap on requests to the server (default: the profile's)")
+    parser.add_argument("--seed", type=int, help="seed of every drawn request (default 0); printed in the report")
+    parser.add_argument(
+        "--max-wait",
+        type=float,
+        metavar="SECONDS",
+        help="longest total time the run waits out 429/503 Retry-After answers (default 300)",
+    )
+    parser.add_argument("--concurrency", type=int, metavar="N", help="requests in flight at once (default 1)")
     parser.add_argument("--check", action="append", metavar="ID", help="run only this check (repeatable)")
     parser.add_argument("--junitxml", metavar="FILE", help="write JUnit XML for CI")
     parser.add_argument("--report", metavar="FILE", help="write a conformance report (.md or .json)")
@@ -57,7 +75,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Hypothesis keeps caches in ./.hypothesis; a check run should leave nothing in the user's directory.
     os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", os.path.join(tempfile.gettempdir(), "eigen-contract"))
     code = pytest.main(suite_arguments(args))
-    return EXIT_OK if code == pytest.ExitCode.OK else EXIT_USAGE if code == pytest.ExitCode.USAGE_ERROR else EXIT_FAILED
+    return _FROM_PYTEST.get(int(code), int(code))  # the plugin's own statuses (results.py) are plain ints
 
 
 def suite_arguments(args: argparse.Namespace) -> list[str]:
@@ -82,6 +100,9 @@ def suite_arguments(args: argparse.Namespace) -> list[str]:
         "--eigen-s3-bucket": args.s3_bucket,
         "--eigen-profile": args.profile,
         "--eigen-max-requests": args.max_requests,
+        "--eigen-seed": args.seed,
+        "--eigen-max-wait": args.max_wait,
+        "--eigen-concurrency": args.concurrency,
         "--junitxml": args.junitxml,
         "--eigen-report": args.report,
         "--eigen-repro-dir": args.repro_dir,

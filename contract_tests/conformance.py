@@ -9,11 +9,11 @@ are recorded with their reason instead of failing the check.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cached_property
 from typing import Any
-from unittest.mock import patch
 
 import requests
 import schemathesis
@@ -22,19 +22,23 @@ from schemathesis import AuthContext, GenerationMode
 from schemathesis.auths import set_on_generated_case
 from schemathesis.core.failures import Failure, FailureGroup
 from schemathesis.core.parameters import ParameterLocation
-from schemathesis.specs.openapi.checks import ignored_auth
+from schemathesis.specs.openapi.checks import ignored_auth, negative_data_rejection
 from schemathesis.transport import requests as sth_requests
 
+from .concurrency import Attempt, settle
+from .exchange import Exchange
 from .false_positives import Case, FalsePositives
 from .images import source_image
 from .repair import Repair, best_offering
 from .resources import spec_path
-from .run import CheckRun, ContractRun
+from .run import DRAWING, CheckRun, ContractRun
 from .spec import ContractSpec
 from .target import OPERATION_PATH
 from .transport import RecordingSession
 from .violations import ContractViolation, Violation
+from .wire import valid_on_the_wire
 
+_ORIGINAL_SESSION = sth_requests.SameHostRedirectsSession
 MEDIA_TYPES = {"json": "application/json", "multipart": "multipart/form-data"}
 #: What the contract answers to schema-valid (repaired) and schema-invalid data.
 POSITIVE_STATUSES = ["2xx"]
@@ -53,6 +57,15 @@ def register_media_types() -> None:
 
 
 class ConformanceRunner:
+    @classmethod
+    def of(cls, run: ContractRun) -> ConformanceRunner:
+        """The run's one runner (one loaded schema, one set of coverage cases), whoever asks first."""
+        found = run.shared.get("conformance")
+        if not isinstance(found, ConformanceRunner):
+            found = run.shared["conformance"] = cls(run)
+            _ = found.operation  # the schema is loaded here, once, not by checks side by side
+        return found
+
     def __init__(self, run: ContractRun) -> None:
         self.run = run
         self.false_positives = FalsePositives(run.results, run.spec)
@@ -91,8 +104,9 @@ class ConformanceRunner:
         """The coverage phase's cases, made once: Schemathesis emits its unexpected-method cases once per schema."""
         modes = [GenerationMode.POSITIVE, GenerationMode.NEGATIVE]
         config = self.schema.config.generation_for(operation=self.operation, phase="coverage")
-        cases = list(self.schema.iter_coverage_cases(self.operation, generation_modes=modes, generation_config=config))
-        return _spread(cases)
+        with DRAWING:
+            cases = self.schema.iter_coverage_cases(self.operation, generation_modes=modes, generation_config=config)
+            return _spread(list(cases))
 
     def _repaired(self, check: CheckRun, case: Case) -> st.SearchStrategy[Case]:
         @st.composite
@@ -134,34 +148,63 @@ class ConformanceRunner:
         if multipart:
             case.multipart_content_types = {**(case.multipart_content_types or {}), **repair.content_types}
 
-    def requests_ahead(self, check: CheckRun) -> int:
-        """Requests the next case may cost: itself, and ``ignored_auth``'s two probes until they ran."""
-        return 1 if check.id in self._auth_probed else 3
+    def exercise(self, check: CheckRun, cases: list[Case]) -> None:
+        """Send ``cases`` (up to ``--concurrency`` at a time), then judge each, in order; raise on real failures.
 
-    def exercise(self, check: CheckRun, case: Case) -> None:
-        """Send ``case`` and judge the response with every default check; raise on a real failure.
+        Sending is concurrent, judging is not: ``ignored_auth``'s probes (two paid requests, run on
+        the check's first success in the cases' order) and the order of findings stay the same
+        whatever the concurrency.
+        """
+        sent = check.attempt(cases, self._send)
+        settle([self._judged(check, case, attempt) for case, attempt in zip(cases, sent, strict=True)])
+
+    def _send(self, case: Case) -> tuple[Any, Exchange]:
+        session = self.run.session
+        response = case.call(base_url=self.run.target.base_url, session=session)
+        assert session.last is not None
+        return response, session.last
+
+    def _judged(self, check: CheckRun, case: Case, sent: Attempt[tuple[Any, Exchange]]) -> Attempt[None]:
+        if sent.value is None:
+            return Attempt(error=sent.error)
+        try:
+            self.judge(check, case, *sent.value)
+        except BaseException as exc:
+            return Attempt(error=exc)
+        return Attempt()
+
+    def judge(self, check: CheckRun, case: Case, response: Any, exchange: Exchange) -> None:
+        """Judge one response with every default check (``ignored_auth`` on the check's first success only).
 
         ``ignored_auth`` re-sends a successful request without and with a wrong key: two paid
-        requests each time, so it runs on a check's first success only (``auth_required``
-        covers authentication in depth).
+        requests each time, so it runs once per check (``auth_required`` covers authentication in
+        depth). A negative case whose bytes on the wire are valid after all (serialisation undid
+        the negation) is not judged as negative: the server was right to accept it.
         """
         session, base_url = self.run.session, self.run.target.base_url
-        response = case.call(base_url=base_url, session=session)
-        exchange = session.last
-        probe_auth = 200 <= response.status_code < 300 and check.id not in self._auth_probed
+        probe_auth = 200 <= response.status_code < 300 and check.id not in self._auth_probed and check.affords(2)
         if probe_auth:
             self._auth_probed.add(check.id)
+        excluded = [] if probe_auth else [ignored_auth]
+        if case.meta is not None and case.meta.generation.mode.is_negative and valid_on_the_wire(
+            exchange.sent, self.run.spec
+        ):
+            excluded.append(negative_data_rejection)
         try:
             with probes_through(session):
                 case.validate_response(
                     response,
-                    excluded_checks=[] if probe_auth else [ignored_auth],
+                    excluded_checks=excluded,
                     transport_kwargs={"session": session, "base_url": base_url},
                 )
         except FailureGroup as group:
             real = [f for f in group.exceptions if not self.false_positives.explains(f, case)]
             if real:
                 raise ContractViolation([Violation(check.id, _describe(f), exchange) for f in real]) from None
+
+
+_PATCHED: list[Any] = []
+_PATCH_LOCK = threading.Lock()
 
 
 @contextmanager
@@ -173,14 +216,25 @@ def probes_through(session: RecordingSession) -> Iterator[None]:
     cap and the journal. For the duration of one validation, that class sends through ``session``
     instead: same cap, same rules, nothing else changed. (Schemathesis is pinned; the budget test
     counts requests at the server and fails if a new version sends around this.)
+
+    Checks judged side by side share one patch (counted), so none restores the class under another.
     """
 
-    class ThroughRun(sth_requests.SameHostRedirectsSession):
+    class ThroughRun(_ORIGINAL_SESSION):
         def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
             return session.send(request, **kwargs)
 
-    with patch.object(sth_requests, "SameHostRedirectsSession", ThroughRun):
+    with _PATCH_LOCK:
+        if not _PATCHED:
+            setattr(sth_requests, "SameHostRedirectsSession", ThroughRun)  # noqa: B010 - mypy: a class
+        _PATCHED.append(session)
+    try:
         yield
+    finally:
+        with _PATCH_LOCK:
+            _PATCHED.pop()
+            if not _PATCHED:
+                setattr(sth_requests, "SameHostRedirectsSession", _ORIGINAL_SESSION)  # noqa: B010
 
 
 def negated_properties(case: Case, spec: ContractSpec) -> frozenset[str] | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
+from . import evidence
 from .exchange import Exchange
 from .violations import Findings, fail
 
@@ -13,8 +14,9 @@ ANY_PARAM = object()
 def describe_error(exchange: Exchange) -> str:
     received, error = exchange.received, exchange.received.error
     if error is not None:
-        return f"HTTP {received.status} {error.get('code')}: {str(error.get('message'))[:160]}"
-    return f"HTTP {received.status} {received.body[:160]!r}"
+        code, message = evidence.clip(str(error.get("code")), 40), evidence.clip(str(error.get("message")), 160)
+        return f"HTTP {received.status} {code}: {message}"
+    return f"HTTP {received.status} {evidence.body(received)}"
 
 
 def image(check: str, exchange: Exchange, what: str = "a valid request") -> bytes:
@@ -38,8 +40,8 @@ def rejected(
     """Record unless ``exchange`` is an error ``status`` with one of ``codes`` (and that ``param``)."""
     code = (exchange.received.error or {}).get("code")
     wanted = f"{status} {'/'.join(sorted(codes))}"
-    if exchange.received.status != status or code not in codes:
+    if exchange.received.status != status or not isinstance(code, str) or code not in codes:
         findings.add(f"{what}: expected {wanted}, got {describe_error(exchange)}", exchange)
     elif param is not ANY_PARAM and (exchange.received.error or {}).get("param", ANY_PARAM) != param:
         got = (exchange.received.error or {}).get("param")
-        findings.add(f"{what}: error.param must be {param!r}, got {got!r}", exchange)
+        findings.add(f"{what}: error.param must be {param!r}, got {evidence.clip(repr(got), 80)}", exchange)

@@ -88,7 +88,7 @@ def _error_fields(error: dict[str, object], status: int, context: RuleContext) -
     allowed = context.spec.error_codes.get(status)
     if allowed is None:
         yield f"HTTP {status} is not a status of the contract"
-    elif error.get("code") not in allowed:
+    elif not isinstance(error.get("code"), str) or error.get("code") not in allowed:
         yield f"error code {error.get('code')!r} is not one of the contract's codes for {status}: {sorted(allowed)}"
     if not isinstance(error.get("message"), str) or not error.get("message"):
         yield "error.message must be a non-empty string"
@@ -181,11 +181,24 @@ def _editing_size(exchange: Exchange, context: RuleContext) -> Iterator[str]:
 
 
 def expected_edit_size(width: int, height: int, megapixels: float | None) -> tuple[int, int]:
-    """The source's size, scaled down (never up, aspect kept) to ``megapixels`` when given."""
-    if megapixels is None or width * height <= megapixels * 1_000_000:
+    """The source's size, scaled down (never up, aspect kept) to ``megapixels`` when given.
+
+    A ``megapixels`` that is not a positive finite number is no limit the server could apply (it
+    must refuse the request): the source's size is kept rather than computing a square root of it.
+    """
+    limit = _positive(megapixels)
+    if limit is None or width <= 0 or height <= 0 or width * height <= limit * 1_000_000:
         return width, height
-    scale = math.sqrt(megapixels * 1_000_000 / (width * height))
+    scale = math.sqrt(limit * 1_000_000 / (width * height))
     return round(width * scale), round(height * scale)
+
+
+def _positive(number: float | None) -> float | None:
+    try:
+        value = float(number) if number is not None else math.nan
+    except OverflowError:
+        return None
+    return value if math.isfinite(value) and value > 0 else None
 
 
 def _close(got: tuple[int, int], expected: tuple[int, int]) -> bool:

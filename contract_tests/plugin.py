@@ -9,6 +9,7 @@ until suite checks are actually collected, so installing eigen-mock costs other 
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Generator, Iterator
 from importlib.util import find_spec
 from pathlib import Path
@@ -20,8 +21,12 @@ from .registry import CHECKS, MARKER, ordered
 
 if TYPE_CHECKING:
     from .run import CheckRun, ContractRun
+    from .side_by_side import SideBySide  # noqa: F401 - named in the stash key's string annotation
 
 _RUN = pytest.StashKey["ContractRun | None"]()
+_SIDE_BY_SIDE = pytest.StashKey["SideBySide"]()
+#: Seconds the whole run may spend waiting out Retry-After answers.
+DEFAULT_MAX_WAIT = 300.0
 #: (option, its name before the eigen- prefix, argparse attributes). The prefix keeps the suite's
 #: options out of other plugins' way: pytest-base-url owns --base-url, pytest-profiling --profile.
 _OPTIONS = (
@@ -33,6 +38,16 @@ _OPTIONS = (
     ("--eigen-profile", "--profile", {"help": "profile file (or shipped profile name: mock, live); default: mock"}),
     ("--eigen-max-requests", "--max-requests",
      {"type": int, "help": "hard cap on requests to the server (default: the profile's)"}),
+    ("--eigen-seed", "--seed",
+     {"dest": "eigen_seed", "type": int, "help": "seed of the drawn requests (default 0; in the report)"}),
+    ("--eigen-max-wait", "--max-wait", {
+        "dest": "eigen_max_wait",
+        "type": float,
+        "metavar": "SECONDS",
+        "help": "longest total wait for 429/503 Retry-After answers in the run (default 300)",
+    }),
+    ("--eigen-concurrency", "--concurrency",
+     {"dest": "eigen_concurrency", "type": int, "metavar": "N", "help": "requests in flight at once (default 1)"}),
     ("--eigen-check", "--check",
      {"action": "append", "dest": "eigen_checks", "metavar": "ID", "help": "run only this check (repeatable)"}),
     ("--eigen-report", "--report",
@@ -119,7 +134,11 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         config.hook.pytest_deselected(items=deselected)
     rank = {check_id: index for index, check_id in enumerate(ordered([contract[item] for item in chosen]))}
     items[:] = [item for item in items if item not in contract] + sorted(chosen, key=lambda i: rank[contract[i]])
-    config.stash[_RUN] = _create_run(config, [contract[item] for item in chosen])
+    run = config.stash[_RUN] = _create_run(config, [contract[item] for item in chosen])
+    if run is not None and run.pool.size > 1:
+        from .side_by_side import SideBySide
+
+        config.stash[_SIDE_BY_SIDE] = SideBySide(run, {item: contract[item] for item in chosen})
 
 
 def _check_id(item: pytest.Item) -> str | None:
@@ -151,15 +170,24 @@ def _create_run(config: pytest.Config, check_ids: list[str]) -> ContractRun | No
         profile.request_timeout,
     )
     report = config.getoption("eigen_report", None)
+    # Bodies of failing requests always go to a file (a curl command must survive copy-paste):
+    # next to the report, or in the temporary directory when there is none.
     repro = config.getoption("eigen_repro_dir", None) or (
-        Path(report).parent / "eigen-contract-repro" if report else None
+        Path(report).parent / "eigen-contract-repro" if report else Path(tempfile.gettempdir()) / "eigen-contract-repro"
     )
+    concurrency = config.getoption("eigen_concurrency", None) or 1
+    max_wait = config.getoption("eigen_max_wait", None)
+    if concurrency < 1 or (max_wait is not None and max_wait < 0):
+        raise pytest.UsageError("--concurrency must be at least 1 and --max-wait at least 0")
     return ContractRun.create(
         target,
         profile,
         check_ids,
         max_requests=config.getoption("eigen_max_requests", None),
         repro_dir=Path(repro) if repro else None,
+        seed=config.getoption("eigen_seed", None) or 0,
+        max_wait=DEFAULT_MAX_WAIT if max_wait is None else max_wait,
+        concurrency=concurrency,
     )
 
 
@@ -176,23 +204,45 @@ def eigen_run(pytestconfig: pytest.Config) -> ContractRun:
 def eigen_check(request: pytest.FixtureRequest, eigen_run: ContractRun) -> Iterator[CheckRun]:
     """The current check: its client, its share of the budget, its Hypothesis settings."""
     from .run import CheckRun
+    from .side_by_side import entered
 
     check_id = _check_id(request.node)
     assert check_id is not None, "eigen_check is for tests marked with @contract_check"
-    reason = eigen_run.skip_reason(CHECKS[check_id])
-    if reason:
-        pytest.skip(reason)
-    eigen_run.journal.current_check = check_id
-    with eigen_run.budget.within(check_id):
-        yield CheckRun(eigen_run, check_id)
-    eigen_run.journal.current_check = "(between checks)"
+    side_by_side = request.config.stash.get(_SIDE_BY_SIDE, None)
+    if side_by_side is not None:
+        side_by_side.start_phase_of(request.node)
+        if side_by_side.started(request.node):
+            yield CheckRun(eigen_run, check_id)  # the check runs in its own thread (pytest_pyfunc_call)
+            return
+    with entered(eigen_run, check_id) as check:
+        yield check
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
+    """A check started side by side with its phase: wait for its thread and report what it came to."""
+    side_by_side = pyfuncitem.config.stash.get(_SIDE_BY_SIDE, None)
+    if side_by_side is None or not side_by_side.started(pyfuncitem):
+        return None
+    error = side_by_side.outcome(pyfuncitem)
+    if error is not None:
+        raise error
+    return True
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-    report = yield
+    if item.config.stash.get(_SIDE_BY_SIDE, None) is None:
+        report = yield
+    else:
+        from .run import DRAWING
+
+        # pytest reads the failing test's source with ast.parse to show it, while checks still run in
+        # their threads, where Hypothesis uses ast.parse too: CPython 3.11 cannot do both at once.
+        with DRAWING:
+            report = yield
     run, check_id = item.config.stash.get(_RUN, None), _check_id(item)
     if run is None or check_id is None:
         return report
@@ -217,7 +267,19 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: p
         terminalreporter.write_line(f"report written to {report}")
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """The run's exit status (see ``results.py``): 1 for an incomplete run, 3 for a bug of the suite."""
+    run = session.config.stash.get(_RUN, None)
+    if run is None or not run.results.checks or exitstatus not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+        return
+    session.exitstatus = max(int(exitstatus), run.results.exit_status())
+
+
 def pytest_unconfigure(config: pytest.Config) -> None:
+    side_by_side = config.stash.get(_SIDE_BY_SIDE, None)
+    if side_by_side is not None:
+        side_by_side.close()
     run = config.stash.get(_RUN, None)
     if run is not None:
         run.close()

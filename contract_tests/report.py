@@ -1,62 +1,96 @@
 """Reports of a run: terminal lines, a Markdown conformance report, JSON for machines.
 
-Each failure comes with a ``curl`` command that sends the failing request again, with the API
-key replaced by ``$EIGEN_API_KEY``.
+Every check of the run is in every report with exactly one status (``results.py``). Each
+violation comes with a ``curl`` command that sends the failing request again, with the API key
+replaced by ``$EIGEN_API_KEY``; what the server answered is summarised (``evidence.py``), never
+dumped.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from . import evidence
 from .registry import CHECKS, ordered
 from .reproduce import KEY_VARIABLE, curl
-from .results import CheckResult
+from .results import OUTCOMES, CheckResult, Outcome
 from .run import ContractRun
 from .violations import Violation
 
-_LABELS = {"passed": "PASS", "failed": "FAIL", "skipped": "SKIP"}
-#: Violations shown per failing check (the rest are counted).
+LABELS: dict[Outcome, str] = {
+    "passed": "PASS",
+    "failed": "FAIL",
+    "warning": "WARN",
+    "skipped": "SKIP",
+    "not run": "NOT RUN",
+    "error": "ERROR",
+}
+_WIDTH = max(len(label) for label in LABELS.values())
+#: Violations shown per failing check on the terminal (the rest are counted; all are in the files).
 SHOWN = 3
+#: The statuses whose violations are listed, with their section titles.
+_DETAILED: dict[Outcome, str] = {"failed": "Failures", "warning": "Warnings"}
 
 
 def summary(run: ContractRun) -> str:
-    results = run.results
+    results, budget = run.results, run.budget
+    retries = f" ({budget.retries} retries after 429/503)" if budget.retries else ""
+    counts = ", ".join(f"{results.count(outcome)} {outcome}" for outcome in OUTCOMES if results.count(outcome))
+    complete = "" if results.complete else " · run incomplete"
     return (
-        f"target {run.target.base_url} · profile {run.profile.name} · {run.budget.spent}/{run.budget.cap} requests · "
-        f"{results.count('passed')} passed, {results.count('failed')} failed, {results.count('skipped')} skipped"
+        f"target {run.target.base_url} · profile {run.profile.name} · seed {run.seed} · "
+        f"{budget.spent}/{budget.cap} requests{retries} · {counts or 'no checks'}{complete}"
     )
 
 
 def terminal_lines(run: ContractRun) -> Iterator[str]:
     for error in run.results.errors:
         yield f"ERROR {error}"
+    if run.results.stopped:
+        yield f"STOPPED {run.results.stopped}"
     yield summary(run)
     width = max(len(check_id) for check_id in run.results.checks)
     for result in _in_order(run):
         requests = f"{result.requests:>4} req" if result.requests else " " * 8
-        yield f"{_LABELS[result.outcome]}  {result.id:<{width}}  {requests}  {result.reason}".rstrip()
-    failed = [result for result in _in_order(run) if result.outcome == "failed"]
-    if failed:
-        yield ""
-        yield f"Failures (reproduce with: export {KEY_VARIABLE}=<your key>):"
-    for result in failed:
-        for line in _failure_lines(run, result):
-            yield "  " + line
+        yield f"{LABELS[result.outcome]:<{_WIDTH}}  {result.id:<{width}}  {requests}  {_reason(result)}".rstrip()
+    for outcome, title in _DETAILED.items():
+        detailed = [result for result in _in_order(run) if result.outcome == outcome]
+        if detailed:
+            yield ""
+            yield f"{title} (reproduce with: export {KEY_VARIABLE}=<your key>):"
+        for result in detailed:
+            for line in _violation_lines(run, result):
+                yield "  " + line
     yield from _false_positive_lines(run)
 
 
-def _failure_lines(run: ContractRun, result: CheckResult) -> Iterator[str]:
+def _reason(result: CheckResult) -> str:
+    retries = f"retries after 429/503: {result.retries}" if result.retries else ""
+    return " · ".join(part for part in (evidence.clip(result.reason), retries) if part)
+
+
+def _violation_lines(run: ContractRun, result: CheckResult) -> Iterator[str]:
     yield f"{result.id}:"
     for violation in result.violations[:SHOWN]:
-        yield f"  - {violation.message}"
+        yield f"  - {evidence.clip(violation.message)}"
         if violation.exchange is not None:
-            yield f"    got: {violation.exchange.describe()}"
+            yield f"    got: {got(violation)}"
             yield f"    reproduce: {_curl(run, violation)}"
     if len(result.violations) > SHOWN:
-        yield f"  ... and {len(result.violations) - SHOWN} more"
+        yield f"  ... and {len(result.violations) - SHOWN} more (all of them in --report)"
+
+
+def got(violation: Violation) -> str:
+    """What the server answered, in one short line."""
+    assert violation.exchange is not None
+    exchange = violation.exchange
+    if not exchange.received.status:
+        return exchange.describe()
+    return f"{exchange.describe()}: {evidence.body(exchange.received)}"
 
 
 def _false_positive_lines(run: ContractRun) -> Iterator[str]:
@@ -85,10 +119,22 @@ def write_report(run: ContractRun, path: Path) -> None:
 
 
 def as_json(run: ContractRun) -> dict[str, Any]:
+    budget = run.budget
     return {
         "target": run.target.base_url,
         "profile": run.profile.name,
-        "requests": {"spent": run.budget.spent, "cap": run.budget.cap, "by_check": dict(run.budget.spent_by_check)},
+        "seed": run.seed,
+        "concurrency": run.pool.size,
+        "exit_status": run.results.exit_status(),
+        "complete": run.results.complete,
+        "stopped": run.results.stopped,
+        "requests": {
+            "spent": budget.spent,
+            "cap": budget.cap,
+            "retries": budget.retries,
+            "by_check": dict(budget.spent_by_check),
+        },
+        "waited_seconds": round(run.session.pacing.waited, 3),
         "errors": run.results.errors,
         "checks": [
             {
@@ -96,9 +142,8 @@ def as_json(run: ContractRun) -> dict[str, Any]:
                 "outcome": r.outcome,
                 "reason": r.reason,
                 "requests": r.requests,
-                "violations": [
-                    {"message": v.message, "curl": _curl(run, v) if v.exchange else None} for v in r.violations
-                ],
+                "retries": r.retries,
+                "violations": [_violation_json(run, v) for v in r.violations],
             }
             for r in _in_order(run)
         ],
@@ -106,26 +151,56 @@ def as_json(run: ContractRun) -> dict[str, Any]:
     }
 
 
+def _violation_json(run: ContractRun, violation: Violation) -> dict[str, Any]:
+    return {
+        "message": evidence.clip(violation.message, 2000),
+        "fatal": violation.fatal,
+        "got": got(violation) if violation.exchange else None,
+        "curl": _curl(run, violation) if violation.exchange else None,
+    }
+
+
 def markdown(run: ContractRun) -> str:
-    lines = ["# Contract conformance report", "", summary(run), ""]
-    lines += [f"- **error**: {error}" for error in run.results.errors]
-    lines += ["| check | result | requests | what it means / why skipped |", "|---|---|---|---|"]
+    """CommonMark with a GitHub table: every check once, whatever the messages contain."""
+    lines = ["# Contract conformance report", "", text(summary(run)), ""]
+    problems = [*run.results.errors, *([run.results.stopped] if run.results.stopped else [])]
+    if problems:
+        lines += [f"- **error**: {text(problem)}" for problem in problems] + [""]
+    lines += ["| check | result | requests | what it means / why not passed |", "|---|---|---|---|"]
     for result in _in_order(run):
-        detail = CHECKS[result.id].means if result.outcome == "passed" else result.reason
+        detail = CHECKS[result.id].means if result.outcome == "passed" else _reason(result)
         if result.outcome == "passed" and result.reason:
             detail += f" ({result.reason})"
-        lines.append(f"| `{result.id}` | {_LABELS[result.outcome]} | {result.requests} | {_cell(detail)} |")
-    for result in (r for r in _in_order(run) if r.outcome == "failed"):
-        lines += ["", f"## `{result.id}` failed", "", CHECKS[result.id].means, ""]
+        lines.append(f"| `{result.id}` | {LABELS[result.outcome]} | {result.requests} | {text(detail)} |")
+    for result in (r for r in _in_order(run) if r.outcome in _DETAILED):
+        lines += ["", f"## `{result.id}`: {result.outcome}", "", text(CHECKS[result.id].means), ""]
         for violation in result.violations:
-            lines.append(f"- {violation.message}")
+            lines.append(f"- {text(evidence.clip(violation.message, 600))}")
             if violation.exchange is not None:
-                lines += ["", "  ```sh", f"  {_curl(run, violation)}", "  ```", ""]
+                lines += ["", f"  got: {text(got(violation))}", ""]
+                lines += [f"  {line}" for line in fenced(_curl(run, violation), "sh")] + [""]
     if run.results.false_positives:
         lines += ["", "## Known Schemathesis false positives (not counted)", ""]
-        lines += [f"- `{fp.id}` ({fp.check}, {fp.count}x): {fp.reason}" for fp in run.results.false_positives]
+        lines += [f"- `{fp.id}` ({fp.check}, {fp.count}x): {text(fp.reason)}" for fp in run.results.false_positives]
     return "\n".join(lines) + "\n"
 
 
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+_SPECIAL = re.compile(r"([\\`*_\[\]#+!|~])")
+
+
+def text(value: str) -> str:
+    """``value`` as inline Markdown text on one line: no markup, no HTML, no cell break."""
+    flat = " ".join(value.split())
+    flat = flat.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    flat = _SPECIAL.sub(r"\\\1", flat)
+    return _BLOCK_START.sub(r"\1\\\2", flat)  # "1. x" or "- x" at the start would open a list
+
+
+_BLOCK_START = re.compile(r"^(\d*)([-=.)])")
+
+
+def fenced(code: str, info: str = "") -> list[str]:
+    """A fenced code block around ``code`` whose fence no backtick run inside it can close."""
+    longest = max((len(run) for run in re.findall(r"`+", code)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return [fence + info, *code.splitlines(), fence]

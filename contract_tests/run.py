@@ -7,20 +7,24 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
+import hashlib
+import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
 
 from .budget import Budget, BudgetExhausted
 from .builders import Builders
 from .client import ContractClient
+from .concurrency import Attempt, Pool, settle
 from .invariants import RuleContext
 from .journal import Journal
+from .pacing import Pacing
 from .plan import Plan
 from .profile import Profile
 from .registry import CHECKS, CheckSpec
@@ -29,6 +33,12 @@ from .s3probe import S3Probe
 from .spec import ContractSpec
 from .target import Target
 from .transport import RecordingSession
+
+T = TypeVar("T")
+R = TypeVar("R")
+#: held while Hypothesis (or Schemathesis) builds or draws (see ``CheckRun.examples``), and while
+#: pytest makes a report: each may run ast.parse, which CPython 3.11 cannot run in two threads at once
+DRAWING = threading.RLock()
 
 
 @dataclass
@@ -44,6 +54,11 @@ class ContractRun:
     results: Results
     repro_dir: Path | None = None
     notes: dict[str, str] = field(default_factory=dict)
+    #: every drawn request derives from it (with the check's id): same seed, same requests
+    seed: int = 0
+    pool: Pool = field(default_factory=Pool)
+    #: objects the checks share, made once per run (one loaded Schemathesis schema, ...)
+    shared: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def create(
@@ -54,6 +69,9 @@ class ContractRun:
         *,
         max_requests: int | None = None,
         repro_dir: Path | None = None,
+        seed: int = 0,
+        max_wait: float = 300.0,
+        concurrency: int = 1,
     ) -> ContractRun:
         spec = ContractSpec.load()
         budget = Budget(profile.max_requests if max_requests is None else max_requests)
@@ -68,10 +86,14 @@ class ContractRun:
             budget=budget,
             plan=Plan(budget, check_ids),
             journal=journal,
-            session=RecordingSession(budget, journal, target.request_timeout),
+            session=RecordingSession(
+                budget, journal, target.request_timeout, pacing=Pacing(max_wait), concurrency=concurrency
+            ),
             s3=s3,
             results=Results(),
             repro_dir=repro_dir,
+            seed=seed,
+            pool=Pool(concurrency),
         )
 
     @property
@@ -122,10 +144,12 @@ class CheckRun:
         ``BudgetExhausted`` (a skip) when fewer than the check's minimum can be afforded.
         """
         spec = self.spec
+        # Failing examples are not replayed (``examples``): only probes sent once (spec.overhead) are
+        # kept back; the registry's replay reserve still counts when checks are admitted.
         maximum = self.run.profile.max_examples * spec.scale if available is None else available
-        granted = self.run.plan.grant(spec.id, spec.cost * maximum + spec.reserve)
-        units = min(maximum, max(0, (granted - spec.reserve) // spec.cost))
-        self.run.budget.allow(units * spec.cost + spec.reserve if units else 0)
+        granted = self.run.plan.grant(spec.id, spec.cost * maximum + spec.overhead)
+        units = min(maximum, max(0, (granted - spec.overhead) // spec.cost))
+        self.run.budget.allow(units * spec.cost + spec.overhead if units else 0)
         if units < spec.min_units and spec.kind != "invariant":
             raise BudgetExhausted(f"budget: {granted} requests left for {spec.id}, it needs {spec.min_requests}")
         return units
@@ -139,20 +163,75 @@ class CheckRun:
         self.run.notes[self.spec.id] = text
 
     def given(self, *strategies: st.SearchStrategy[Any]) -> Callable[[Callable[..., None]], Callable[[], None]]:
-        """``@given`` with this check's share of the budget as ``max_examples``."""
-        examples = self.units()
+        """A property over this check's share of the budget: ``test(*drawn)`` for each drawn example.
+
+        The examples are drawn first (``examples``), then run up to ``--concurrency`` at a time
+        (``map``): which requests are sent depends on the seed, never on timing, and a failing
+        example does not stop the others (each costs what was granted for it anyway).
+        """
+        count = self.units()
 
         def decorate(test: Callable[..., None]) -> Callable[[], None]:
-            return settings(hypothesis_settings(examples))(given(*strategies)(test))
+            def run() -> None:
+                drawn = self.examples(st.tuples(*strategies), count, name=test.__name__)
+                self.map(drawn, lambda args: test(*args))
+
+            return run
 
         return decorate
 
+    def examples(
+        self, strategy: st.SearchStrategy[T] | Callable[[], st.SearchStrategy[T]], count: int, *, name: str = ""
+    ) -> list[T]:
+        """Up to ``count`` values drawn from ``strategy``, a function of the run's seed and this check only.
+
+        Checks running side by side draw one at a time (and build a strategy given as a function one
+        at a time): Hypothesis describes lambdas with ``ast.parse``, which CPython 3.11 cannot run in
+        two threads at once ("AST constructor recursion depth mismatch").
+        """
+        drawn: list[T] = []
+        if count <= 0:
+            return drawn
+
+        with DRAWING:
+            built = strategy if isinstance(strategy, st.SearchStrategy) else strategy()
+
+            @settings(hypothesis_settings(count))
+            @seed(self.seed_for(name))
+            @given(built)
+            def collect(value: T) -> None:
+                drawn.append(value)
+
+            collect()
+        return drawn
+
+    def seed_for(self, name: str = "") -> int:
+        """This check's seed for ``name``, derived from the run's seed (not from where the suite is installed)."""
+        digest = hashlib.sha256(f"{self.run.seed}:{self.spec.id}:{name}".encode()).digest()
+        return int.from_bytes(digest[:8], "big")
+
+    def attempt(self, items: Sequence[T], work: Callable[[T], R]) -> list[Attempt[R]]:
+        """``work`` on every item, up to ``--concurrency`` at a time; each outcome in the items' order."""
+        return self.run.pool.attempt(items, work)
+
+    def map(self, items: Sequence[T], work: Callable[[T], R]) -> list[R]:
+        """``attempt``, then raise what the items raised (violations together, in order), else the results."""
+        return settle(self.attempt(items, work))
+
+    def map_affordable(self, items: Sequence[T], work: Callable[[T], R]) -> list[tuple[T, R]]:
+        """``map``, leaving out the items the budget cut off (retries after a 429 may spend what they planned)."""
+        attempts = self.attempt(items, work)
+        kept = [(item, a) for item, a in zip(items, attempts, strict=True) if not isinstance(a.error, BudgetExhausted)]
+        if len(kept) < len(items):
+            self.note(f"budget: {len(items) - len(kept)} of {len(items)} requests not sent (the cap was reached)")
+        return list(zip([item for item, _ in kept], settle([a for _, a in kept]), strict=True))
+
 
 def hypothesis_settings(examples: int) -> settings:
-    """Reproducible (derandomized), no database, no shrinking: every shrink step would be a paid request."""
+    """Reproducible (seeded by the run), no database, no shrinking: every shrink step would be a paid request."""
     return settings(
         max_examples=examples,
-        derandomize=True,
+        derandomize=False,
         database=None,
         deadline=None,
         phases=[Phase.explicit, Phase.generate],

@@ -1,4 +1,9 @@
-"""How a check reports a broken promise: a message, and the exchange that shows it."""
+"""How a check reports a broken promise: a message, and the exchange that shows it.
+
+A violation is fatal (the check fails) unless it is marked otherwise with ``warn``: a check whose
+violations are all non-fatal ends as a *warning*, listed in every report but not failing the run
+(e.g. a breach of a rule that only our spec makes, judged under a profile for other servers).
+"""
 
 from __future__ import annotations
 
@@ -15,6 +20,8 @@ class Violation:
     check: str
     message: str
     exchange: Exchange | None = None
+    #: False: reported as a warning, the check does not fail on it
+    fatal: bool = True
 
 
 class ContractViolation(AssertionError):
@@ -29,6 +36,10 @@ class ContractViolation(AssertionError):
         lines = [f"{v.message}" + (f"\n    in {v.exchange.describe()}" if v.exchange else "") for v in self.violations]
         super().__init__("\n".join(lines))
 
+    @property
+    def fatal(self) -> bool:
+        return any(violation.fatal for violation in self.violations)
+
 
 class Findings:
     """Soft assertions: collect every violation of a table check, then fail once with all of them."""
@@ -37,8 +48,12 @@ class Findings:
         self.check = check
         self.violations: list[Violation] = []
 
-    def add(self, message: str, exchange: Exchange | None = None) -> None:
-        self.violations.append(Violation(self.check, message, exchange))
+    def add(self, message: str, exchange: Exchange | None = None, *, fatal: bool = True) -> None:
+        self.violations.append(Violation(self.check, message, exchange, fatal))
+
+    def warn(self, message: str, exchange: Exchange | None = None) -> None:
+        """A breach that is reported but does not fail the check (the check ends as a warning)."""
+        self.add(message, exchange, fatal=False)
 
     def extend(self, messages: Iterable[str], exchange: Exchange | None) -> None:
         for message in messages:
@@ -51,3 +66,8 @@ class Findings:
 
 def fail(check: str, message: str, exchange: Exchange | None = None) -> ContractViolation:
     return ContractViolation([Violation(check, message, exchange)])
+
+
+def warn(check: str, message: str, exchange: Exchange | None = None) -> ContractViolation:
+    """Like ``fail``, but the check ends as a warning unless a fatal violation comes with it."""
+    return ContractViolation([Violation(check, message, exchange, fatal=False)])

@@ -44,8 +44,9 @@ def test_auth_required(eigen_check: CheckRun) -> None:
     rows = [(media, fault) for fault in faults for media in (JSON, MULTIPART)]
     findings = Findings(eigen_check.id)
     base = valid_call(eigen_check)
-    for media, (what, header, codes) in rows[: eigen_check.units(len(rows))]:
-        exchange = eigen_check.client.generate(base.as_media(media).with_auth(header))
+    planned = rows[: eigen_check.units(len(rows))]
+    sent = eigen_check.map(planned, lambda row: eigen_check.client.generate(base.as_media(row[0]).with_auth(row[1][1])))
+    for (media, (what, _, codes)), exchange in zip(planned, sent, strict=True):
         rejected(findings, exchange, f"{media} request with {what}", 401, codes)
         if (exchange.received.header("www-authenticate") or "").split(" ")[0].lower() != "bearer":
             findings.add(f"{media} request with {what}: a 401 must carry WWW-Authenticate: Bearer", exchange)

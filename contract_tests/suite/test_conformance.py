@@ -4,11 +4,9 @@ the coverage phase, every response judged by all default checks (``contract_test
 from __future__ import annotations
 
 import pytest
-from hypothesis import assume
 from schemathesis import GenerationMode
 
 from contract_tests.conformance import ConformanceRunner
-from contract_tests.false_positives import Case
 from contract_tests.registry import contract_check
 from contract_tests.run import CheckRun, ContractRun
 
@@ -16,18 +14,14 @@ from contract_tests.run import CheckRun, ContractRun
 @pytest.fixture(scope="session")
 def runner(eigen_run: ContractRun) -> ConformanceRunner:
     """One runner (one loaded schema, one set of coverage cases) per contract run."""
-    return ConformanceRunner(eigen_run)
+    return ConformanceRunner.of(eigen_run)
 
 
 def fuzz(check: CheckRun, runner: ConformanceRunner, mode: GenerationMode, media: str) -> None:
-    @check.given(runner.cases(check, mode, media))
-    def conforms(case: Case) -> None:
-        # Once the grant cannot cover a case, its possible probes and a replay, the rest are not
-        # sent (a rejected example costs nothing); the check reports what it did run.
-        assume(check.affords(runner.requests_ahead(check) + 1))
-        runner.exercise(check, case)
-
-    conforms()
+    """As many cases as the grant covers (its reserve keeps ``ignored_auth``'s probes), drawn from the seed."""
+    count = check.units()
+    cases = check.examples(lambda: runner.cases(check, mode, media), count, name=f"{mode.value}-{media}")
+    runner.exercise(check, cases)
 
 
 @contract_check("schema_positive_json")
@@ -54,10 +48,6 @@ def test_schema_negative_multipart(eigen_check: CheckRun, runner: ConformanceRun
 def test_schema_coverage(eigen_check: CheckRun, runner: ConformanceRunner) -> None:
     cases = runner.coverage_cases
     planned = cases[: eigen_check.units(len(cases))]
-    for index, case in enumerate(planned):
-        if not eigen_check.affords(runner.requests_ahead(eigen_check)):
-            eigen_check.note(f"budget: ran {index} of {len(cases)} coverage cases")
-            return
-        runner.exercise(eigen_check, runner.repair_coverage(eigen_check, case))
+    runner.exercise(eigen_check, [runner.repair_coverage(eigen_check, case) for case in planned])
     if len(planned) < len(cases):
         eigen_check.note(f"budget: ran {len(planned)} of {len(cases)} coverage cases")

@@ -39,8 +39,9 @@ def source_rows(check: CheckRun) -> list[tuple[str, Call, SourceImage]]:
 def test_editing_sources(eigen_check: CheckRun) -> None:
     findings = Findings(eigen_check.id)
     rows = source_rows(eigen_check)
-    for what, call, source in rows[: eigen_check.units(len(rows))]:
-        exchange = eigen_check.client.generate(call)
+    planned = rows[: eigen_check.units(len(rows))]
+    sent = eigen_check.map([call for _, call, _ in planned], eigen_check.client.generate)
+    for (what, _, source), exchange in zip(planned, sent, strict=True):
         if not exchange.received.ok:
             findings.add(f"an edit with {what} (and no mode) was refused", exchange)
             continue
@@ -64,7 +65,7 @@ def test_editing_depends_on_source(eigen_check: CheckRun) -> None:
     @eigen_check.given(edit_cases(eigen_check.builders), st.integers(1, 1000))
     def other_source_other_image(case: EditCase, step: int) -> None:
         other = source_image(case.source.width, case.source.height, 1000 + step, case.source.format)
-        first, second = eigen_check.client.generate(case.call()), eigen_check.client.generate(case.call(other))
+        first, second = eigen_check.map([case.call(), case.call(other)], eigen_check.client.generate)
         distance = looks(eigen_check.id, first, second)
         if distance < VISIBLY_DIFFERENT:
             message = f"two different sources gave the same edit (difference {distance:.2f}/255)"

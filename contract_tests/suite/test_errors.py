@@ -47,8 +47,8 @@ def bad_call(
 
 def run_table(check: CheckRun, rows: list[Bad]) -> None:
     findings = Findings(check.id)
-    for row in rows[: check.units(len(rows))]:
-        exchange = row.send(check.client)
+    planned = rows[: check.units(len(rows))]
+    for row, exchange in zip(planned, check.map(planned, lambda row: row.send(check.client)), strict=True):
         rejected(findings, exchange, row.what, row.status, row.codes, row.param)
         message = str((exchange.received.error or {}).get("message", ""))
         missing = [word for word in row.says if word not in message]

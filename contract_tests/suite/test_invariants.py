@@ -47,8 +47,7 @@ def judge(check: CheckRun, probes: list[Probe], needs: str) -> None:
     """Send the probes the budget allows, then fail on anything the rule found in the whole run."""
     findings = Findings(check.id)
     affordable = probes[: check.units(len(probes))]
-    for probe in affordable:
-        exchange = probe.send(check.client)
+    for probe, exchange in check.map_affordable(affordable, lambda probe: probe.send(check.client)):
         if probe.must_succeed and not exchange.received.ok:
             findings.add(f"probe '{probe.what}': a valid request was refused: {describe_error(exchange)}", exchange)
     journal = check.run.journal

@@ -25,8 +25,9 @@ def test_accepts_declared_parameters(eigen_check: CheckRun) -> None:
     offerings = eigen_check.builders.offerings()
     rows = [(o, media) for media in (JSON, MULTIPART) for o in offerings]
     findings = Findings(eigen_check.id)
-    for offering, media in rows[: eigen_check.units(len(rows))]:
-        exchange = eigen_check.client.generate(with_all_parameters(eigen_check, offering, media))
+    planned = rows[: eigen_check.units(len(rows))]
+    sent = eigen_check.map(planned, lambda row: eigen_check.client.generate(with_all_parameters(eigen_check, *row)))
+    for (offering, media), exchange in zip(planned, sent, strict=True):
         if not exchange.received.ok:
             listed = ", ".join(sorted(offering.parameters))
             findings.add(
@@ -47,9 +48,9 @@ def test_unsupported_parameters(eigen_check: CheckRun) -> None:
     per_offering = [unsupported(eigen_check, o) for o in eigen_check.builders.offerings()]
     rows = [row for row in chain.from_iterable(zip_longest(*per_offering)) if row is not None]
     findings = Findings(eigen_check.id)
-    for offering, name in rows[: eigen_check.units(len(rows))]:
-        call = base_call(eigen_check.builders, offering).with_params(**{name: eigen_check.builders.valid_value(name)})
-        exchange = eigen_check.client.generate(call)
+    builders, planned = eigen_check.builders, rows[: eigen_check.units(len(rows))]
+    calls = [base_call(builders, o).with_params(**{name: builders.valid_value(name)}) for o, name in planned]
+    for (offering, name), exchange in zip(planned, eigen_check.map(calls, eigen_check.client.generate), strict=True):
         what = f"{name} sent to {offering.model} in {offering.mode} mode (the library does not list it)"
         rejected(findings, exchange, what, 400, {"unsupported_parameter"}, name)
     findings.raise_if_any()

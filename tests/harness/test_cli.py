@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import socket
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -139,3 +140,17 @@ def test_schemathesis_runs_clean_on_both_specs(spec_name: str, s3_server: Embedd
 def _media_type(entry: dict[str, Any]) -> str | None:
     found = [header["value"] for header in entry["request"]["headers"] if header["name"].lower() == "content-type"]
     return found[0].split(";")[0].strip() if found else None
+
+
+@pytest.mark.parametrize(
+    ("from_pytest", "status"),
+    [(0, 0), (1, 1), (2, 2), (3, 3), (pytest.ExitCode.USAGE_ERROR, 2), (pytest.ExitCode.NO_TESTS_COLLECTED, 3)],
+)
+def test_the_exit_statuses_are_the_documented_ones(
+    monkeypatch: pytest.MonkeyPatch, from_pytest: int, status: int
+) -> None:
+    """0 passed, 1 failed or incomplete, 2 usage or unreachable, 3 a bug of the suite (the plugin sets 1-3)."""
+    monkeypatch.setattr(pytest, "main", lambda args: from_pytest)
+    with socket.create_server(("127.0.0.1", 0)) as listening:
+        port = listening.getsockname()[1]
+        assert main(["--base-url", f"http://127.0.0.1:{port}", "--api-key", "k"]) == status

@@ -33,7 +33,7 @@ def test_the_suite_runs_next_to_a_users_own_tests(pytester: pytest.Pytester, moc
     key, checks = ("--api-key", "eigen-mock-key"), ("--check", "auth_required", "--check", "errors_models")
     result = suite(pytester, "test_mine.py", "--base-url", mock_url, *key, *checks)
     result.assert_outcomes(passed=3, deselected=30)
-    result.stdout.fnmatch_lines(["*eigen-mock contract*", "PASS  auth_required*", "PASS  errors_models*"])
+    result.stdout.fnmatch_lines(["*eigen-mock contract*", "PASS *auth_required*", "PASS *errors_models*"])
 
 
 def test_without_a_base_url_the_checks_are_skipped_with_the_reason(pytester: pytest.Pytester) -> None:

@@ -66,7 +66,7 @@ def test_curl_redacts_the_key_and_saves_binary_bodies(tmp_path: Path) -> None:
     sent = SentRequest({"Authorization": f"Bearer {KEY}"}, body, url="http://h/api/v1/generate")
     command = curl(sent, KEY, tmp_path)
     assert KEY not in command
-    assert '"Authorization: Bearer $EIGEN_API_KEY"' in command
+    assert '"Authorization: Bearer ${EIGEN_API_KEY}"' in command
     saved = next(tmp_path.iterdir()).read_bytes()
     assert KEY.encode() not in saved
     assert saved.startswith(b"--b\r\n\x89PNG")

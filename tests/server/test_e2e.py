@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import logging
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -14,6 +13,7 @@ import pytest
 
 from mock_server import MockServer
 from tests.fixtures.servers import free_port, mock_command, server_process
+from tests.fixtures.wheel import install_wheel
 from tests.support import IMAGES, assert_error, assert_schema, image_of, sha256
 
 pytestmark = pytest.mark.e2e
@@ -91,31 +91,8 @@ def test_two_workers_with_embedded_s3_answer_consistently() -> None:
 
 
 def test_installed_wheel_serves_from_another_directory(tmp_path: Path) -> None:
-    dist = tmp_path / "dist"
-    subprocess.run(
-        [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(dist), str(ROOT)],
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
-    wheel = next(dist.glob("eigen_mock-*.whl"))
-    venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
-    python = venv / "bin" / "python"
-    subprocess.run(
-        [str(python), "-m", "pip", "install", "--quiet", "--no-deps", "--no-index", str(wheel)], check=True, timeout=120
-    )
-    # The dependencies come from this test's environment, added after the wheel is installed (else pip
-    # would find eigen-mock there and skip the wheel); the venv's own site-packages stays first on sys.path.
-    site = subprocess.run(
-        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    ).stdout.strip()
-    deps = next(p for p in sys.path if p.endswith("site-packages"))
-    Path(site, "deps.pth").write_text(deps + "\n")
+    python = install_wheel(tmp_path)
+    venv = python.parent.parent
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     where = subprocess.run(
