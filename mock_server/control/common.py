@@ -64,13 +64,17 @@ def session_of(request: Request) -> Session:
         raise InvalidParameter(str(exc), param="session") from None
 
 
-async def json_body(request: Request, *, allow_yaml: bool = False, optional: bool = False) -> Any:
+#: ``json_body``'s ``absent`` when a body must be sent.
+_REQUIRED: Any = object()
+
+
+async def json_body(request: Request, *, allow_yaml: bool = False, absent: Any = _REQUIRED) -> Any:
     """The request's JSON body (or YAML, a superset, where allowed) as plain data: ``415`` unless
-    declared so, ``413`` past the limit, ``400 invalid_json`` if it is not plain JSON data. An
-    ``optional`` body may be left out (no bytes at all): that is ``None``."""
+    declared so, ``413`` past the limit, ``400 invalid_json`` if it is not plain JSON data. Where a
+    body may be left out (no bytes at all), that is ``absent`` (a JSON ``null`` is not)."""
     body = await parsing.read_body(request, runtime_of(request).settings.max_control_body_bytes)
-    if optional and not body:
-        return None
+    if not body and absent is not _REQUIRED:
+        return absent
     essence = _essence(headers_of(request.scope).get("content-type"))
     allowed = _JSON_TYPES | (_YAML_TYPES if allow_yaml else frozenset())
     if essence not in allowed and not essence.endswith("+json"):
@@ -86,9 +90,12 @@ def _essence(content_type: str | None) -> str:
 
 
 async def json_items(request: Request) -> list[Any]:
-    """A JSON body holding one object or a list of them, as a list."""
+    """A JSON body holding one object or a non-empty list of them, as a list."""
     document = await json_body(request)
-    return document if isinstance(document, list) else [document]
+    items = document if isinstance(document, list) else [document]
+    if not items:
+        raise InvalidParameter("send one object, or a list of at least one", param=None)
+    return items
 
 
 Endpoint = Callable[[Request], Awaitable[Response]]

@@ -27,11 +27,10 @@ async def list_sessions(request: Request) -> Response:
 async def open_session(request: Request) -> Response:
     """``{"api_keys": [...], "latency": "model"}``, both optional."""
     guard(request)
-    document: Any = await json_body(request, optional=True)
-    document = {} if document is None else document
+    document: Any = await json_body(request, absent={})
     if not isinstance(document, dict) or set(document) - {"api_keys", "latency"}:
         raise InvalidParameter('send {"api_keys": ["key", ...], "latency": "model"} (both optional)', param=None)
-    keys, latency = document.get("api_keys") or [], document.get("latency")
+    keys, latency = document.get("api_keys", []), document.get("latency")
     if not isinstance(keys, list) or not all(isinstance(key, str) and key for key in keys):
         raise InvalidParameter("api_keys must be a list of API keys", param="api_keys")
     if latency is not None and not isinstance(latency, str):
