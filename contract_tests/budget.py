@@ -37,6 +37,9 @@ class Budget:
         self._grant = 0
         self._check_spent = 0
         self.spent_by_check: dict[str, int] = {}
+        #: the clause the current requests judge (``clauses.py``), and what each clause cost
+        self.clause: str | None = None
+        self.spent_by_clause: dict[str, int] = {}
 
     @property
     def remaining(self) -> int:
@@ -73,3 +76,5 @@ class Budget:
                 raise BudgetExhausted(f"{self._check} spent its grant of {self._grant} requests")
             self.spent += 1
             self._check_spent += 1
+            if self.clause is not None:
+                self.spent_by_clause[self.clause] = self.spent_by_clause.get(self.clause, 0) + 1

@@ -37,6 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--s3-bucket", help="bucket the server can write and this suite can read")
     parser.add_argument("--profile", help="profile file, or a shipped profile name: mock (default), live")
     parser.add_argument("--max-requests", type=int, help="hard cap on requests to the server (default: the profile's)")
+    parser.add_argument("--seed", type=int, help="seed rotating the rows large tables send (default: random)")
     parser.add_argument("--check", action="append", metavar="ID", help="run only this check (repeatable)")
     parser.add_argument("--junitxml", metavar="FILE", help="write JUnit XML for CI")
     parser.add_argument("--report", metavar="FILE", help="write a conformance report (.md or .json)")
@@ -82,6 +83,7 @@ def suite_arguments(args: argparse.Namespace) -> list[str]:
         "--s3-bucket": args.s3_bucket,
         "--profile": args.profile,
         "--max-requests": args.max_requests,
+        "--seed": args.seed,
         "--junitxml": args.junitxml,
         "--report": args.report,
         "--repro-dir": args.repro_dir,

@@ -30,10 +30,12 @@ class Journal:
         self.total += 1
         self.kinds.update(_kinds(exchange))
         for name, judge in RULES.items():
-            for message in judge(exchange, self.context):
+            for clause, message in judge(exchange, self.context):
                 self.counts[name] += 1
                 if len(self.findings[name]) < KEEP_PER_RULE:
-                    self.findings[name].append(Violation(name, f"{message} [sent by {exchange.check}]", exchange))
+                    self.findings[name].append(
+                        Violation(name, f"{message} [sent by {exchange.check}]", exchange, clause)
+                    )
 
 
 def _kinds(exchange: Exchange) -> list[str]:

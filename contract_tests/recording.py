@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from .budget import BudgetExhausted
+from .clauses import severity
 from .results import CheckResult, Outcome
 from .run import ContractRun
 from .transport import TargetUnreachable
@@ -30,6 +31,9 @@ def record_outcome(
     elif report.failed and call.excinfo is not None:
         result.violations = list(_violations(check_id, call.excinfo.value))
         result.reason = result.violations[0].message.splitlines()[0] if result.violations else "failed"
+        choices = run.profile.spec_choices
+        if result.violations and all(severity(v.clause, choices) == "warning" for v in result.violations):
+            result.outcome = "warning"
         if call.excinfo.errisinstance(TargetUnreachable):
             run.results.errors.append(f"the target is unreachable: {call.excinfo.value}")
             item.session.shouldstop = "the target is unreachable"

@@ -166,6 +166,20 @@ CHECKS: dict[str, CheckSpec] = {
             "400 unsupported_parameter naming it.",
         ),
         _behaviour(
+            "parameters_matter",
+            26,
+            "Pairs of requests that differ in one input get responses that differ where the contract says "
+            "they must: every bit of the seed, the prompt, the model, every one of several images and the "
+            "steps and megapixels behind processing_time_seconds; a default sent explicitly changes nothing.",
+            cost=2,
+        ),
+        _behaviour(
+            "accepts_edge_requests",
+            27,
+            "Requests at the edge of what is valid succeed: seed 0 and 2^32-1, the largest sizes, a 10,000-"
+            "character prompt and negative_prompt, 59.0 for an integer (or a 400), JSON with a charset.",
+        ),
+        _behaviour(
             "s3_write",
             24,
             "After a 2xx with s3_output_path, exactly that key holds the same bytes with the image's Content-Type.",

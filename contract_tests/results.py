@@ -7,7 +7,8 @@ from typing import Literal
 
 from .violations import Violation
 
-Outcome = Literal["passed", "failed", "skipped"]
+#: ``warning``: the check found only breaches of our spec's own choices, under a profile that warns on them.
+Outcome = Literal["passed", "failed", "skipped", "warning"]
 
 
 @dataclass

@@ -7,7 +7,8 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
+import random
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,8 @@ class ContractRun:
     results: Results
     repro_dir: Path | None = None
     notes: dict[str, str] = field(default_factory=dict)
+    #: rotates the tails of large tables across runs (``sampling.py``); printed in every report
+    seed: int = 0
 
     @classmethod
     def create(
@@ -54,6 +57,7 @@ class ContractRun:
         *,
         max_requests: int | None = None,
         repro_dir: Path | None = None,
+        seed: int | None = None,
     ) -> ContractRun:
         spec = ContractSpec.load()
         budget = Budget(profile.max_requests if max_requests is None else max_requests)
@@ -72,6 +76,7 @@ class ContractRun:
             s3=s3,
             results=Results(),
             repro_dir=repro_dir,
+            seed=random.randrange(2**32) if seed is None else seed,
         )
 
     @property
@@ -133,6 +138,17 @@ class CheckRun:
     def affords(self, requests: int) -> bool:
         """Whether this check's grant still covers ``requests`` more."""
         return self.run.budget.left_in_grant() >= requests
+
+    @contextlib.contextmanager
+    def judging(self, clause: str) -> Iterator[None]:
+        """Charge the requests sent inside to ``clause`` (the per-clause report counts them)."""
+        budget = self.run.budget
+        before = budget.clause
+        budget.clause = clause or before
+        try:
+            yield
+        finally:
+            budget.clause = before
 
     def note(self, text: str) -> None:
         """A remark shown next to the check's result (e.g. how much of it the budget allowed)."""

@@ -15,6 +15,8 @@ class Violation:
     check: str
     message: str
     exchange: Exchange | None = None
+    #: the clause (``clauses.py``) it breaks, which says where the rule comes from
+    clause: str | None = None
 
 
 class ContractViolation(AssertionError):
@@ -37,8 +39,8 @@ class Findings:
         self.check = check
         self.violations: list[Violation] = []
 
-    def add(self, message: str, exchange: Exchange | None = None) -> None:
-        self.violations.append(Violation(self.check, message, exchange))
+    def add(self, message: str, exchange: Exchange | None = None, clause: str | None = None) -> None:
+        self.violations.append(Violation(self.check, message, exchange, clause))
 
     def extend(self, messages: Iterable[str], exchange: Exchange | None) -> None:
         for message in messages:
@@ -49,5 +51,5 @@ class Findings:
             raise ContractViolation(self.violations)
 
 
-def fail(check: str, message: str, exchange: Exchange | None = None) -> ContractViolation:
-    return ContractViolation([Violation(check, message, exchange)])
+def fail(check: str, message: str, exchange: Exchange | None = None, clause: str | None = None) -> ContractViolation:
+    return ContractViolation([Violation(check, message, exchange, clause)])

@@ -7,6 +7,7 @@ NaN/Infinity refused (they are not JSON).
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from python_multipart.multipart import parse_options_header
@@ -66,12 +67,34 @@ def _too_large(limit: int) -> PayloadTooLarge:
 def parse_json(body: bytes) -> RawRequest:
     try:
         # What json.loads(body, parse_constant=...) does, without making a decoder per call.
-        document = _DECODER.decode(body.decode(json.detect_encoding(body), "surrogatepass"))
+        text = body.decode(json.detect_encoding(body), "surrogatepass")
+        document = _DECODER.decode(text)
     except (ValueError, RecursionError) as exc:
         raise InvalidJson(f"the body is not valid JSON: {str(exc)[:200]}") from None
     if not isinstance(document, dict):
         raise InvalidJson("the request body must be a JSON object")
+    # A lone surrogate (an escape like \ud800, or its bytes passed through) is not text: contract.md
+    # says 400, never a 200 that breaks later. Only a body with an escape or such bytes can hold one.
+    try:
+        lone = ("\\u" in text or _SURROGATE.search(text) is not None) and _has_lone_surrogate(document)
+    except RecursionError:
+        raise InvalidJson("the body is nested too deeply") from None
+    if lone:
+        raise InvalidJson("the body holds an unpaired UTF-16 surrogate, which is not text")
     return RawRequest("json", document)
+
+
+def _has_lone_surrogate(value: Any) -> bool:
+    if isinstance(value, str):
+        return _SURROGATE.search(value) is not None
+    if isinstance(value, dict):
+        return any(_has_lone_surrogate(k) or _has_lone_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_lone_surrogate(item) for item in value)
+    return False
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _reject_constant(name: str) -> Any:

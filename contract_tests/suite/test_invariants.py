@@ -30,6 +30,9 @@ class Probe:
     what: str
     send: Callable[[ContractClient], Exchange]
     must_succeed: bool = True
+    #: the status the probe must get (a fault asked for), if any
+    expect: int | None = None
+    clause: str = ""
 
 
 def call(what: str, request: Call, must_succeed: bool = True) -> Probe:
@@ -48,9 +51,14 @@ def judge(check: CheckRun, probes: list[Probe], needs: str) -> None:
     findings = Findings(check.id)
     affordable = probes[: check.units(len(probes))]
     for probe in affordable:
-        exchange = probe.send(check.client)
+        with check.judging(probe.clause):
+            exchange = probe.send(check.client)
         if probe.must_succeed and not exchange.received.ok:
-            findings.add(f"probe '{probe.what}': a valid request was refused: {describe_error(exchange)}", exchange)
+            message = f"probe '{probe.what}': a valid request was refused: {describe_error(exchange)}"
+            findings.add(message, exchange, probe.clause or None)
+        if probe.expect is not None and exchange.received.status != probe.expect:
+            message = f"probe '{probe.what}': expected HTTP {probe.expect}, got {describe_error(exchange)}"
+            findings.add(message, exchange, probe.clause or None)
     journal = check.run.journal
     if not journal.kinds[needs] and not findings.violations:
         pytest.skip(f"no {needs} response was observed in this run (budget)")
@@ -110,7 +118,25 @@ def test_error_shape(eigen_check: CheckRun) -> None:
         raw("text/plain", "POST", body=b"hello", content_type="text/plain"),
         raw("broken JSON", "POST", body=b"{", content_type="application/json"),
     ]
+    probes += fault_probes(eigen_check, base)
     judge(eigen_check, probes, "error")
+
+
+def fault_probes(check: CheckRun, base: Call) -> list[Probe]:
+    """429 and 503 asked for through the profile's fault header: the only way to see them cheaply."""
+    header = check.run.profile.fault_header
+    if header is None:
+        return []
+    return [
+        _fault(header, status, base, clause)
+        for status, clause in ((429, "error.rate_limited"), (503, "error.fault_codes"))
+    ]
+
+
+def _fault(header: str, status: int, base: Call, clause: str) -> Probe:
+    encoded = base.encode()
+    encoded["headers"][header] = str(status)
+    return Probe(f"{header}: {status}", lambda client: client.post_encoded(encoded), False, status, clause)
 
 
 @contract_check("image_size")
@@ -126,6 +152,10 @@ def test_image_size(eigen_check: CheckRun) -> None:
         call("binary 600x800", c.with_params(width=600, height=800, binary_response=True))
         for c in t2i_or_none(eigen_check.builders, "width", "height")
     ]
+    probes += [
+        call("an edit (reported size is the output's)", eigen_check.builders.edit(o, source_image(130, 70, 5)))
+        for o in eigen_check.builders.offerings("image-editing")[:1]
+    ]
     judge(eigen_check, probes, "success")
 
 
@@ -138,7 +168,8 @@ def test_image_format(eigen_check: CheckRun) -> None:
     base = any_base(eigen_check.builders)
     probes = [
         call(f"{fmt} as {'binary' if binary else 'JSON'}", base.with_params(output_format=fmt, binary_response=binary))
-        for fmt, binary in (("jpg", False), ("png", True), ("jpeg", True), ("png", False), ("jpg", True))
+        # png then jpg of one request first: a cache keyed without the format answers the second with a PNG
+        for fmt, binary in (("png", False), ("jpg", False), ("jpeg", True), ("png", True), ("jpg", True))
     ]
     # The Accept header is ignored (never a 406): a JPEG request that "accepts" only PNG gets its JPEG.
     jpeg = base.as_media(JSON).with_params(output_format="jpg", binary_response=True).encode()
@@ -196,11 +227,9 @@ def test_reported_fields(eigen_check: CheckRun) -> None:
     builders = eigen_check.builders
     base = any_base(builders)
     probes = [call("no seed", base.without("seed")), call("output_format jpeg", base.with_params(output_format="jpeg"))]
-    probes += [
-        call(f"{o.model} with weight vanilla", builders.edit(o, weight="vanilla"))
-        for o in builders.offerings("image-editing")
-        if "weight" in o.parameters and o.extra_fields
-    ][:1]
+    lightning = [o for o in builders.offerings("image-editing") if "weight" in o.parameters and o.extra_fields][:1]
+    probes += [call(f"{o.model} without weight (lightning)", builders.edit(o)) for o in lightning]
+    probes += [call(f"{o.model} with weight vanilla", builders.edit(o, weight="vanilla")) for o in lightning]
     probes += [
         call("an edit without mode", builders.edit(o, media=MULTIPART)) for o in builders.offerings("image-editing")[:1]
     ]
