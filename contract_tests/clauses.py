@@ -380,6 +380,16 @@ CLAUSES: tuple[Clause, ...] = (
         "created_in_milliseconds",
     ),
     _c(
+        "request.schema_positive_json",
+        C,
+        "Every schema-valid JSON request the library allows gets a 2xx, and every response conforms to the "
+        "spec's schemas (Schemathesis's default checks).",
+        "schema_positive_json",
+        "one generated JSON request",
+        1,
+        "integer_for_number_refused",
+    ),
+    _c(
         "success.created_integer",
         S,
         "created is an integer (the response schema).",
@@ -927,7 +937,7 @@ CLAUSES: tuple[Clause, ...] = (
     ),
     _c(
         "error.schema_coverage",
-        S,
+        C,
         "Boundary values, missing fields, wrong types, unexpected methods and "
         "media types each get the spec's answer (Schemathesis coverage phase).",
         "schema_coverage",
@@ -983,6 +993,12 @@ BY_ID: dict[str, Clause] = {clause.id: clause for clause in CLAUSES}
 
 def clauses_of(check_id: str) -> list[Clause]:
     return [clause for clause in CLAUSES if clause.check == check_id]
+
+
+def default_clause(check_id: str) -> str | None:
+    """What a violation that names no clause breaks: the check's first clause that is not a spec-only choice
+    (so an unattributed breach is never softened to a warning)."""
+    return next((clause.id for clause in clauses_of(check_id) if clause.source != "spec"), None)
 
 
 Severity = Literal["failure", "warning"]

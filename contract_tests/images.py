@@ -13,7 +13,7 @@ import io
 import struct
 import warnings
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from PIL import Image, ImageDraw
@@ -29,7 +29,7 @@ _SOURCE_FORMATS = {"png": ("PNG", "image/png"), "jpeg": ("JPEG", "image/jpeg"), 
 class SourceImage:
     """An editing source: encoded bytes and what they decode to."""
 
-    data: bytes
+    data: bytes = field(repr=False)  # a failing example's repr would otherwise carry every byte
     width: int
     height: int
     format: str  # png, jpeg or webp

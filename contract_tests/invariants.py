@@ -31,6 +31,8 @@ class RuleContext:
     api_key: str
     #: request ids seen so far (the request_id rule keeps them to find duplicates)
     request_ids: dict[str, str] = field(default_factory=dict)
+    #: the header that asks the target for a fault (a 503 asked for is not a server error)
+    fault_header: str | None = None
 
 
 #: What a rule yields: a message (breaking the rule's own clause) or ``(clause id, message)``.
@@ -58,6 +60,8 @@ def _server_errors(exchange: Exchange, context: RuleContext) -> Iterator[Said]:
     received = exchange.received
     if received.status < 500:
         return
+    if received.status in (503, 504) and context.fault_header and exchange.sent.header(context.fault_header):
+        return  # asked for: the contract's fault-injection answers
     view = RequestView(exchange, context.spec)
     if (
         received.status == 502
@@ -65,7 +69,9 @@ def _server_errors(exchange: Exchange, context: RuleContext) -> Iterator[Said]:
         and "s3_output_path" in view.params
     ):
         return  # the contract's answer to an S3 write that failed
-    yield f"HTTP {received.status}: no input may produce a 5xx (500 is a bug; 503/504 only under fault injection)"
+    prompt = view.params.get("prompt")
+    clause = "error.unicode" if isinstance(prompt, str) and not prompt.isascii() else "error.no_5xx"
+    yield clause, f"HTTP {received.status}: no input may produce a 5xx (500 is a bug; 503/504 only by fault injection)"
 
 
 @rule("error_shape", "error.shape")

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 
 from .budget import BudgetExhausted
-from .clauses import severity
+from .clauses import default_clause, severity
 from .results import CheckResult, Outcome
 from .run import ContractRun
 from .transport import TargetUnreachable
@@ -29,7 +30,10 @@ def record_outcome(
     elif report.passed:
         result.reason = run.notes.get(check_id, "")
     elif report.failed and call.excinfo is not None:
-        result.violations = list(_violations(check_id, call.excinfo.value))
+        fallback = default_clause(check_id)
+        result.violations = [
+            v if v.clause else replace(v, clause=fallback) for v in _violations(check_id, call.excinfo.value)
+        ]
         result.reason = result.violations[0].message.splitlines()[0] if result.violations else "failed"
         choices = run.profile.spec_choices
         if result.violations and all(severity(v.clause, choices) == "warning" for v in result.violations):

@@ -11,6 +11,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from .clause_report import statuses
+from .clauses import severity
 from .registry import CHECKS, ordered
 from .reproduce import KEY_VARIABLE, curl
 from .results import CheckResult
@@ -99,10 +101,28 @@ def as_json(run: ContractRun) -> dict[str, Any]:
                 "reason": r.reason,
                 "requests": r.requests,
                 "violations": [
-                    {"message": v.message, "curl": _curl(run, v) if v.exchange else None} for v in r.violations
+                    {
+                        "message": v.message,
+                        "clause": v.clause,
+                        "severity": severity(v.clause, run.profile.spec_choices),
+                        "curl": _curl(run, v) if v.exchange else None,
+                    }
+                    for v in r.violations
                 ],
             }
             for r in _in_order(run)
+        ],
+        "seed": run.seed,
+        "clauses": [
+            {
+                "id": s.clause.id,
+                "source": s.clause.source,
+                "check": s.clause.check,
+                "verdict": s.verdict,
+                "requests": s.requests,
+                "detail": s.detail,
+            }
+            for s in statuses(run)
         ],
         "false_positives": [vars(item) for item in run.results.false_positives],
     }
@@ -124,6 +144,12 @@ def markdown(run: ContractRun) -> str:
             lines.append(f"- {violation.message}")
             if violation.exchange is not None:
                 lines += ["", "  ```sh", f"  {_curl(run, violation)}", "  ```", ""]
+    lines += ["", "## Clauses", "", "| clause | source | verdict | requests | how / why not |", "|---|---|---|---|---|"]
+    for status in statuses(run):
+        clause = status.clause
+        lines.append(
+            f"| `{clause.id}` | {clause.source} | {status.verdict} | {status.requests} | {_cell(status.detail)} |"
+        )
     if run.results.false_positives:
         lines += ["", "## Known Schemathesis false positives (not counted)", ""]
         lines += [f"- `{fp.id}` ({fp.check}, {fp.count}x): {fp.reason}" for fp in run.results.false_positives]

@@ -61,7 +61,7 @@ class ContractRun:
     ) -> ContractRun:
         spec = ContractSpec.load()
         budget = Budget(profile.max_requests if max_requests is None else max_requests)
-        journal = Journal(RuleContext(spec, profile.library, target.api_key))
+        journal = Journal(RuleContext(spec, profile.library, target.api_key, fault_header=profile.fault_header))
         s3 = None
         if profile.s3 and target.s3_endpoint_url and target.s3_bucket:
             s3 = S3Probe(target.s3_endpoint_url, target.s3_bucket)

@@ -42,11 +42,12 @@ def test_editing_sources(eigen_check: CheckRun) -> None:
     for what, call, source in rows[: eigen_check.units(len(rows))]:
         exchange = eigen_check.client.generate(call)
         if not exchange.received.ok:
-            findings.add(f"an edit with {what} (and no mode) was refused", exchange)
+            findings.add(f"an edit with {what} (and no mode) was refused", exchange, "edit.sources_accepted")
             continue
         body = exchange.received.json or {}
         if body.get("mode", "image-editing") != "image-editing":
-            findings.add(f"an edit with {what} and no mode must be image-editing, got {body.get('mode')!r}", exchange)
+            message = f"an edit with {what} and no mode must be image-editing, got {body.get('mode')!r}"
+            findings.add(message, exchange, "edit.mode_inferred")
         result = decode(image(eigen_check.id, exchange))
         if result.problem:
             findings.add(f"an edit with {what} returned an image that does not decode: {result.problem}", exchange)

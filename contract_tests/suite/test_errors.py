@@ -93,8 +93,7 @@ def judge_row(findings: Findings, row: Bad, exchange: Exchange) -> None:
         missing.append("the bound (a number)")
     if exchange.received.status == row.status and missing:
         findings.add(f"{row.what}: the error message must mention {', '.join(missing)}", exchange)
-    for violation in findings.violations[before:]:
-        findings.violations[findings.violations.index(violation)] = replace(violation, clause=row.clause)
+    findings.violations[before:] = [replace(v, clause=row.clause or v.clause) for v in findings.violations[before:]]
 
 
 def base_call(builders: Builders, offering: Offering, media: str = JSON) -> Call:

@@ -114,7 +114,8 @@ def test_seed_round_trip(eigen_check: CheckRun) -> None:
         picked_seeds.append((picked, first))
         replay = eigen_check.client.generate(call.with_params(seed=picked))
         if image(eigen_check.id, replay) != image(eigen_check.id, first):
-            raise fail(eigen_check.id, f"replaying with the reported seed {picked} gave a different image", replay)
+            message = f"replaying with the reported seed {picked} gave a different image"
+            raise fail(eigen_check.id, message, replay, "image.seed_replay")
 
     reported_seed_replays()
     # "Absent: the server picks one at random": a constant pick would make every seedless request the same.
@@ -134,10 +135,11 @@ def test_binary_matches_json(eigen_check: CheckRun) -> None:
         if image(eigen_check.id, as_bytes) != image(eigen_check.id, as_json):
             raise fail(eigen_check.id, "the binary body differs from the JSON response's image_base64", as_bytes)
         if reported_seed(as_bytes) != reported_seed(as_json):
-            raise fail(eigen_check.id, "X-Seed differs from the JSON response's seed", as_bytes)
+            message = "X-Seed differs from the JSON response's seed"
+            raise fail(eigen_check.id, message, as_bytes, "binary.headers_equal_json")
         seconds = as_bytes.received.header("x-processing-time-seconds")
         if as_json.received.ok and _number(seconds) != (as_json.received.json or {}).get("processing_time_seconds"):
             message = f"X-Processing-Time-Seconds {seconds!r} differs from the JSON's processing_time_seconds"
-            raise fail(eigen_check.id, message, as_bytes)
+            raise fail(eigen_check.id, message, as_bytes, "binary.headers_equal_json")
 
     binary_is_the_json_image()

@@ -1,0 +1,46 @@
+"""Per clause of ``clauses.py``: judged (how, with how many requests, with what verdict) or not, and why."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .clauses import CLAUSES, Clause, clauses_of, severity
+from .run import ContractRun
+
+
+@dataclass(frozen=True)
+class ClauseStatus:
+    clause: Clause
+    #: passed, failed, warning, or "not judged"
+    verdict: str
+    requests: int
+    detail: str
+
+
+def statuses(run: ContractRun) -> list[ClauseStatus]:
+    return [_status(run, clause) for clause in CLAUSES]
+
+
+def _status(run: ContractRun, clause: Clause) -> ClauseStatus:
+    if clause.check is None:
+        return ClauseStatus(clause, "not judged", 0, clause.not_judged)
+    result = run.results.checks.get(clause.check)
+    if result is None:
+        return ClauseStatus(clause, "not judged", 0, f"{clause.check} was not run (not selected)")
+    if result.outcome == "skipped":
+        return ClauseStatus(clause, "not judged", 0, f"{clause.check} skipped: {result.reason}")
+    spent = run.budget.spent_by_clause
+    own = spent.get(clause.id, 0)
+    siblings = [other.id for other in clauses_of(clause.check) if other.id != clause.id and spent.get(other.id)]
+    breaches = [v for v in result.violations if v.clause == clause.id]
+    if breaches:
+        worst = min(severity(v.clause, run.profile.spec_choices) for v in breaches)  # "failure" < "warning"
+        verdict = "failed" if worst == "failure" else "warning"
+        return ClauseStatus(clause, verdict, own, breaches[0].message.splitlines()[0])
+    if clause.cost == 0:
+        return ClauseStatus(clause, "passed", own, f"judged on all {run.journal.total} responses of the run")
+    if own == 0 and siblings:
+        return ClauseStatus(clause, "not judged", 0, f"budget: {clause.check} did not reach its rows")
+    if own == 0 and result.requests == 0:
+        return ClauseStatus(clause, "not judged", 0, f"budget: {clause.check} sent nothing")
+    return ClauseStatus(clause, "passed", own or result.requests, f"by {clause.check}")
