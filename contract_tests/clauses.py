@@ -198,21 +198,12 @@ CLAUSES: tuple[Clause, ...] = (
     _c(
         "image.format_honoured",
         C,
-        "output_format png (default) or jpg is the format of the image.",
+        "output_format png (default) or jpg is the format of the image, also right after the same request in "
+        "the other format (a cache keyed without the format breaks it).",
         "image_format",
         "output_format jpg",
         0,
         "ignores_output_format",
-    ),
-    _c(
-        "image.format_not_cached",
-        C,
-        "The format is part of the request: png then jpg of the same request "
-        "give a PNG then a JPEG (a cache keyed without the format breaks it).",
-        "image_format",
-        "the same request as png, then jpg",
-        2,
-        "cache_ignores_format",
     ),
     _c(
         "image.jpeg_synonym",
@@ -387,7 +378,7 @@ CLAUSES: tuple[Clause, ...] = (
         "schema_positive_json",
         "one generated JSON request",
         1,
-        "integer_for_number_refused",
+        "non_ascii_prompt_refused",
     ),
     _c(
         "success.created_integer",

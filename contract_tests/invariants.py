@@ -94,6 +94,10 @@ def _error_shape(exchange: Exchange, context: RuleContext) -> Iterator[Said]:
 _TRACEBACK = re.compile(r"Traceback \(most recent call last\)|File \"[^\"]+\", line \d+|\bat [\w.$]+\([\w.]+:\d+\)")
 
 
+#: Statuses the contract gives by fault injection only, and the clause their codes belong to.
+_FAULT_CLAUSES = {429: "error.rate_limited", 503: "error.fault_codes", 504: "error.fault_codes"}
+
+
 def _error_fields(error: dict[str, object], status: int, context: RuleContext) -> Iterator[Said]:
     if set(error) != {"code", "message", "param", "request_id"}:
         yield f"error must have exactly code, message, param and request_id, got {sorted(error)}"
@@ -102,7 +106,7 @@ def _error_fields(error: dict[str, object], status: int, context: RuleContext) -
         yield f"HTTP {status} is not a status of the contract"
     elif error.get("code") not in allowed:
         yield (
-            "error.code_for_status",
+            _FAULT_CLAUSES.get(status, "error.code_for_status"),
             f"error code {error.get('code')!r} is not one of the contract's codes for {status}: {sorted(allowed)}",
         )
     if not isinstance(error.get("message"), str) or not error.get("message"):
@@ -231,8 +235,8 @@ def _editing_size(exchange: Exchange, context: RuleContext) -> Iterator[Said]:
 
 def expected_edit_size(width: int, height: int, megapixels: float | None) -> tuple[int, int]:
     """The source's size, scaled down (never up, aspect kept) to ``megapixels`` when given."""
-    if megapixels is None or width * height <= megapixels * 1_000_000:
-        return width, height
+    if megapixels is None or megapixels <= 0 or width * height <= megapixels * 1_000_000:
+        return width, height  # (a non-positive downsizing_mp is invalid: nothing to scale to)
     scale = math.sqrt(megapixels * 1_000_000 / (width * height))
     return round(width * scale), round(height * scale)
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from hypothesis import strategies as st
 
 from contract_tests.calls import Call
-from contract_tests.expect import image
+from contract_tests.exchange import Exchange
+from contract_tests.expect import describe_error, image
 from contract_tests.images import SourceImage, decode, source_image
 from contract_tests.registry import contract_check
 from contract_tests.run import CheckRun
@@ -35,14 +36,29 @@ def source_rows(check: CheckRun) -> list[tuple[str, Call, SourceImage]]:
     return rows
 
 
+def refused(check: CheckRun, findings: Findings, what: str, call: Call, exchange: Exchange, ask: bool) -> None:
+    """An edit without mode was refused: is the source field refused, or the mode not inferred from it?
+    One more request (only on failure) tells: the same edit with mode image-editing."""
+    explicit = check.client.generate(call.with_params(mode="image-editing")) if ask else None
+    if explicit is not None and explicit.received.ok:
+        message = f"an edit with {what} and no mode was refused, with mode image-editing it succeeds: not inferred"
+        findings.add(f"{message} ({describe_error(exchange)})", exchange, "edit.mode_inferred")
+    else:
+        message = f"an edit with {what} (and no mode) was refused: {describe_error(exchange)}"
+        findings.add(message, exchange, "edit.sources_accepted")
+
+
 @contract_check("editing_sources")
 def test_editing_sources(eigen_check: CheckRun) -> None:
     findings = Findings(eigen_check.id)
     rows = source_rows(eigen_check)
-    for what, call, source in rows[: eigen_check.units(len(rows))]:
+    units = eigen_check.units(len(rows) + 1)
+    spare = units - len(rows[:units])  # one request to tell a refused field from a mode not inferred
+    for what, call, source in rows[:units]:
         exchange = eigen_check.client.generate(call)
         if not exchange.received.ok:
-            findings.add(f"an edit with {what} (and no mode) was refused", exchange, "edit.sources_accepted")
+            refused(eigen_check, findings, what, call, exchange, spare > 0)
+            spare = 0
             continue
         body = exchange.received.json or {}
         if body.get("mode", "image-editing") != "image-editing":

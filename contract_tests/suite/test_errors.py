@@ -297,13 +297,15 @@ def _editing_source_rows(builders: Builders, editor: Offering, fields: tuple[str
         )
         yield bomb_row(base, file_field)
     if "images" in fields:
-        too_many = [("images", source_image(variant=v)) for v in range(editor.max_source_images + 1)]
-        yield bad_call(
-            f"{len(too_many)} images for a model that takes {editor.max_source_images}",
-            base.with_sources(*too_many),
-            {"conflicting_source_images", "invalid_parameter"},
-            clause="source.too_many",
-        )
+        multi = [o for o in builders.offerings("image-editing") if o.max_source_images > 1][:1]
+        for offering in [*multi, editor]:  # one over a limit of 9 is the likelier slip than one over 1
+            too_many = [("images", source_image(variant=v)) for v in range(offering.max_source_images + 1)]
+            yield bad_call(
+                f"{len(too_many)} images for {offering.model}, which takes {offering.max_source_images}",
+                base.with_params(model=offering.model).with_sources(*too_many),
+                {"conflicting_source_images", "invalid_parameter"},
+                clause="source.too_many",
+            )
     if "image_path" in fields:
         yield from _image_path_rows(base_call(builders, editor).with_sources().without("image_path"))
 

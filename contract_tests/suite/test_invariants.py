@@ -169,12 +169,20 @@ def test_image_format(eigen_check: CheckRun) -> None:
     probes = [
         call(f"{fmt} as {'binary' if binary else 'JSON'}", base.with_params(output_format=fmt, binary_response=binary))
         # png then jpg of one request first: a cache keyed without the format answers the second with a PNG
-        for fmt, binary in (("png", False), ("jpg", False), ("jpeg", True), ("png", True), ("jpg", True))
+        for fmt, binary in (("png", False), ("jpg", False), ("png", True), ("jpg", True))
     ]
+    jpeg = base.with_params(output_format="jpeg", binary_response=True)
+    probes.insert(
+        2, Probe("jpeg (a synonym of jpg) as binary", lambda client: client.generate(jpeg), clause="image.jpeg_synonym")
+    )
     # The Accept header is ignored (never a 406): a JPEG request that "accepts" only PNG gets its JPEG.
-    jpeg = base.as_media(JSON).with_params(output_format="jpg", binary_response=True).encode()
-    jpeg["headers"]["Accept"] = "image/png"
-    probes.append(Probe("a JPEG with Accept: image/png", lambda client: client.post_encoded(jpeg)))
+    accept = base.as_media(JSON).with_params(output_format="jpg", binary_response=True).encode()
+    accept["headers"]["Accept"] = "image/png"
+    probes.append(
+        Probe(
+            "a JPEG with Accept: image/png", lambda client: client.post_encoded(accept), clause="binary.accept_ignored"
+        )
+    )
     judge(eigen_check, probes, "success")
 
 

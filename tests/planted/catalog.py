@@ -92,9 +92,9 @@ from .validation_bugs import (
     CharsetRefused,
     DefaultStepsNot30,
     FractionTruncated,
-    IntegerForNumberRefused,
     IntegralFloatEchoed,
     NegativePromptUncapped,
+    NonAsciiPromptRefused,
     PromptOptional,
     RepeatedScalarFirstValue,
     SeedMaxRefused,
@@ -173,7 +173,9 @@ _NEW: list[PlantedBug] = [
     PlantedBug("cache_ignores_negative_prompt", "parameters_matter", lambda s: StaleCache("negative_prompt")),
     PlantedBug("cache_ignores_knobs", "parameters_matter", lambda s: StaleCache(*KNOBS)),
     PlantedBug("cache_ignores_model", "parameters_matter", lambda s: StaleCache("model")),
-    PlantedBug("cache_ignores_format", "image_format", lambda s: StaleCache("output_format")),
+    PlantedBug(
+        "cache_ignores_format", "image_format", lambda s: StaleCache("output_format"), clause="image.format_honoured"
+    ),
     PlantedBug("constant_processing_time", "parameters_matter", lambda s: ConstantProcessingTime()),
     PlantedBug("default_steps_not_30", "parameters_matter", lambda s: DefaultStepsNot30()),
     PlantedBug("only_first_image_read", "parameters_matter", lambda s: OnlyFirstImageRead()),
@@ -230,13 +232,13 @@ _NEW: list[PlantedBug] = [
         "fault_503_wrong_code", "error_shape", lambda s: ErrorRecoded("model_unavailable", "service_unavailable")
     ),
     PlantedBug("request_id_reused", "request_id", lambda s: RequestIdReused()),
-    PlantedBug("integer_for_number_refused", "schema_positive_json", lambda s: IntegerForNumberRefused()),
+    PlantedBug("non_ascii_prompt_refused", "schema_positive_json", lambda s: NonAsciiPromptRefused()),
 ]
 
 
 def _with_clause(bug: PlantedBug) -> PlantedBug:
     """The clause that names this bug as its planted one."""
-    clause = next((c.id for c in BY_ID.values() if c.planted == bug.name), "")
+    clause = bug.clause or next((c.id for c in BY_ID.values() if c.planted == bug.name), "")
     return PlantedBug(bug.name, bug.check, bug.make, bug.s3, clause, bug.settings)
 
 

@@ -79,8 +79,10 @@ class ImageCountUnchecked(Bug):
     """More images than the model takes are not refused: the extra ones are dropped."""
 
     def request(self, sent: Sent) -> Sent:
-        count = len(sent.file_parts("images"))
-        return sent.keeping_first("images") if count > 9 else sent
+        offering = LIBRARY.get(str(sent.param("model")), "image-editing")
+        if offering is None or len(sent.file_parts("images")) <= offering.max_source_images:
+            return sent
+        return sent.keeping_first("images")
 
 
 class SourceIgnoredInT2i(Bug):

@@ -165,11 +165,11 @@ class DefaultStepsNot30(Bug):
         return sent.with_param("num_inference_steps", 28 if sent.json is not None else "28")
 
 
-class IntegerForNumberRefused(Bug):
-    """A strictly typed server: an integer where the schema says number (guidance_scale: 5) is refused."""
+class NonAsciiPromptRefused(Bug):
+    """The caption font has Latin-1 only, so the server refuses any prompt beyond it."""
 
     def request(self, sent: Sent) -> Sent | Answer:
-        for name, value in (sent.json or {}).items():
-            if SPEC.parameter_types.get(name) == "number" and isinstance(value, int) and not isinstance(value, bool):
-                return error_answer(400, "invalid_parameter", f"{name} must be a float")
+        prompt = sent.param("prompt")
+        if isinstance(prompt, str) and any(ord(ch) > 0xFF for ch in prompt):
+            return error_answer(400, "invalid_parameter", "prompt must be Latin-1 text")
         return sent
