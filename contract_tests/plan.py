@@ -1,13 +1,13 @@
 """Spending the budget clause first: every clause judged once before any clause is judged twice.
 
-At collection the plan takes the clauses (``clauses.py``) cheapest first (those one or two requests
-judge in their order of value, then the dearer ones), so that as many as the cap allows are judged, and reserves for each the requests that can
-judge it: for the first clause of a check, what the check
-needs to say anything at all (its minimum, a property's replay and Schemathesis's probes
-included); for each further clause of a table or of an invariant's probes, one more row or probe
-(a property's or Schemathesis's examples judge all of their check's clauses at once). A check
-none of whose clauses fits is skipped for budget. Clauses judged on the run's traffic (cost 0)
-need nothing: invariants judge every response for free.
+At collection the plan takes the clauses (``clauses.py``) cheapest first (those that one or two
+requests judge in their order of value, then the dearer ones), so that as many as the cap allows
+are judged, and reserves for each the requests that judge it: for the first clause of a check,
+what the check needs to say anything at all (its minimum, a property's replay and Schemathesis's
+probes included); for each further clause of a table or of an invariant's probes, one more row
+or probe (a property's or Schemathesis's examples judge all of their check's clauses at once). A
+check none of whose clauses fits is skipped for budget. Clauses judged on the run's traffic
+(cost 0) need nothing: invariants judge every response for free.
 
 When a check starts it is granted its reserve plus an even share of what nobody reserved, so
 no check eats what a later one needs and the surplus is spread, not taken by the first table.
