@@ -20,6 +20,7 @@ from contract_tests.expect import describe_error
 from contract_tests.images import source_image
 from contract_tests.registry import contract_check
 from contract_tests.run import CheckRun
+from contract_tests.sampling import clause_first
 from contract_tests.violations import Findings
 
 from .test_errors import base_call
@@ -35,21 +36,28 @@ class Probe:
     clause: str = ""
 
 
-def call(what: str, request: Call, must_succeed: bool = True) -> Probe:
-    return Probe(what, lambda client: client.generate(request), must_succeed)
+def call(what: str, request: Call, must_succeed: bool = True, clause: str = "") -> Probe:
+    return Probe(what, lambda client: client.generate(request), must_succeed, clause=clause)
 
 
 def raw(
-    what: str, method: str, path: str = "/api/v1/generate", body: bytes | None = None, content_type: str | None = None
+    what: str,
+    method: str,
+    path: str = "/api/v1/generate",
+    body: bytes | None = None,
+    content_type: str | None = None,
+    clause: str = "",
 ) -> Probe:
     headers = {"Content-Type": content_type} if content_type else {}
-    return Probe(what, lambda client: client.send(method, path, content=body, headers=headers), False)
+    return Probe(what, lambda client: client.send(method, path, content=body, headers=headers), False, clause=clause)
 
 
 def judge(check: CheckRun, probes: list[Probe], needs: str) -> None:
     """Send the probes the budget allows, then fail on anything the rule found in the whole run."""
     findings = Findings(check.id)
-    affordable = probes[: check.units(len(probes))]
+    # A probe aimed at a clause of its own goes before a second probe of any clause (``sampling.py``).
+    ordered = clause_first(probes, lambda probe: probe.clause, check.run.seed)
+    affordable = ordered[: check.units(len(ordered))]
     for probe in affordable:
         with check.judging(probe.clause):
             exchange = probe.send(check.client)
@@ -99,11 +107,16 @@ def test_server_errors(eigen_check: CheckRun) -> None:
     }
     for media in (JSON, MULTIPART):
         probes += [
-            call(f"{media}: {what}", base.as_media(media).with_params(prompt=p), False) for what, p in prompts.items()
+            call(f"{media}: {what}", base.as_media(media).with_params(prompt=p), False, clause=_prompt_clause(p))
+            for what, p in prompts.items()
         ]
     nested = b'{"model":' + b"[" * 5000 + b"]" * 5000 + b"}"
     probes.append(raw("a deeply nested JSON body", "POST", body=nested, content_type="application/json"))
     judge(eigen_check, probes, "response")
+
+
+def _prompt_clause(prompt: str) -> str:
+    return "" if prompt.isascii() else "error.unicode"
 
 
 @contract_check("error_shape")
@@ -113,8 +126,8 @@ def test_error_shape(eigen_check: CheckRun) -> None:
         call("an out-of-range seed", base.with_params(seed=-5), False),
         call("no API key", base.with_auth(None), False),
         call("an unknown model (multipart)", base.as_media(MULTIPART).with_params(model="nope"), False),
-        raw("GET", "GET"),
-        raw("an unknown path", "POST", "/api/v1/nope", b"{}", "application/json"),
+        raw("GET", "GET", clause="error.allow_header"),
+        raw("an unknown path", "POST", "/api/v1/nope", b"{}", "application/json", clause="error.not_found_shape"),
         raw("text/plain", "POST", body=b"hello", content_type="text/plain"),
         raw("broken JSON", "POST", body=b"{", content_type="application/json"),
     ]
@@ -153,7 +166,11 @@ def test_image_size(eigen_check: CheckRun) -> None:
         for c in t2i_or_none(eigen_check.builders, "width", "height")
     ]
     probes += [
-        call("an edit (reported size is the output's)", eigen_check.builders.edit(o, source_image(130, 70, 5)))
+        call(
+            "an edit (reported size is the output's)",
+            eigen_check.builders.edit(o, source_image(130, 70, 5)),
+            clause="success.width_height_reported",
+        )
         for o in eigen_check.builders.offerings("image-editing")[:1]
     ]
     judge(eigen_check, probes, "success")
@@ -236,12 +253,16 @@ def test_reported_fields(eigen_check: CheckRun) -> None:
     base = any_base(builders)
     probes = [call("no seed", base.without("seed")), call("output_format jpeg", base.with_params(output_format="jpeg"))]
     lightning = [o for o in builders.offerings("image-editing") if "weight" in o.parameters and o.extra_fields][:1]
-    probes += [call(f"{o.model} without weight (lightning)", builders.edit(o)) for o in lightning]
+    probes += [
+        call(f"{o.model} without weight (lightning)", builders.edit(o), clause="success.use_lightning")
+        for o in lightning
+    ]
     probes += [call(f"{o.model} with weight vanilla", builders.edit(o, weight="vanilla")) for o in lightning]
     probes += [
         call("an edit without mode", builders.edit(o, media=MULTIPART)) for o in builders.offerings("image-editing")[:1]
     ]
-    probes += [call(f"the alias {o.model}", base_call(builders, o)) for o in builders.offerings() if o.alias_of][:1]
+    aliases = [o for o in builders.offerings() if o.alias_of][:1]
+    probes += [call(f"the alias {o.model}", base_call(builders, o), clause="success.model_echoed") for o in aliases]
     judge(eigen_check, probes, "json-success")
 
 
