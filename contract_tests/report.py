@@ -7,6 +7,7 @@ key replaced by ``$EIGEN_API_KEY``.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -34,10 +35,20 @@ def summary(run: ContractRun) -> str:
     )
 
 
+def clause_summary(run: ContractRun) -> str:
+    verdicts = Counter(status.verdict for status in statuses(run))
+    judged = sum(count for verdict, count in verdicts.items() if verdict != "not judged")
+    return (
+        f"clauses: {judged} judged ({verdicts['failed']} failed, {verdicts['warning']} warnings), "
+        f"{verdicts['not judged']} not judged (the report says why)"
+    )
+
+
 def terminal_lines(run: ContractRun) -> Iterator[str]:
     for error in run.results.errors:
         yield f"ERROR {error}"
     yield summary(run)
+    yield clause_summary(run)
     width = max(len(check_id) for check_id in run.results.checks)
     for result in _in_order(run):
         requests = f"{result.requests:>4} req" if result.requests else " " * 8
