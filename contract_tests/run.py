@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import contextlib
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 from hypothesis import HealthCheck, Phase, given, settings
@@ -27,9 +27,12 @@ from .profile import Profile
 from .registry import CHECKS, CheckSpec
 from .results import Results
 from .s3probe import S3Probe
+from .sampling import clause_first
 from .spec import ContractSpec
 from .target import Target
 from .transport import RecordingSession
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -149,6 +152,11 @@ class CheckRun:
             yield
         finally:
             budget.clause = before
+
+    def planned(self, rows: Sequence[T], clause_of: Callable[[T], str]) -> list[T]:
+        """The rows of a table this check sends: one per clause first (``sampling.py``), as many as it affords."""
+        ordered = clause_first(rows, clause_of, self.run.seed)
+        return ordered[: self.units(len(ordered))]
 
     def note(self, text: str) -> None:
         """A remark shown next to the check's result (e.g. how much of it the budget allowed)."""

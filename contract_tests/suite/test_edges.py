@@ -17,7 +17,6 @@ from contract_tests.exchange import Exchange
 from contract_tests.expect import describe_error
 from contract_tests.registry import contract_check
 from contract_tests.run import CheckRun
-from contract_tests.sampling import clause_first
 from contract_tests.violations import Findings
 
 from .test_errors import base_call
@@ -87,8 +86,7 @@ def edges(builders: Builders) -> Iterator[Edge]:
 @contract_check("accepts_edge_requests")
 def test_accepts_edge_requests(eigen_check: CheckRun) -> None:
     findings = Findings(eigen_check.id)
-    rows = clause_first(list(edges(eigen_check.builders)), lambda row: row.clause, eigen_check.run.seed)
-    for row in rows[: eigen_check.units(len(rows))]:
+    for row in eigen_check.planned(list(edges(eigen_check.builders)), lambda row: row.clause):
         with eigen_check.judging(row.clause):
             exchange = row.send(eigen_check.client)
         problem = row.judge(exchange)

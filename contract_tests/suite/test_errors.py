@@ -21,7 +21,6 @@ from contract_tests.images import SourceImage, decompression_bomb, source_image
 from contract_tests.library import FILE_FIELDS, Offering
 from contract_tests.registry import contract_check
 from contract_tests.run import CheckRun
-from contract_tests.sampling import clause_first
 from contract_tests.violations import Findings
 
 INVALID = {"invalid_parameter"}
@@ -71,8 +70,7 @@ def bomb_row(base: Call, file_field: str) -> Bad:
 
 def run_table(check: CheckRun, rows: list[Bad]) -> None:
     findings = Findings(check.id)
-    ordered = clause_first(rows, lambda row: row.clause, check.run.seed)
-    for row in ordered[: check.units(len(ordered))]:
+    for row in check.planned(rows, lambda row: row.clause):
         with check.judging(row.clause):
             exchange = row.send(check.client)
         judge_row(findings, row, exchange)

@@ -20,7 +20,6 @@ from contract_tests.expect import describe_error
 from contract_tests.images import source_image
 from contract_tests.registry import contract_check
 from contract_tests.run import CheckRun
-from contract_tests.sampling import clause_first
 from contract_tests.violations import Findings
 
 from .test_errors import base_call
@@ -56,8 +55,7 @@ def judge(check: CheckRun, probes: list[Probe], needs: str) -> None:
     """Send the probes the budget allows, then fail on anything the rule found in the whole run."""
     findings = Findings(check.id)
     # A probe aimed at a clause of its own goes before a second probe of any clause (``sampling.py``).
-    ordered = clause_first(probes, lambda probe: probe.clause, check.run.seed)
-    affordable = ordered[: check.units(len(ordered))]
+    affordable = check.planned(probes, lambda probe: probe.clause)
     for probe in affordable:
         with check.judging(probe.clause):
             exchange = probe.send(check.client)

@@ -19,7 +19,6 @@ from contract_tests.images import source_image
 from contract_tests.library import Offering
 from contract_tests.registry import contract_check
 from contract_tests.run import CheckRun
-from contract_tests.sampling import clause_first
 from contract_tests.violations import ContractViolation, Findings
 
 from .test_images import VISIBLY_DIFFERENT, body_differences, looks
@@ -133,8 +132,7 @@ def _image_pairs(builders: Builders) -> Iterator[Pair]:
 @contract_check("parameters_matter")
 def test_parameters_matter(eigen_check: CheckRun) -> None:
     findings = Findings(eigen_check.id)
-    rows = clause_first(list(pairs(eigen_check.builders)), lambda pair: pair.clause, eigen_check.run.seed)
-    for pair in rows[: eigen_check.units(len(rows))]:
+    for pair in eigen_check.planned(list(pairs(eigen_check.builders)), lambda pair: pair.clause):
         with eigen_check.judging(pair.clause):
             first, second = eigen_check.client.generate(pair.first), eigen_check.client.generate(pair.second)
         try:

@@ -94,7 +94,7 @@ from .validation_bugs import (
     FractionTruncated,
     IntegralFloatEchoed,
     NegativePromptUncapped,
-    NonAsciiPromptRefused,
+    PromptCharactersRefused,
     PromptOptional,
     RepeatedScalarFirstValue,
     SeedMaxRefused,
@@ -232,7 +232,7 @@ _NEW: list[PlantedBug] = [
         "fault_503_wrong_code", "error_shape", lambda s: ErrorRecoded("model_unavailable", "service_unavailable")
     ),
     PlantedBug("request_id_reused", "request_id", lambda s: RequestIdReused()),
-    PlantedBug("non_ascii_prompt_refused", "schema_positive_json", lambda s: NonAsciiPromptRefused()),
+    PlantedBug("non_ascii_prompt_refused", "schema_positive_json", lambda s: PromptCharactersRefused()),
 ]
 
 

@@ -165,11 +165,14 @@ class DefaultStepsNot30(Bug):
         return sent.with_param("num_inference_steps", 28 if sent.json is not None else "28")
 
 
-class NonAsciiPromptRefused(Bug):
-    """The caption font has Latin-1 only, so the server refuses any prompt beyond it."""
+class PromptCharactersRefused(Bug):
+    """A prompt with a character above ``highest`` gets ``status``: the caption font stops there."""
+
+    def __init__(self, highest: int = 0xFF, status: int = 400, code: str = "invalid_parameter") -> None:
+        self.highest, self.status, self.code = highest, status, code
 
     def request(self, sent: Sent) -> Sent | Answer:
         prompt = sent.param("prompt")
-        if isinstance(prompt, str) and any(ord(ch) > 0xFF for ch in prompt):
-            return error_answer(400, "invalid_parameter", "prompt must be Latin-1 text")
+        if isinstance(prompt, str) and any(ord(ch) > self.highest for ch in prompt):
+            return error_answer(self.status, self.code, f"prompt characters must be at most U+{self.highest:04X}")
         return sent
