@@ -407,6 +407,9 @@ def test_errors_request_format(eigen_check: CheckRun) -> None:
         raw("DELETE on the operation", 405, {"method_not_allowed"}, method="DELETE", clause="error.method"),
         raw("PUT on the operation", 405, {"method_not_allowed"}, method="PUT", content=b"{}",
             content_type=json_type, clause="error.method"),
+        raw("OPTIONS on the operation", 405, {"method_not_allowed"}, method="OPTIONS", clause="error.method"),
+        raw("the operation's path in another case", 404, {"not_found"}, path="/api/v1/Generate", content=b"{}",
+            content_type=json_type, clause="error.not_found"),
     ]  # fmt: skip
     limit = eigen_check.run.profile.max_body_bytes
     if limit is not None:
