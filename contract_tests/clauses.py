@@ -280,6 +280,25 @@ CLAUSES: tuple[Clause, ...] = (
     ),
     # ---- reported fields -----------------------------------------------------------------------
     _c(
+        "success.status_200",
+        C,
+        "A success is 200 (not 201 or 202), JSON or binary.",
+        "image_format",
+        "any success",
+        0,
+        "created_201",
+    ),
+    _c(
+        "request.model_non_empty",
+        C,
+        "model is a required, non-empty string: an empty model is a 400 (invalid_parameter or unknown_model), "
+        "never a default model.",
+        "errors_models",
+        'model ""',
+        1,
+        "empty_model_defaults",
+    ),
+    _c(
         "success.fields",
         C,
         "A JSON success carries request_id, model, mode, seed, width, height, "

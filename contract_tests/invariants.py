@@ -155,6 +155,8 @@ def _image_format(exchange: Exchange, context: RuleContext) -> Iterator[Said]:
     expected = view.output_format
     if exchange.received.ok and decoded is None:
         yield "a success without an image (no image_base64 in the JSON)"
+    if exchange.received.ok and exchange.received.status != 200:
+        yield "success.status_200", f"a success must be 200, got {exchange.received.status}"
     yield from _raw_base64(exchange)
     if decoded is None or expected is None:
         return

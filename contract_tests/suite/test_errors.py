@@ -189,6 +189,13 @@ def test_errors_models(eigen_check: CheckRun) -> None:
             clause="request.unknown_model",
         ),
         bad_call(
+            "an empty model",
+            base.with_params(model=""),
+            {"invalid_parameter", "missing_parameter", "unknown_model"},
+            "model",
+            clause="request.model_non_empty",
+        ),
+        bad_call(
             "an unknown model (the message lists the valid ids)",
             base.with_params(model="no-such-model-1"),
             unknown,

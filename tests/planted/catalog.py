@@ -18,6 +18,7 @@ from .encoding_bugs import (
     AcceptHonoured,
     Base64Decorated,
     BinaryTimeHeaderDiffers,
+    Created201,
     CreatedInMilliseconds,
     FieldDropped,
     ReportedSizeIsRequested,
@@ -91,6 +92,7 @@ from .storage_bugs import MissingS3Write, PartialS3Write, S3WriteOnFailure
 from .validation_bugs import (
     CharsetRefused,
     DefaultStepsNot30,
+    EmptyModelDefaults,
     FractionTruncated,
     IntegralFloatEchoed,
     NegativePromptUncapped,
@@ -232,6 +234,8 @@ _NEW: list[PlantedBug] = [
         "fault_503_wrong_code", "error_shape", lambda s: ErrorRecoded("model_unavailable", "service_unavailable")
     ),
     PlantedBug("request_id_reused", "request_id", lambda s: RequestIdReused()),
+    PlantedBug("created_201", "image_format", lambda s: Created201()),
+    PlantedBug("empty_model_defaults", "errors_models", lambda s: EmptyModelDefaults()),
     PlantedBug("non_ascii_prompt_refused", "schema_positive_json", lambda s: PromptCharactersRefused()),
 ]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import time
+from dataclasses import replace
 
 from .middleware import Bug
 from .wire import Answer, Sent, error_answer, header
@@ -105,6 +106,13 @@ class AcceptHonoured(Bug):
         if not answer.binary or "*/*" in accept or media in accept or "image/*" in accept:
             return answer
         return error_answer(406, "not_acceptable", f"{media} is not acceptable")
+
+
+class Created201(Bug):
+    """Successes are 201 Created (a REST habit): the contract says 200."""
+
+    def response(self, sent: Sent, answer: Answer) -> Answer:
+        return replace(answer, status=201) if answer.status == 200 else answer
 
 
 class RequestIdReused(Bug):

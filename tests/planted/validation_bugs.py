@@ -27,6 +27,13 @@ class PromptOptional(Bug):
         return sent.with_param("prompt", "untitled") if sent.param("prompt") is None and sent.method == "POST" else sent
 
 
+class EmptyModelDefaults(Bug):
+    """An empty model falls back to the default model."""
+
+    def request(self, sent: Sent) -> Sent:
+        return sent.with_param("model", "eigen-image") if sent.param("model") == "" else sent
+
+
 class TooLong(Bug):
     """``name`` is refused from ``limit`` characters on (a limit below the contract's)."""
 
