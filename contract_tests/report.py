@@ -66,12 +66,21 @@ def terminal_lines(run: ContractRun) -> Iterator[str]:
 def _failure_lines(run: ContractRun, result: CheckResult) -> Iterator[str]:
     yield f"{result.id}:"
     for violation in result.violations[:SHOWN]:
-        yield f"  - {violation.message}"
+        yield f"  - {_marked(run, violation)}"
         if violation.exchange is not None:
             yield f"    got: {violation.exchange.describe()}"
             yield f"    reproduce: {_curl(run, violation)}"
     if len(result.violations) > SHOWN:
         yield f"  ... and {len(result.violations) - SHOWN} more"
+
+
+def _marked(run: ContractRun, violation: Violation) -> str:
+    """The message, with the clause it breaks and, for a warning, why it does not fail the run."""
+    if violation.clause is None:
+        return violation.message
+    if severity(violation.clause, run.profile.spec_choices) == "warning":
+        return f"[{violation.clause}, warning: our spec's own choice] {violation.message}"
+    return f"[{violation.clause}] {violation.message}"
 
 
 def _false_positive_lines(run: ContractRun) -> Iterator[str]:
@@ -152,7 +161,7 @@ def markdown(run: ContractRun) -> str:
         verdict = "failed" if result.outcome == "failed" else "warned (our spec's own choices only)"
         lines += ["", f"## `{result.id}` {verdict}", "", CHECKS[result.id].means, ""]
         for violation in result.violations:
-            lines.append(f"- {violation.message}")
+            lines.append(f"- {_marked(run, violation)}")
             if violation.exchange is not None:
                 lines += ["", "  ```sh", f"  {_curl(run, violation)}", "  ```", ""]
     lines += ["", "## Clauses", "", "| clause | source | verdict | requests | how / why not |", "|---|---|---|---|---|"]
