@@ -833,8 +833,8 @@ CLAUSES: tuple[Clause, ...] = (
         C,
         "500 is a bug: no input reaches it (503/504 only by fault injection).",
         "server_errors",
-        "width 2048",
-        0,
+        "width and height 2048 (any response shows a 5xx; the edges are where servers break)",
+        1,
         "500_on_width_2048",
     ),
     _c(

@@ -144,8 +144,9 @@ class ConformanceRunner:
             case.multipart_content_types = {**(case.multipart_content_types or {}), **repair.content_types}
 
     def requests_ahead(self, check: CheckRun) -> int:
-        """Requests the next case may cost: itself, and ``ignored_auth``'s two probes until they ran."""
-        return 1 if check.id in self._auth_probed else 3
+        """Requests the next case may cost: itself, and ``ignored_auth``'s two probes until they ran (checks
+        that reserve nothing for them, the negative ones, never run them)."""
+        return 1 if check.id in self._auth_probed or not check.spec.overhead else 3
 
     def exercise(self, check: CheckRun, case: Case) -> None:
         """Send ``case`` and judge the response with every default check; raise on a real failure.
@@ -157,7 +158,7 @@ class ConformanceRunner:
         session, base_url = self.run.session, self.run.target.base_url
         response = case.call(base_url=base_url, session=session)
         exchange = session.last
-        probe_auth = 200 <= response.status_code < 300 and check.id not in self._auth_probed
+        probe_auth = 200 <= response.status_code < 300 and check.id not in self._auth_probed and check.spec.overhead > 0
         if probe_auth:
             self._auth_probed.add(check.id)
         try:

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import random
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ from .sampling import clause_first
 from .spec import ContractSpec
 from .target import Target
 from .transport import RecordingSession
+from .violations import ContractViolation
 
 T = TypeVar("T")
 
@@ -167,7 +169,27 @@ class CheckRun:
         examples = self.units()
 
         def decorate(test: Callable[..., None]) -> Callable[[], None]:
-            return settings(hypothesis_settings(examples))(given(*strategies)(test))
+            seen: list[ContractViolation] = []
+
+            @functools.wraps(test)
+            def remembering(*args: Any, **kwargs: Any) -> None:
+                try:
+                    test(*args, **kwargs)
+                except ContractViolation as violation:
+                    seen.append(violation)
+                    raise
+
+            prop = settings(hypothesis_settings(examples))(given(*strategies)(remembering))
+
+            def run() -> None:
+                try:
+                    prop()
+                except BudgetExhausted:
+                    if seen:  # the replay of a failing example found the budget spent: the failure stands
+                        raise seen[0] from None
+                    raise
+
+            return run
 
         return decorate
 

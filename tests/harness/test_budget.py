@@ -69,10 +69,11 @@ def test_budget_refuses_past_the_cap_and_past_a_grant() -> None:
 
 
 def test_plan_judges_cheap_clauses_first_and_reserves_for_admitted_checks() -> None:
-    budget = Budget(7)  # auth_required: 2 + 1 (its two clauses), determinism 4, schema_positive_json 5
+    budget = Budget(7)  # auth_required: 2 + 1 (its two clauses), determinism 2, schema_positive_json 1 + 3
     plan = Plan(budget, ["schema_positive_json", "auth_required", "determinism"])
     assert set(plan.skipped) == {"schema_positive_json"}
-    assert plan.grant("auth_required", 100) == 3
+    assert plan.reserves() == {"auth_required": 3, "determinism": 2}
+    assert plan.grant("auth_required", 100) == 3 + 1  # its reserve and half of the 2 nobody reserved
     assert plan.grant("determinism", 100) == 7  # its reserve and, last to start, all that is left
 
 
