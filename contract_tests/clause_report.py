@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .clauses import CLAUSES, Clause, clauses_of, severity
+from .clauses import CLAUSES, Clause, severity
+from .registry import CHECKS
 from .run import ContractRun
 
 
@@ -29,9 +30,7 @@ def _status(run: ContractRun, clause: Clause) -> ClauseStatus:
         return ClauseStatus(clause, "not judged", 0, f"{clause.check} was not run (not selected)")
     if result.outcome == "skipped":
         return ClauseStatus(clause, "not judged", 0, f"{clause.check} skipped: {result.reason}")
-    spent = run.budget.spent_by_clause
-    own = spent.get(clause.id, 0)
-    siblings = [other.id for other in clauses_of(clause.check) if other.id != clause.id and spent.get(other.id)]
+    own = run.budget.spent_by_clause.get(clause.id, 0)
     breaches = [v for v in result.violations if v.clause == clause.id]
     if breaches:
         worst = min(severity(v.clause, run.profile.spec_choices) for v in breaches)  # "failure" < "warning"
@@ -39,8 +38,10 @@ def _status(run: ContractRun, clause: Clause) -> ClauseStatus:
         return ClauseStatus(clause, verdict, own, breaches[0].message.splitlines()[0])
     if clause.cost == 0:
         return ClauseStatus(clause, "passed", own, f"judged on all {run.journal.total} responses of the run")
-    if own == 0 and siblings:
-        return ClauseStatus(clause, "not judged", 0, f"budget: {clause.check} did not reach its rows")
-    if own == 0 and result.requests == 0:
+    if CHECKS[clause.check].per_clause:
+        if own == 0:
+            return ClauseStatus(clause, "not judged", 0, f"budget: {clause.check} did not reach its rows")
+        return ClauseStatus(clause, "passed", own, f"by {clause.check}'s rows for it")
+    if result.requests == 0:
         return ClauseStatus(clause, "not judged", 0, f"budget: {clause.check} sent nothing")
-    return ClauseStatus(clause, "passed", own or result.requests, f"by {clause.check}")
+    return ClauseStatus(clause, "passed", result.requests, f"by every request of {clause.check}")

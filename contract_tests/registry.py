@@ -14,7 +14,7 @@ anything. Three kinds run in three phases, in this order:
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal, TypeVar
 
 import pytest
@@ -39,6 +39,8 @@ class CheckSpec:
     scale: int = 1
     #: Requests beyond the units that the check may send once (Schemathesis's auth probes)
     overhead: int = 0
+    #: Its rows (or probes) each judge one clause, sent clause first; else every request judges all its clauses
+    per_clause: bool = False
 
     @property
     def min_requests(self) -> int:
@@ -85,13 +87,17 @@ def _conformance(
 
 
 def _invariant(id: str, priority: int, means: str, *, needs: frozenset[str] = frozenset()) -> CheckSpec:
-    return CheckSpec(id, "invariant", priority, means, needs=needs)
+    return CheckSpec(id, "invariant", priority, means, needs=needs, per_clause=True)
 
 
 _EDIT, _S3 = frozenset({"editing"}), frozenset({"s3"})
 
+#: Tables whose rows each judge one clause (``CheckRun.planned``).
+_PER_CLAUSE = frozenset({"errors_parameters", "errors_models", "errors_sources", "errors_request_format",
+                         "errors_s3_path", "parameters_matter", "accepts_edge_requests"})  # fmt: skip
+
 CHECKS: dict[str, CheckSpec] = {
-    spec.id: spec
+    spec.id: replace(spec, per_clause=True) if spec.id in _PER_CLAUSE else spec
     for spec in [
         _behaviour(
             "auth_required",

@@ -89,7 +89,7 @@ def test_server_errors(eigen_check: CheckRun) -> None:
     builders, spec = eigen_check.builders, eigen_check.builders.spec
     base = any_base(builders)
     probes = [
-        call(f"{w}x{h}", c.with_params(width=w, height=h), False)
+        call(f"{w}x{h}", c.with_params(width=w, height=h), False, clause="error.no_5xx")
         for c in t2i_or_none(builders, "width", "height")
         for w, h in ((2048, 2048), (512, 2048), (2048, 512))
     ]
@@ -182,7 +182,11 @@ def any_base(builders: Builders) -> Call:
 def test_image_format(eigen_check: CheckRun) -> None:
     base = any_base(eigen_check.builders)
     probes = [
-        call(f"{fmt} as {'binary' if binary else 'JSON'}", base.with_params(output_format=fmt, binary_response=binary))
+        call(
+            f"{fmt} as {'binary' if binary else 'JSON'}",
+            base.with_params(output_format=fmt, binary_response=binary),
+            clause="binary.content_type" if binary and fmt == "jpg" else "",
+        )
         # png then jpg of one request first: a cache keyed without the format answers the second with a PNG
         for fmt, binary in (("png", False), ("jpg", False), ("png", True), ("jpg", True))
     ]
@@ -222,7 +226,7 @@ def test_alias_field(eigen_check: CheckRun) -> None:
 @contract_check("binary_headers")
 def test_binary_headers(eigen_check: CheckRun) -> None:
     builders = eigen_check.builders
-    probes = [call("binary PNG", any_base(builders).with_params(binary_response=True))]
+    probes = [call("binary PNG", any_base(builders).with_params(binary_response=True), clause="binary.headers")]
     probes += [
         call("binary JPEG edit", builders.edit(o, binary_response=True, output_format="jpg"))
         for o in builders.offerings("image-editing")[:1]
@@ -278,6 +282,7 @@ def test_editing_downsizing(eigen_check: CheckRun) -> None:
             call(
                 f"a 1600x1200 source, downsizing_mp {mp}",
                 builders.edit(offering, big, media=MULTIPART, downsizing_mp=mp),
+                clause="edit.downsizing",
             )
             for mp in (0.5, 1.2)
         ]
