@@ -132,7 +132,7 @@ def required_rows(builders: Builders, offering: Offering) -> list[Bad]:
     base = base_call(builders, offering)
     return [
         bad_call(f"no {name}", base.without(name), {"missing_parameter"}, name, clause="request.required")
-        for name in builders.spec.required
+        for name in sorted(builders.spec.required, key=lambda name: name != "prompt")  # a defaulted prompt first
     ]
 
 
@@ -316,12 +316,12 @@ def _editing_source_rows(builders: Builders, editor: Offering, fields: tuple[str
 
 
 def _image_path_rows(base: Call) -> Iterator[Bad]:
-    rows = [
+    rows = [  # an unfetchable source first: where a fetch error escapes as a 500
+        ("an s3:// source that does not exist", "s3://eigen-contract-no-such-bucket/none.png", {"source_unavailable"},
+         "image_path"),
         ("image_path that is not a URL, s3:// or data:", "ftp://example.com/a.png", {"invalid_parameter",
          "source_unavailable"}, "image_path"),
         ("a truncated PNG as a data: URL", _truncated_data_url(), {"invalid_image"}, ANY_PARAM),
-        ("an s3:// source that does not exist", "s3://eigen-contract-no-such-bucket/none.png", {"source_unavailable"},
-         "image_path"),
     ]  # fmt: skip
     for what, path, codes, param in rows:
         yield bad_call(what, base.with_params(image_path=path), codes, param, clause="source.image_path_forms")
@@ -395,10 +395,11 @@ def test_errors_request_format(eigen_check: CheckRun) -> None:
             clause="error.media_type"),
         raw("PATCH on the operation", 405, {"method_not_allowed"}, method="PATCH", content=b"{}",
             content_type=json_type, clause="error.method"),
-        raw("a path that does not exist", 404, {"not_found"}, path="/api/v1/no-such-path", content=b"{}",
-            content_type=json_type, clause="error.not_found"),
+        # The trailing slash first: a router that strips it is a likelier slip than one that routes any path.
         raw("the operation's path with a trailing slash", 404, {"not_found"}, path="/api/v1/generate/",
             content=b"{}", content_type=json_type, clause="error.not_found"),
+        raw("a path that does not exist", 404, {"not_found"}, path="/api/v1/no-such-path", content=b"{}",
+            content_type=json_type, clause="error.not_found"),
         _surrogate_prompt(eigen_check.builders),
         raw("a multipart body that does not parse", 400, {"invalid_multipart"}, content=b"--eigen\r\nbroken",
             content_type=form, clause="error.invalid_json"),

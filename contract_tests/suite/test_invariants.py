@@ -55,7 +55,9 @@ def judge(check: CheckRun, probes: list[Probe], needs: str) -> None:
     """Send the probes the budget allows, then fail on anything the rule found in the whole run."""
     findings = Findings(check.id)
     # A probe aimed at a clause of its own goes before a second probe of any clause (``sampling.py``).
-    affordable = check.planned(probes, lambda probe: probe.clause)
+    # Probes aimed at a clause of their own before the general ones (sorted is stable).
+    aimed = sorted(probes, key=lambda probe: not probe.clause)
+    affordable = check.planned(aimed, lambda probe: probe.clause)
     for probe in affordable:
         with check.judging(probe.clause):
             exchange = probe.send(check.client)
