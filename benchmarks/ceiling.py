@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     config = uvicorn.Config("benchmarks.ceiling:create_app", factory=True, host=args.host, port=args.port,
                             access_log=False, log_level=args.log_level)  # fmt: skip
     if args.workers > 1:
-        from mock_server import workers
+        from mock_server.serving import workers
 
         return workers.serve(config, args.workers)
     uvicorn.Server(config).run()

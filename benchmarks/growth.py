@@ -18,7 +18,7 @@ from typing import Any
 from PIL import Image
 
 from mock_server.datatypes import OutputFormat, RenderSpec
-from mock_server.imaging import Renderer
+from mock_server.imaging.renderer import Renderer
 
 from .sources import photo_like
 from .stats import median

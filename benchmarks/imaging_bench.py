@@ -1,4 +1,4 @@
-"""Micro-benchmark of ``mock_server.imaging.Renderer.render``: milliseconds per image.
+"""Micro-benchmark of ``mock_server.imaging.renderer.Renderer.render``: milliseconds per image.
 
 Prints a table (median CPU time by ``time.process_time`` and wall time by ``time.perf_counter``)
 and writes the same figures as JSON to ``--out``. Unique-image cases use a new seed per call
@@ -25,7 +25,7 @@ import PIL
 from PIL import Image, ImageChops
 
 from mock_server.datatypes import OutputFormat, RenderSpec
-from mock_server.imaging import Renderer
+from mock_server.imaging.renderer import Renderer
 
 PROMPT = "A watercolor fox in a snowy forest at dawn, soft light, highly detailed"
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from .app import create_app
-from .faults import Fault
-from .journal import Call, CallList, FilePart
-from .settings import Settings
-from .testing import AsyncMockTransport, MockServer, MockTransport
+from mock_server.app import create_app
+from mock_server.faults.fault import Fault
+from mock_server.journal.calls import Call, CallList, FilePart
+from mock_server.settings import Settings
+from mock_server.testing import AsyncMockTransport, MockServer, MockTransport
 
 __all__ = [
     "AsyncMockTransport",

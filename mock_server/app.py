@@ -21,17 +21,17 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from .context import RequestContextMiddleware, request_id_of
-from .control import control_routes
-from .endpoints import HANDLERS
-from .errors import EigenMockError, InternalError, MethodNotAllowed, NotFound
-from .fault_responses import TRANSPORT_KEY, transport_from_send
-from .proxy import proxy_routes
-from .recording import JournalMiddleware
-from .responses import error_response
-from .runtime import Runtime
-from .settings import Settings
-from .spec import OPERATION_PATH, Spec
+from mock_server.control.routes import control_routes
+from mock_server.errors import EigenMockError, InternalError, MethodNotAllowed, NotFound
+from mock_server.faults.responses import TRANSPORT_KEY, transport_from_send
+from mock_server.http.context import RequestContextMiddleware, request_id_of
+from mock_server.http.endpoints import HANDLERS
+from mock_server.http.responses import error_response
+from mock_server.journal.middleware import JournalMiddleware
+from mock_server.proxy.routes import proxy_routes
+from mock_server.runtime import Runtime
+from mock_server.settings import Settings
+from mock_server.spec import OPERATION_PATH, Spec
 
 
 class ResolverError(LookupError):

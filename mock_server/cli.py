@@ -14,8 +14,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from .cassette import Cassette, CassetteError
-from .settings import DEFAULT_API_KEY, DEFAULT_BUCKET, Settings, SettingsError
+from mock_server.proxy.cassette import Cassette, CassetteError
+from mock_server.settings import DEFAULT_API_KEY, DEFAULT_BUCKET, Settings, SettingsError
 
 #: Sub-commands implemented elsewhere: name → (module, help). Each module has ``main(argv) -> int``.
 DELEGATED = {
@@ -114,7 +114,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (SettingsError, CassetteError) as exc:
         print(f"eigen-mock: {exc}", file=sys.stderr)  # noqa: T201
         return 2
-    from .launcher import Launch, run
+    from mock_server.serving.launcher import Launch, run
 
     serving = args.command == "serve"
     if serving and args.no_s3:

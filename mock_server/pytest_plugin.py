@@ -12,8 +12,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from .settings import Settings
-from .testing import MockServer
+from mock_server.settings import Settings
+from mock_server.testing import MockServer
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -14,33 +14,33 @@ from typing import TYPE_CHECKING
 
 from anyio import CapacityLimiter
 
-from . import resources
-from .backend import Generation, Generator
-from .cassette import Cassette
-from .catalog import Catalog
-from .conformance import ResponseChecker
-from .fault_queue import FaultQueue
-from .imaging import Renderer
-from .journal import Journal
-from .model_library import ModelLibrary, check_against_spec
-from .prepared import PreparedBodies
-from .ratelimit import RateLimit, RateLimiter
-from .replay import Replayer
-from .rng import SeedSource
-from .rules import Plan
-from .settings import Settings
-from .sources import SourcePolicy, SourceResolver
-from .spec import Spec
-from .storage import S3Config, S3Storage
-from .store import MemoryStore, StateStore
-from .thumbnailer import Thumbnailer
-from .thumbnails import ThumbnailCache
-from .validation import RequestValidator
+from mock_server import resources
+from mock_server.faults.queue import FaultQueue
+from mock_server.faults.ratelimit import RateLimit, RateLimiter
+from mock_server.gallery.thumbnailer import Thumbnailer
+from mock_server.gallery.thumbnails import ThumbnailCache
+from mock_server.generation.body_cache import PreparedBodies
+from mock_server.generation.generator import Generation, Generator
+from mock_server.generation.library import Catalog
+from mock_server.generation.library_store import ModelLibrary, check_against_spec
+from mock_server.generation.rules import Plan
+from mock_server.generation.sources import SourcePolicy, SourceResolver
+from mock_server.generation.validation import RequestValidator
+from mock_server.imaging.renderer import Renderer
+from mock_server.journal.calls import Journal
+from mock_server.proxy.cassette import Cassette
+from mock_server.proxy.replay import Replayer
+from mock_server.proxy.response_checks import ResponseChecker
+from mock_server.rng import SeedSource
+from mock_server.s3.storage import S3Config, S3Storage
+from mock_server.settings import Settings
+from mock_server.spec import Spec
+from mock_server.state.store import MemoryStore, StateStore
 
 if TYPE_CHECKING:
     from starlette.requests import Request
 
-    from .forwarding import Forwarder
+    from mock_server.proxy.forwarding import Forwarder
 
 STATE_FILE = "state.sqlite3"
 
@@ -127,7 +127,7 @@ class Runtime:
 def open_store(settings: Settings) -> StateStore:
     if settings.state_dir is None:
         return MemoryStore()
-    from .sqlite_store import SqliteStore
+    from mock_server.state.sqlite_store import SqliteStore
 
     settings.state_dir.mkdir(parents=True, exist_ok=True)
     return SqliteStore(settings.state_dir / STATE_FILE)
@@ -136,7 +136,7 @@ def open_store(settings: Settings) -> StateStore:
 def _forwarder(settings: Settings) -> Forwarder | None:
     if settings.proxy_target is None:
         return None
-    from .forwarding import Forwarder  # an HTTP client: only the proxy needs it
+    from mock_server.proxy.forwarding import Forwarder  # an HTTP client: only the proxy needs it
 
     return Forwarder(settings.proxy_target)
 

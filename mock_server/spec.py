@@ -17,7 +17,7 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from . import resources
+from mock_server import resources
 
 MediaKind = Literal["json", "multipart"]
 

@@ -14,7 +14,7 @@ from jsonschema import Draft202012Validator
 from PIL import Image
 
 from mock_server import resources
-from mock_server.catalog import Catalog
+from mock_server.generation.library import Catalog
 from mock_server.spec import SPEC_URI, Spec
 
 IMAGES = Path(__file__).resolve().parent.parent / "fixtures" / "images"

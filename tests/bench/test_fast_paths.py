@@ -12,14 +12,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from mock_server import _caption, _png
-from mock_server._picture import _TONES
-from mock_server.backend import Generation
 from mock_server.datatypes import OutputFormat, RenderSpec
 from mock_server.errors import InvalidImage, InvalidJson
-from mock_server.imaging import Renderer, base64_of
-from mock_server.parsing import parse_json
-from mock_server.responses import json_body
+from mock_server.generation.generator import Generation
+from mock_server.http.parsing import parse_json
+from mock_server.http.responses import json_body
+from mock_server.imaging import caption as _caption
+from mock_server.imaging import png as _png
+from mock_server.imaging.palette_image import _TONES
+from mock_server.imaging.renderer import Renderer, base64_of
 
 RENDERER = Renderer(cache_size=8)
 

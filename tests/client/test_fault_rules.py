@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mock_server.fault_queue import FaultQueue
-from mock_server.faults import Fault, FaultSpecError, RequestFacts, from_header
-from mock_server.store import MemoryStore
+from mock_server.faults.fault import Fault, FaultSpecError, RequestFacts, from_header
+from mock_server.faults.queue import FaultQueue
+from mock_server.state.store import MemoryStore
 
 EIGEN = RequestFacts(model="eigen-image", mode="text-to-image", headers={"x-test": "1"})
 WAN = RequestFacts(model="wan-image", mode="image-editing", headers={})
@@ -106,7 +106,7 @@ def test_random_delays_stay_in_their_range_and_repeat_for_a_seed(seed: int, lowe
 
 
 def test_the_queue_has_a_bound(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("mock_server.fault_queue.MAX_QUEUED", 5)
+    monkeypatch.setattr("mock_server.faults.queue.MAX_QUEUED", 5)
     queue = FaultQueue(MemoryStore())
     for _ in range(5):
         queue.add(Fault(status=500))

@@ -18,10 +18,10 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from mock_server import MockServer, Settings
-from mock_server.gallery import ASSETS
-from mock_server.store import MemoryStore
-from mock_server.thumbnailer import Thumbnailer
-from mock_server.thumbnails import MAX_BYTES, SIZE, ThumbnailCache, make_thumbnail
+from mock_server.gallery.routes import ASSETS
+from mock_server.gallery.thumbnailer import Thumbnailer
+from mock_server.gallery.thumbnails import MAX_BYTES, SIZE, ThumbnailCache, make_thumbnail
+from mock_server.state.store import MemoryStore
 from tests.fixtures.client import T2I
 
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

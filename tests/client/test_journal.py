@@ -12,10 +12,11 @@ import httpx
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from mock_server import CallList, MockServer, recording
-from mock_server.journal import Call, Journal, _compact
-from mock_server.store import MemoryStore
-from mock_server.summaries import redact_headers
+from mock_server import CallList, MockServer
+from mock_server.journal import middleware as recording
+from mock_server.journal.calls import Call, Journal, _compact
+from mock_server.journal.summary import redact_headers
+from mock_server.state.store import MemoryStore
 from tests.fixtures.client import T2I
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "images"

@@ -13,8 +13,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from mock_server import MockServer, Settings
-from mock_server.proxy import COUNT_HEADER, VIOLATION_HEADER
-from mock_server.threaded import ThreadedServer
+from mock_server.proxy.routes import COUNT_HEADER, VIOLATION_HEADER
+from mock_server.testing.threaded_server import ThreadedServer
 from tests.fixtures.client import T2I
 from tests.fixtures.servers import free_port, server_process
 

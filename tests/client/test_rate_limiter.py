@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mock_server.ratelimit import RateLimit, RateLimiter
-from mock_server.store import MemoryStore, StateStore
+from mock_server.faults.ratelimit import RateLimit, RateLimiter
+from mock_server.state.store import MemoryStore, StateStore
 
 
 class Clock:

@@ -12,12 +12,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mock_server.segment_logs import SegmentLogs
+from mock_server.state.segment_logs import SegmentLogs
 
 _WRITER = """
 import sys
 from pathlib import Path
-from mock_server.segment_logs import SegmentLogs
+from mock_server.state.segment_logs import SegmentLogs
 logs = SegmentLogs(Path(sys.argv[1]))
 for i in range(int(sys.argv[2])):
     logs.append("journal", f"{sys.argv[3]}-{i}", f"{sys.argv[3]} record {i} " + "x" * (i % 300), int(sys.argv[4]))

@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mock_server.sqlite_store import SqliteStore
-from mock_server.store import StateStore
+from mock_server.state.sqlite_store import SqliteStore
+from mock_server.state.store import StateStore
 
 records = st.lists(st.tuples(st.sampled_from(["a", "b"]), st.text(max_size=20)), max_size=40)
 
@@ -65,7 +65,7 @@ def test_documents_update_atomically_and_a_failed_update_changes_nothing(state_s
 _INCREMENT = """
 import sys
 from pathlib import Path
-from mock_server.sqlite_store import SqliteStore
+from mock_server.state.sqlite_store import SqliteStore
 state_store = SqliteStore(Path(sys.argv[1]))
 for _ in range(int(sys.argv[2])):
     state_store.update("counter", lambda text: (str(int(text or 0) + 1), None))

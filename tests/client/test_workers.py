@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
-from mock_server.workers import listening_sockets
+from mock_server.serving.workers import listening_sockets
 from tests.fixtures.client import T2I
 from tests.fixtures.servers import free_port, server_process
 

@@ -14,8 +14,8 @@ import pytest
 
 from contract_tests.cli import main
 from contract_tests.registry import CHECKS
-from mock_server.embedded_s3 import EmbeddedS3
-from mock_server.storage import S3Storage
+from mock_server.s3.embedded import EmbeddedS3
+from mock_server.s3.storage import S3Storage
 from tests.fixtures.servers import free_port, mock_command, server_process
 
 

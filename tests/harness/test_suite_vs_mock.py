@@ -6,7 +6,7 @@ import pytest
 
 from contract_tests.registry import CHECKS
 from mock_server import Settings, create_app
-from mock_server.embedded_s3 import EmbeddedS3
+from mock_server.s3.embedded import EmbeddedS3
 from tests.fixtures.contract import RunContract
 from tests.planted.serving import serve
 

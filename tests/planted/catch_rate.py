@@ -20,7 +20,7 @@ from pathlib import Path
 from contract_tests.clauses import BY_ID
 from contract_tests.cli import main as check
 from mock_server import Settings, create_app
-from mock_server.embedded_s3 import EmbeddedS3
+from mock_server.s3.embedded import EmbeddedS3
 
 from .catalog import PLANTED, PlantedBug
 from .middleware import Planted

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from starlette.types import ASGIApp
 
-from mock_server.threaded import ThreadedServer
+from mock_server.testing.threaded_server import ThreadedServer
 
 
 @contextlib.contextmanager

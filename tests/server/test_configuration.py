@@ -1,4 +1,4 @@
-"""Settings, the CLI's argument parsing, and the dependency rule between layers."""
+"""Settings and the CLI's argument parsing."""
 
 from __future__ import annotations
 
@@ -80,40 +80,3 @@ def test_cli_help_lists_the_commands() -> None:
     result = subprocess.run([sys.executable, "-m", "mock_server", "--help"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0
     assert "serve" in result.stdout and "check" in result.stdout
-
-
-#: The rules, the image pipeline and the state behind the control plane know nothing of HTTP
-#: (moto's layering; ARCHITECTURE.md).
-HTTP_FREE = ["backend", "rules", "imaging", "catalog", "storage", "sources", "s3path", "settings", "errors",
-             "datatypes", "rng", "spec", "validation", "runtime", "store", "sqlite_store", "journal", "summaries",
-             "faults", "fault_queue", "ratelimit", "model_library", "thumbnails", "thumbnailer", "cassette", "replay",
-             "conformance", "controls"]
-
-#: Imports ``mock_server.<name>`` for each name without running ``mock_server/__init__.py`` (which builds
-#: the app), printing after each which starlette modules have come along so far: the first line that
-#: is not empty names the module that pulled starlette in.
-_PROBE = """
-import importlib, importlib.util, sys, types
-found = importlib.util.find_spec("mock_server")
-package = types.ModuleType("mock_server")
-package.__path__ = list(found.submodule_search_locations)
-sys.modules["mock_server"] = package
-for name in sys.argv[1:]:
-    importlib.import_module("mock_server." + name)
-    print(name, sorted(module for module in sys.modules if module.split(".")[0] == "starlette")[:3])
-"""
-
-
-def _probe(*modules: str) -> list[str]:
-    done = subprocess.run([sys.executable, "-c", _PROBE, *modules], capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0, done.stderr
-    return done.stdout.splitlines()
-
-
-def test_core_and_state_modules_do_not_import_starlette() -> None:
-    assert _probe(*HTTP_FREE) == [f"{module} []" for module in HTTP_FREE]
-
-
-def test_the_probe_sees_starlette_where_it_is_used() -> None:
-    (line,) = _probe("parsing")
-    assert line.startswith("parsing ['starlette"), line

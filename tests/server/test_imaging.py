@@ -19,10 +19,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image, ImageChops, ImageDraw, ImageStat
 
-from mock_server import _caption, _png, imaging
 from mock_server.datatypes import OutputFormat, RenderSpec
 from mock_server.errors import InvalidImage
-from mock_server.imaging import Renderer, SourceImage, decode_source, output_size_for_edit
+from mock_server.imaging import caption as _caption
+from mock_server.imaging import png as _png
+from mock_server.imaging import renderer as imaging
+from mock_server.imaging.renderer import Renderer, SourceImage, decode_source, output_size_for_edit
 
 ROOT = Path(__file__).resolve().parents[2]
 MAGIC = {"png": b"\x89PNG\r\n\x1a\n", "jpg": b"\xff\xd8\xff"}
@@ -111,7 +113,7 @@ CROSS_PROCESS = """
 import sys
 from pathlib import Path
 from mock_server.datatypes import RenderSpec
-from mock_server.imaging import Renderer
+from mock_server.imaging.renderer import Renderer
 src = Path(sys.argv[1]).read_bytes()
 base = dict(model="eigen-image", prompt="déjà vu 🦊", seed=123, knobs=(("num_inference_steps", "30"),))
 specs = [

@@ -7,9 +7,9 @@ import json
 import pytest
 
 from mock_server.datatypes import RawRequest, RenderedImage, RenderSpec
-from mock_server.imaging import Renderer
-from mock_server.parsing import parse_json
-from mock_server.prepared import PreparedBodies
+from mock_server.generation.body_cache import PreparedBodies
+from mock_server.http.parsing import parse_json
+from mock_server.imaging.renderer import Renderer
 from tests.fixtures.app import AppFactory, InProcessClient
 from tests.support import assert_error
 

@@ -10,8 +10,8 @@ import anyio
 import httpx
 import pytest
 
-from mock_server.backend import Generation
-from mock_server.rules import Plan
+from mock_server.generation.generator import Generation
+from mock_server.generation.rules import Plan
 from mock_server.runtime import Runtime, default_render_threads
 from tests.fixtures.app import AppFactory
 

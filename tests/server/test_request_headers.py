@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from starlette.datastructures import Headers
 
-from mock_server.request_headers import headers_of
+from mock_server.http.headers import headers_of
 
 names = st.sampled_from([b"authorization", b"content-type", b"x-mock-fault", b"x-a", b"Content-Length"])
 values = st.binary(max_size=12)

@@ -7,7 +7,7 @@ import json
 
 from mypy_boto3_s3 import S3Client
 
-from mock_server.embedded_s3 import EmbeddedS3
+from mock_server.s3.embedded import EmbeddedS3
 from tests.fixtures.app import AppFactory, InProcessClient
 from tests.fixtures.s3 import object_keys
 from tests.support import assert_error, form, image_of, source_png

@@ -19,9 +19,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from mock_server import errors
-from mock_server.embedded_s3 import EmbeddedS3, create_bucket
-from mock_server.s3path import S3Location
-from mock_server.storage import S3Config, S3Storage
+from mock_server.s3.embedded import EmbeddedS3, create_bucket
+from mock_server.s3.paths import S3Location
+from mock_server.s3.storage import S3Config, S3Storage
 
 pytestmark = pytest.mark.e2e
 

@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 
 from mock_server import errors
-from mock_server.embedded_s3 import EmbeddedS3
-from mock_server.s3path import S3Location
-from mock_server.sources import SourcePolicy, SourceResolver
-from mock_server.storage import S3Storage
+from mock_server.generation.sources import SourcePolicy, SourceResolver
+from mock_server.s3.embedded import EmbeddedS3
+from mock_server.s3.paths import S3Location
+from mock_server.s3.storage import S3Storage
 
 pytestmark = pytest.mark.e2e
 

@@ -12,10 +12,10 @@ import yaml
 from jsonschema import Draft202012Validator
 
 from mock_server import Settings, create_app
-from mock_server import endpoints as endpoints_module
 from mock_server.app import ResolverError
-from mock_server.catalog import CatalogError
-from mock_server.embedded_s3 import EmbeddedS3
+from mock_server.generation.library import CatalogError
+from mock_server.http import endpoints as endpoints_module
+from mock_server.s3.embedded import EmbeddedS3
 from mock_server.spec import OPERATION_PATH, SPEC_URI
 from tests.fixtures.app import AppFactory, InProcessClient
 from tests.support import spec

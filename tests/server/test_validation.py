@@ -13,8 +13,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from mock_server.generation.validation import RequestValidator
 from mock_server.spec import MediaKind
-from mock_server.validation import RequestValidator
 from tests.support import spec
 
 MEDIA: tuple[MediaKind, ...] = ("json", "multipart")

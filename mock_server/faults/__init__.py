@@ -1,0 +1,3 @@
+"""Injected faults and the rate limiter: what a fault is, the queue of faults to come, how a broken
+response is sent.
+"""

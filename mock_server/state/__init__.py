@@ -1,0 +1,1 @@
+"""Where per-app state lives: in memory, or in files shared by worker processes. No HTTP."""
