@@ -54,6 +54,8 @@ class Budget:
         self.spent_by_check: dict[str, int] = {}
         #: requests sent again after a 429/503 with Retry-After, per check (included in spent_by_check)
         self.retries_by_check: dict[str, int] = {}
+        #: what each clause (``clauses.py``) cost: requests sent while a thread judged it (``current.judging``)
+        self.spent_by_clause: dict[str, int] = {}
 
     @property
     def remaining(self) -> int:
@@ -116,3 +118,6 @@ class Budget:
                     account.retries += 1
                 else:
                     account.spent += 1
+            clause = current.clause()
+            if clause is not None:
+                self.spent_by_clause[clause] = self.spent_by_clause.get(clause, 0) + 1

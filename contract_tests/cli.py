@@ -47,7 +47,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--s3-bucket", help="bucket the server can write and this suite can read")
     parser.add_argument("--profile", help="profile file, or a shipped profile name: mock (default), live")
     parser.add_argument("--max-requests", type=int, help="hard cap on requests to the server (default: the profile's)")
-    parser.add_argument("--seed", type=int, help="seed of every drawn request (default 0); printed in the report")
+    parser.add_argument(
+        "--seed",
+        type=int,
+        help="seed of every drawn request and of the table rows sent (default 0; a different seed per CI run "
+        "rotates the rows); printed in the report",
+    )
     parser.add_argument(
         "--max-wait",
         type=float,

@@ -39,11 +39,11 @@ class Pool:
         self.size = size
 
     def attempt(self, items: Sequence[T], work: Callable[[T], R]) -> list[Attempt[R]]:
-        check = current.check()
+        check, clause = current.check(), current.clause()
 
         def one(item: T) -> Attempt[R]:
             try:
-                with current.checking(check):
+                with current.checking(check), current.judging(clause):
                     return Attempt(value=work(item))
             except BaseException as exc:
                 return Attempt(error=exc)

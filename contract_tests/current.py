@@ -29,3 +29,20 @@ def checking(check_id: str | None) -> Iterator[None]:
         yield
     finally:
         _LOCAL.check = before
+
+
+def clause() -> str | None:
+    """The clause (``clauses.py``) the calling thread's requests judge, if one was named."""
+    found: str | None = getattr(_LOCAL, "clause", None)
+    return found
+
+
+@contextmanager
+def judging(clause_id: str | None) -> Iterator[None]:
+    """The calling thread's requests judge ``clause_id`` until the block ends (an empty id keeps the one before)."""
+    before = clause()
+    _LOCAL.clause = clause_id or before
+    try:
+        yield
+    finally:
+        _LOCAL.clause = before

@@ -12,6 +12,7 @@ import binascii
 import email.parser
 import email.policy
 import json
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -186,6 +187,8 @@ class Exchange:
     check: str
     sent: SentRequest
     received: Received
+    #: when the response arrived (Unix seconds), to judge the times it reports
+    at: float = field(default_factory=time.time)
 
     def describe(self) -> str:
         outcome = self.received.status or "no response"

@@ -10,8 +10,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import struct
 import warnings
-from dataclasses import dataclass
+import zlib
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from PIL import Image, ImageDraw
@@ -27,7 +29,7 @@ _SOURCE_FORMATS = {"png": ("PNG", "image/png"), "jpeg": ("JPEG", "image/jpeg"), 
 class SourceImage:
     """An editing source: encoded bytes and what they decode to."""
 
-    data: bytes
+    data: bytes = field(repr=False)  # a failing example's repr would otherwise carry every byte
     width: int
     height: int
     format: str  # png, jpeg or webp
@@ -105,3 +107,27 @@ def difference(first: bytes, second: bytes) -> float:
         small_b = b.convert("RGB").resize((64, 64))
     pairs = zip(small_a.tobytes(), small_b.tobytes(), strict=True)
     return sum(abs(x - y) for x, y in pairs) / (64 * 64 * 3)
+
+
+#: A decompression bomb's declared size: 900 megapixels, far above any server's bound.
+BOMB_SIDE = 30_000
+
+
+@lru_cache(maxsize=1)
+def decompression_bomb() -> SourceImage:
+    """A valid 1-bit PNG of BOMB_SIDE x BOMB_SIDE black pixels: about 100 KB that decode to 900 megapixels.
+
+    Written by hand (Pillow would have to hold the whole image): the rows are zeros, compressed in
+    chunks so the suite never holds the 112 MB of raw scanlines either.
+    """
+    row = b"\x00" * (1 + (BOMB_SIDE + 7) // 8)
+    squeeze = zlib.compressobj(9)
+    chunks = [squeeze.compress(row * 1000) for _ in range(BOMB_SIDE // 1000)]
+    data = b"".join(chunks) + squeeze.flush()
+    header = struct.pack(">IIBBBBB", BOMB_SIDE, BOMB_SIDE, 1, 0, 0, 0, 0)
+    png = MAGIC["png"] + _chunk(b"IHDR", header) + _chunk(b"IDAT", data) + _chunk(b"IEND", b"")
+    return SourceImage(png, BOMB_SIDE, BOMB_SIDE, "png")
+
+
+def _chunk(kind: bytes, payload: bytes) -> bytes:
+    return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", zlib.crc32(kind + payload))

@@ -13,6 +13,9 @@ A profile is a small YAML file::
     max_examples: 6                  # Hypothesis examples per property, at most
     sources: [image_file, image, images, image_path]   # source fields the target accepts
     strict_json_types: true          # "seed": "42" in JSON is a 400
+    spec_choices: fail               # warn: a breach of a choice only our spec makes is a warning
+    max_body_bytes: 26214400         # the target's body limit, probed for 413 (null: not probed)
+    fault_header: X-Mock-Fault       # a header that makes the target answer a fault (429, 503); null: none
     skip:                            # checks turned off, each with its reason
       editing_downsizing: "the target ignores downsizing_mp by design"
 """
@@ -41,6 +44,9 @@ _KNOWN_KEYS = frozenset(
         "max_examples",
         "sources",
         "strict_json_types",
+        "spec_choices",
+        "max_body_bytes",
+        "fault_header",
         "skip",
     }
 )
@@ -63,6 +69,10 @@ class Profile:
     max_examples: int = 6
     sources: tuple[str, ...] = SOURCE_FIELDS
     strict_json_types: bool = True
+    #: ``warn``: a breach of a clause only our spec makes (not the reference, not contract.md) is a warning
+    spec_choices: str = "fail"
+    max_body_bytes: int | None = None
+    fault_header: str | None = None
     skip: Mapping[str, str] = field(default_factory=dict)
     path: Path | None = None
 
@@ -94,6 +104,9 @@ class Profile:
                 max_examples=_positive(document.get("max_examples", 6), "max_examples"),
                 sources=_sources(document.get("sources", list(SOURCE_FIELDS))),
                 strict_json_types=bool(document.get("strict_json_types", True)),
+                spec_choices=_choice(document.get("spec_choices", "fail"), ("fail", "warn"), "spec_choices"),
+                max_body_bytes=_optional_positive(document.get("max_body_bytes"), "max_body_bytes"),
+                fault_header=str(document["fault_header"]) if document.get("fault_header") else None,
                 skip={str(k): str(v) for k, v in (document.get("skip") or {}).items()},
                 path=path,
             )
@@ -132,6 +145,16 @@ def _positive(value: Any, name: str) -> int:
     if number < 1:
         raise ValueError(f"{name} must be at least 1")
     return number
+
+
+def _optional_positive(value: Any, name: str) -> int | None:
+    return None if value is None else _positive(value, name)
+
+
+def _choice(value: Any, allowed: tuple[str, ...], name: str) -> str:
+    if value not in allowed:
+        raise ValueError(f"{name} must be one of {', '.join(allowed)}")
+    return str(value)
 
 
 def _sources(value: Any) -> tuple[str, ...]:

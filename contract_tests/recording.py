@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import traceback
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 
 from .budget import BudgetExhausted
+from .clauses import default_clause, severity
 from .pacing import NotRun, RateLimited, TargetUnreachable
 from .results import CheckResult
 from .run import ContractRun
@@ -65,11 +67,20 @@ def _result(run: ContractRun, check_id: str, call: pytest.CallInfo[None], report
     elif error is None or report.when != "call" or not _judgements_only(error):
         _as_error(result, error)
     else:
-        result.violations = list(_violations(check_id, error))
+        result.violations = _attributed(run, check_id, _violations(check_id, error))
         fatal = any(violation.fatal for violation in result.violations)
         result.outcome = "failed" if fatal or not result.violations else "warning"
         result.reason = result.violations[0].message.splitlines()[0] if result.violations else "failed"
     return result
+
+
+def _attributed(run: ContractRun, check_id: str, violations: Iterator[Violation]) -> list[Violation]:
+    """Each violation with the clause it breaks (the check's own, unless it names one); a breach of a
+    spec-only clause is not fatal where the profile says so (``spec_choices: warn``, the ``live`` profile)."""
+    fallback = default_clause(check_id)
+    attributed = [v if v.clause else replace(v, clause=fallback) for v in violations]
+    choices = run.profile.spec_choices
+    return [replace(v, fatal=False) if severity(v.clause, choices) == "warning" else v for v in attributed]
 
 
 def _as_error(result: CheckResult, error: BaseException | None) -> None:

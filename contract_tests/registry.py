@@ -14,7 +14,7 @@ anything. Three kinds run in three phases, in this order:
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal, TypeVar
 
 import pytest
@@ -39,6 +39,8 @@ class CheckSpec:
     scale: int = 1
     #: Requests beyond the units that the check may send once (Schemathesis's auth probes)
     overhead: int = 0
+    #: Its rows (or probes) each judge one clause, sent clause first; else every request judges all its clauses
+    per_clause: bool = False
 
     @property
     def min_requests(self) -> int:
@@ -48,8 +50,10 @@ class CheckSpec:
 
     @property
     def reserve(self) -> int:
-        """Requests kept back beyond the units: a property's replay, probes sent once."""
-        return (self.cost if self.replays else 0) + self.overhead
+        """Requests kept back beyond the units: probes sent once. (No replay reserve: when Hypothesis's
+        replay of a failing example finds the grant spent, ``CheckRun.given`` reports the violation
+        it already saw.)"""
+        return self.overhead
 
 
 def _behaviour(
@@ -75,19 +79,25 @@ def _property(id: str, priority: int, means: str, *, needs: frozenset[str] = fro
 SCHEMATHESIS_PROBES = 3
 
 
-def _conformance(id: str, priority: int, means: str, *, replays: bool = True) -> CheckSpec:
+def _conformance(
+    id: str, priority: int, means: str, *, replays: bool = True, overhead: int = SCHEMATHESIS_PROBES
+) -> CheckSpec:
     """Schemathesis fuzzing: one request per example, and more examples than a behaviour property."""
-    return CheckSpec(id, "conformance", priority, means, replays=replays, scale=4, overhead=SCHEMATHESIS_PROBES)
+    return CheckSpec(id, "conformance", priority, means, replays=replays, scale=4, overhead=overhead)
 
 
 def _invariant(id: str, priority: int, means: str, *, needs: frozenset[str] = frozenset()) -> CheckSpec:
-    return CheckSpec(id, "invariant", priority, means, needs=needs)
+    return CheckSpec(id, "invariant", priority, means, needs=needs, per_clause=True)
 
 
 _EDIT, _S3 = frozenset({"editing"}), frozenset({"s3"})
 
+#: Tables whose rows each judge one clause (``CheckRun.planned``).
+_PER_CLAUSE = frozenset({"errors_parameters", "errors_models", "errors_sources", "errors_request_format",
+                         "errors_s3_path", "parameters_matter", "accepts_edge_requests"})  # fmt: skip
+
 CHECKS: dict[str, CheckSpec] = {
-    spec.id: spec
+    spec.id: replace(spec, per_clause=True) if spec.id in _PER_CLAUSE else spec
     for spec in [
         _behaviour(
             "auth_required",
@@ -166,6 +176,20 @@ CHECKS: dict[str, CheckSpec] = {
             "400 unsupported_parameter naming it.",
         ),
         _behaviour(
+            "parameters_matter",
+            26,
+            "Pairs of requests that differ in one input get responses that differ where the contract says "
+            "they must: every bit of the seed, the prompt, the model, every one of several images and the "
+            "steps and megapixels behind processing_time_seconds; a default sent explicitly changes nothing.",
+            cost=2,
+        ),
+        _behaviour(
+            "accepts_edge_requests",
+            27,
+            "Requests at the edge of what is valid succeed: seed 0 and 2^32-1, the largest sizes, a 10,000-"
+            "character prompt and negative_prompt, 59.0 for an integer (or a 400), JSON with a charset.",
+        ),
+        _behaviour(
             "s3_write",
             24,
             "After a 2xx with s3_output_path, exactly that key holds the same bytes with the image's Content-Type.",
@@ -192,8 +216,9 @@ CHECKS: dict[str, CheckSpec] = {
             52,
             "Schemathesis: schema-invalid JSON requests are rejected with a 4xx "
             "and every response conforms to the spec.",
+            overhead=0,  # ignored_auth re-sends successes: the positive checks run it, not the negative ones
         ),
-        _conformance("schema_negative_multipart", 53, "The same for multipart requests."),
+        _conformance("schema_negative_multipart", 53, "The same for multipart requests.", overhead=0),
         _conformance(
             "schema_coverage",
             54,

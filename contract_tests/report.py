@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from . import evidence
+from .clause_report import statuses
 from .registry import CHECKS, ordered
 from .reproduce import KEY_VARIABLE, curl
 from .results import OUTCOMES, CheckResult, Outcome
@@ -47,12 +49,22 @@ def summary(run: ContractRun) -> str:
     )
 
 
+def clause_summary(run: ContractRun) -> str:
+    verdicts = Counter(status.verdict for status in statuses(run))
+    judged = sum(count for verdict, count in verdicts.items() if verdict != "not judged")
+    return (
+        f"clauses: {judged} judged ({verdicts['failed']} failed, {verdicts['warning']} warnings), "
+        f"{verdicts['not judged']} not judged (the report says why)"
+    )
+
+
 def terminal_lines(run: ContractRun) -> Iterator[str]:
     for error in run.results.errors:
         yield f"ERROR {error}"
     if run.results.stopped:
         yield f"STOPPED {run.results.stopped}"
     yield summary(run)
+    yield clause_summary(run)
     width = max(len(check_id) for check_id in run.results.checks)
     for result in _in_order(run):
         requests = f"{result.requests:>4} req" if result.requests else " " * 8
@@ -76,7 +88,7 @@ def _reason(result: CheckResult) -> str:
 def _violation_lines(run: ContractRun, result: CheckResult) -> Iterator[str]:
     yield f"{result.id}:"
     for violation in result.violations[:SHOWN]:
-        yield f"  - {evidence.clip(violation.message)}"
+        yield f"  - {_marked(violation, evidence.clip(violation.message))}"
         if violation.exchange is not None:
             yield f"    got: {got(violation)}"
             yield f"    reproduce: {_curl(run, violation)}"
@@ -91,6 +103,15 @@ def got(violation: Violation) -> str:
     if not exchange.received.status:
         return exchange.describe()
     return f"{exchange.describe()}: {evidence.body(exchange.received)}"
+
+
+def _marked(violation: Violation, message: str) -> str:
+    """``message``, with the clause it breaks and, for a warning, why it does not fail the run."""
+    if violation.clause is None:
+        return message
+    if not violation.fatal:
+        return f"[{violation.clause}, warning] {message}"
+    return f"[{violation.clause}] {message}"
 
 
 def _false_positive_lines(run: ContractRun) -> Iterator[str]:
@@ -147,6 +168,17 @@ def as_json(run: ContractRun) -> dict[str, Any]:
             }
             for r in _in_order(run)
         ],
+        "clauses": [
+            {
+                "id": s.clause.id,
+                "source": s.clause.source,
+                "check": s.clause.check,
+                "verdict": s.verdict,
+                "requests": s.requests,
+                "detail": s.detail,
+            }
+            for s in statuses(run)
+        ],
         "false_positives": [vars(item) for item in run.results.false_positives],
     }
 
@@ -154,7 +186,9 @@ def as_json(run: ContractRun) -> dict[str, Any]:
 def _violation_json(run: ContractRun, violation: Violation) -> dict[str, Any]:
     return {
         "message": evidence.clip(violation.message, 2000),
+        "clause": violation.clause,
         "fatal": violation.fatal,
+        "severity": "failure" if violation.fatal else "warning",
         "got": got(violation) if violation.exchange else None,
         "curl": _curl(run, violation) if violation.exchange else None,
     }
@@ -175,10 +209,16 @@ def markdown(run: ContractRun) -> str:
     for result in (r for r in _in_order(run) if r.outcome in _DETAILED):
         lines += ["", f"## `{result.id}`: {result.outcome}", "", text(CHECKS[result.id].means), ""]
         for violation in result.violations:
-            lines.append(f"- {text(evidence.clip(violation.message, 600))}")
+            lines.append(f"- {text(_marked(violation, evidence.clip(violation.message, 600)))}")
             if violation.exchange is not None:
                 lines += ["", f"  got: {text(got(violation))}", ""]
                 lines += [f"  {line}" for line in fenced(_curl(run, violation), "sh")] + [""]
+    lines += ["", "## Clauses", "", "| clause | source | verdict | requests | how / why not |", "|---|---|---|---|---|"]
+    for status in statuses(run):
+        clause = status.clause
+        lines.append(
+            f"| `{clause.id}` | {clause.source} | {status.verdict} | {status.requests} | {text(status.detail)} |"
+        )
     if run.results.false_positives:
         lines += ["", "## Known Schemathesis false positives (not counted)", ""]
         lines += [f"- `{fp.id}` ({fp.check}, {fp.count}x): {text(fp.reason)}" for fp in run.results.false_positives]

@@ -18,6 +18,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
 
+from . import current
 from .budget import Budget, BudgetExhausted
 from .builders import Builders
 from .client import ContractClient
@@ -30,6 +31,7 @@ from .profile import Profile
 from .registry import CHECKS, CheckSpec
 from .results import Results
 from .s3probe import S3Probe
+from .sampling import clause_first
 from .spec import ContractSpec
 from .target import Target
 from .transport import RecordingSession
@@ -75,7 +77,7 @@ class ContractRun:
     ) -> ContractRun:
         spec = ContractSpec.load()
         budget = Budget(profile.max_requests if max_requests is None else max_requests)
-        journal = Journal(RuleContext(spec, profile.library, target.api_key))
+        journal = Journal(RuleContext(spec, profile.library, target.api_key, fault_header=profile.fault_header))
         s3 = None
         if profile.s3 and target.s3_endpoint_url and target.s3_bucket:
             s3 = S3Probe(target.s3_endpoint_url, target.s3_bucket)
@@ -157,6 +159,15 @@ class CheckRun:
     def affords(self, requests: int) -> bool:
         """Whether this check's grant still covers ``requests`` more."""
         return self.run.budget.left_in_grant() >= requests
+
+    def judging(self, clause: str) -> contextlib.AbstractContextManager[None]:
+        """Charge the requests sent inside to ``clause`` (the per-clause report counts them)."""
+        return current.judging(clause)
+
+    def planned(self, rows: Sequence[T], clause_of: Callable[[T], str]) -> list[T]:
+        """The rows of a table this check sends: one per clause first (``sampling.py``), as many as it affords."""
+        ordered = clause_first(rows, clause_of, self.seed_for("rows"))
+        return ordered[: self.units(len(ordered))]
 
     def note(self, text: str) -> None:
         """A remark shown next to the check's result (e.g. how much of it the budget allowed)."""

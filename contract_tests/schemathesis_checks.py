@@ -45,7 +45,7 @@ def _as_check(check_id: str) -> Callable[[Any, Any, Any], bool | None]:
         token = (sent.header("authorization") or "").partition(" ")[2].strip()
         messages = judge(exchange, RuleContext(_CONTEXT.spec, _CONTEXT.library, token, _CONTEXT.request_ids))
         if messages:
-            raise AssertionError("\n".join(messages))
+            raise AssertionError("\n".join(message for _, message in messages))
         return None
 
     check.__name__ = check_id

@@ -25,6 +25,8 @@ from typing import Any
 
 import pytest
 
+from . import current
+from .clauses import clauses_of
 from .pacing import TargetUnreachable
 from .registry import CHECKS
 from .run import CheckRun, ContractRun
@@ -57,7 +59,9 @@ def entered(run: ContractRun, check_id: str) -> Iterator[CheckRun]:
     reason = run.skip_reason(CHECKS[check_id])
     if reason:
         pytest.skip(reason)
-    with run.budget.within(check_id):
+    own = clauses_of(check_id)
+    # a check's requests judge its first clause unless a row, pair or probe names its own (``CheckRun.judging``)
+    with run.budget.within(check_id), current.judging(own[0].id if own else None):
         yield CheckRun(run, check_id)
 
 

@@ -20,7 +20,10 @@ class Violation:
     check: str
     message: str
     exchange: Exchange | None = None
-    #: False: reported as a warning, the check does not fail on it
+    #: the clause (``clauses.py``) it breaks, which says where the rule comes from
+    clause: str | None = None
+    #: False: reported as a warning, the check does not fail on it (``warn``, or a breach of a
+    #: spec-only clause under ``spec_choices: warn``: ``recording.py``)
     fatal: bool = True
 
 
@@ -48,12 +51,14 @@ class Findings:
         self.check = check
         self.violations: list[Violation] = []
 
-    def add(self, message: str, exchange: Exchange | None = None, *, fatal: bool = True) -> None:
-        self.violations.append(Violation(self.check, message, exchange, fatal))
+    def add(
+        self, message: str, exchange: Exchange | None = None, clause: str | None = None, *, fatal: bool = True
+    ) -> None:
+        self.violations.append(Violation(self.check, message, exchange, clause, fatal))
 
-    def warn(self, message: str, exchange: Exchange | None = None) -> None:
+    def warn(self, message: str, exchange: Exchange | None = None, clause: str | None = None) -> None:
         """A breach that is reported but does not fail the check (the check ends as a warning)."""
-        self.add(message, exchange, fatal=False)
+        self.add(message, exchange, clause, fatal=False)
 
     def extend(self, messages: Iterable[str], exchange: Exchange | None) -> None:
         for message in messages:
@@ -64,10 +69,10 @@ class Findings:
             raise ContractViolation(self.violations)
 
 
-def fail(check: str, message: str, exchange: Exchange | None = None) -> ContractViolation:
-    return ContractViolation([Violation(check, message, exchange)])
+def fail(check: str, message: str, exchange: Exchange | None = None, clause: str | None = None) -> ContractViolation:
+    return ContractViolation([Violation(check, message, exchange, clause)])
 
 
-def warn(check: str, message: str, exchange: Exchange | None = None) -> ContractViolation:
+def warn(check: str, message: str, exchange: Exchange | None = None, clause: str | None = None) -> ContractViolation:
     """Like ``fail``, but the check ends as a warning unless a fatal violation comes with it."""
-    return ContractViolation([Violation(check, message, exchange, fatal=False)])
+    return ContractViolation([Violation(check, message, exchange, clause, fatal=False)])

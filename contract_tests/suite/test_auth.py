@@ -49,5 +49,6 @@ def test_auth_required(eigen_check: CheckRun) -> None:
     for (media, (what, _, codes)), exchange in zip(planned, sent, strict=True):
         rejected(findings, exchange, f"{media} request with {what}", 401, codes)
         if (exchange.received.header("www-authenticate") or "").split(" ")[0].lower() != "bearer":
-            findings.add(f"{media} request with {what}: a 401 must carry WWW-Authenticate: Bearer", exchange)
+            message = f"{media} request with {what}: a 401 must carry WWW-Authenticate: Bearer"
+            findings.add(message, exchange, "auth.www_authenticate")
     findings.raise_if_any()

@@ -5,7 +5,8 @@ from __future__ import annotations
 from hypothesis import strategies as st
 
 from contract_tests.calls import Call
-from contract_tests.expect import image
+from contract_tests.exchange import Exchange
+from contract_tests.expect import describe_error, image
 from contract_tests.images import SourceImage, decode, source_image
 from contract_tests.registry import contract_check
 from contract_tests.run import CheckRun
@@ -16,7 +17,8 @@ from .test_images import VISIBLY_DIFFERENT, looks
 
 
 def source_rows(check: CheckRun) -> list[tuple[str, Call, SourceImage]]:
-    """(what, call, source): every accepted (media, field) pair, then other source formats and several images."""
+    """(what, call, source): the first (media, field) pair, several images (whose first sets the size), the
+    other pairs, then other source formats: a budget of a few rows judges each clause of the check."""
     builders = check.builders
     editor = builders.first("image-editing")
     assert editor is not None
@@ -31,23 +33,39 @@ def source_rows(check: CheckRun) -> list[tuple[str, Call, SourceImage]]:
     if multi is not None and "images" in builders.profile.sources:
         first, second = source_image(100, 70, 11), source_image(60, 60, 12)
         call = builders.edit(multi, first, "images").with_sources(("images", first), ("images", second))
-        rows.append((f"two images for {multi.model}", call, first))
+        rows.insert(1, (f"two images for {multi.model}", call, first))
     return rows
+
+
+def refused(check: CheckRun, findings: Findings, what: str, call: Call, exchange: Exchange, ask: bool) -> None:
+    """An edit without mode was refused: is the source field refused, or the mode not inferred from it?
+    One more request (only on failure) tells: the same edit with mode image-editing."""
+    explicit = check.client.generate(call.with_params(mode="image-editing")) if ask else None
+    if explicit is not None and explicit.received.ok:
+        message = f"an edit with {what} and no mode was refused, with mode image-editing it succeeds: not inferred"
+        findings.add(f"{message} ({describe_error(exchange)})", exchange, "edit.mode_inferred")
+    else:
+        message = f"an edit with {what} (and no mode) was refused: {describe_error(exchange)}"
+        findings.add(message, exchange, "edit.sources_accepted")
 
 
 @contract_check("editing_sources")
 def test_editing_sources(eigen_check: CheckRun) -> None:
     findings = Findings(eigen_check.id)
     rows = source_rows(eigen_check)
-    planned = rows[: eigen_check.units(len(rows))]
+    units = eigen_check.units(len(rows) + 1)
+    planned = rows[:units]
+    spare = units - len(planned)  # one request to tell a refused field from a mode not inferred
     sent = eigen_check.map([call for _, call, _ in planned], eigen_check.client.generate)
-    for (what, _, source), exchange in zip(planned, sent, strict=True):
+    for (what, call, source), exchange in zip(planned, sent, strict=True):
         if not exchange.received.ok:
-            findings.add(f"an edit with {what} (and no mode) was refused", exchange)
+            refused(eigen_check, findings, what, call, exchange, spare > 0)
+            spare = 0
             continue
         body = exchange.received.json or {}
         if body.get("mode", "image-editing") != "image-editing":
-            findings.add(f"an edit with {what} and no mode must be image-editing, got {body.get('mode')!r}", exchange)
+            message = f"an edit with {what} and no mode must be image-editing, got {body.get('mode')!r}"
+            findings.add(message, exchange, "edit.mode_inferred")
         result = decode(image(eigen_check.id, exchange))
         if result.problem:
             findings.add(f"an edit with {what} returned an image that does not decode: {result.problem}", exchange)

@@ -30,26 +30,46 @@ class Probe:
     what: str
     send: Callable[[ContractClient], Exchange]
     must_succeed: bool = True
+    #: the status the probe must get (a fault asked for), if any
+    expect: int | None = None
+    clause: str = ""
 
 
-def call(what: str, request: Call, must_succeed: bool = True) -> Probe:
-    return Probe(what, lambda client: client.generate(request), must_succeed)
+def call(what: str, request: Call, must_succeed: bool = True, clause: str = "") -> Probe:
+    return Probe(what, lambda client: client.generate(request), must_succeed, clause=clause)
 
 
 def raw(
-    what: str, method: str, path: str = "/api/v1/generate", body: bytes | None = None, content_type: str | None = None
+    what: str,
+    method: str,
+    path: str = "/api/v1/generate",
+    body: bytes | None = None,
+    content_type: str | None = None,
+    clause: str = "",
 ) -> Probe:
     headers = {"Content-Type": content_type} if content_type else {}
-    return Probe(what, lambda client: client.send(method, path, content=body, headers=headers), False)
+    return Probe(what, lambda client: client.send(method, path, content=body, headers=headers), False, clause=clause)
+
+
+def sent(check: CheckRun, probe: Probe) -> Exchange:
+    with check.judging(probe.clause):
+        return probe.send(check.client)
 
 
 def judge(check: CheckRun, probes: list[Probe], needs: str) -> None:
     """Send the probes the budget allows, then fail on anything the rule found in the whole run."""
     findings = Findings(check.id)
-    affordable = probes[: check.units(len(probes))]
-    for probe, exchange in check.map_affordable(affordable, lambda probe: probe.send(check.client)):
+    # Probes aimed at a clause of their own before the general ones (sorted is stable), and one per
+    # clause before a second probe of any (``sampling.py``).
+    aimed = sorted(probes, key=lambda probe: not probe.clause)
+    affordable = check.planned(aimed, lambda probe: probe.clause)
+    for probe, exchange in check.map_affordable(affordable, lambda probe: sent(check, probe)):
         if probe.must_succeed and not exchange.received.ok:
-            findings.add(f"probe '{probe.what}': a valid request was refused: {describe_error(exchange)}", exchange)
+            message = f"probe '{probe.what}': a valid request was refused: {describe_error(exchange)}"
+            findings.add(message, exchange, probe.clause or None)
+        if probe.expect is not None and exchange.received.status != probe.expect:
+            message = f"probe '{probe.what}': expected HTTP {probe.expect}, got {describe_error(exchange)}"
+            findings.add(message, exchange, probe.clause or None)
     journal = check.run.journal
     if not journal.kinds[needs] and not findings.violations:
         pytest.skip(f"no {needs} response was observed in this run (budget)")
@@ -74,7 +94,7 @@ def test_server_errors(eigen_check: CheckRun) -> None:
     builders, spec = eigen_check.builders, eigen_check.builders.spec
     base = any_base(builders)
     probes = [
-        call(f"{w}x{h}", c.with_params(width=w, height=h), False)
+        call(f"{w}x{h}", c.with_params(width=w, height=h), False, clause="error.no_5xx")
         for c in t2i_or_none(builders, "width", "height")
         for w, h in ((2048, 2048), (512, 2048), (2048, 512))
     ]
@@ -90,11 +110,16 @@ def test_server_errors(eigen_check: CheckRun) -> None:
     }
     for media in (JSON, MULTIPART):
         probes += [
-            call(f"{media}: {what}", base.as_media(media).with_params(prompt=p), False) for what, p in prompts.items()
+            call(f"{media}: {what}", base.as_media(media).with_params(prompt=p), False, clause=_prompt_clause(p))
+            for what, p in prompts.items()
         ]
     nested = b'{"model":' + b"[" * 5000 + b"]" * 5000 + b"}"
     probes.append(raw("a deeply nested JSON body", "POST", body=nested, content_type="application/json"))
     judge(eigen_check, probes, "response")
+
+
+def _prompt_clause(prompt: str) -> str:
+    return "" if prompt.isascii() else "error.unicode"
 
 
 @contract_check("error_shape")
@@ -104,12 +129,30 @@ def test_error_shape(eigen_check: CheckRun) -> None:
         call("an out-of-range seed", base.with_params(seed=-5), False),
         call("no API key", base.with_auth(None), False),
         call("an unknown model (multipart)", base.as_media(MULTIPART).with_params(model="nope"), False),
-        raw("GET", "GET"),
-        raw("an unknown path", "POST", "/api/v1/nope", b"{}", "application/json"),
+        raw("GET", "GET", clause="error.allow_header"),
+        raw("an unknown path", "POST", "/api/v1/nope", b"{}", "application/json", clause="error.not_found_shape"),
         raw("text/plain", "POST", body=b"hello", content_type="text/plain"),
         raw("broken JSON", "POST", body=b"{", content_type="application/json"),
     ]
+    probes += fault_probes(eigen_check, base)
     judge(eigen_check, probes, "error")
+
+
+def fault_probes(check: CheckRun, base: Call) -> list[Probe]:
+    """429 and 503 asked for through the profile's fault header: the only way to see them cheaply."""
+    header = check.run.profile.fault_header
+    if header is None:
+        return []
+    return [
+        _fault(header, status, base, clause)
+        for status, clause in ((429, "error.rate_limited"), (503, "error.fault_codes"))
+    ]
+
+
+def _fault(header: str, status: int, base: Call, clause: str) -> Probe:
+    encoded = base.encode()
+    encoded["headers"][header] = str(status)
+    return Probe(f"{header}: {status}", lambda client: client.post_encoded(encoded), False, status, clause)
 
 
 @contract_check("image_size")
@@ -125,6 +168,14 @@ def test_image_size(eigen_check: CheckRun) -> None:
         call("binary 600x800", c.with_params(width=600, height=800, binary_response=True))
         for c in t2i_or_none(eigen_check.builders, "width", "height")
     ]
+    probes += [
+        call(
+            "an edit (reported size is the output's)",
+            eigen_check.builders.edit(o, source_image(130, 70, 5)),
+            clause="success.width_height_reported",
+        )
+        for o in eigen_check.builders.offerings("image-editing")[:1]
+    ]
     judge(eigen_check, probes, "success")
 
 
@@ -136,13 +187,26 @@ def any_base(builders: Builders) -> Call:
 def test_image_format(eigen_check: CheckRun) -> None:
     base = any_base(eigen_check.builders)
     probes = [
-        call(f"{fmt} as {'binary' if binary else 'JSON'}", base.with_params(output_format=fmt, binary_response=binary))
-        for fmt, binary in (("jpg", False), ("png", True), ("jpeg", True), ("png", False), ("jpg", True))
+        call(
+            f"{fmt} as {'binary' if binary else 'JSON'}",
+            base.with_params(output_format=fmt, binary_response=binary),
+            clause="binary.content_type" if binary and fmt == "jpg" else "",
+        )
+        # png then jpg of one request first: a cache keyed without the format answers the second with a PNG
+        for fmt, binary in (("png", False), ("jpg", False), ("png", True), ("jpg", True))
     ]
+    jpeg = base.with_params(output_format="jpeg", binary_response=True)
+    probes.insert(
+        2, Probe("jpeg (a synonym of jpg) as binary", lambda client: client.generate(jpeg), clause="image.jpeg_synonym")
+    )
     # The Accept header is ignored (never a 406): a JPEG request that "accepts" only PNG gets its JPEG.
-    jpeg = base.as_media(JSON).with_params(output_format="jpg", binary_response=True).encode()
-    jpeg["headers"]["Accept"] = "image/png"
-    probes.append(Probe("a JPEG with Accept: image/png", lambda client: client.post_encoded(jpeg)))
+    accept = base.as_media(JSON).with_params(output_format="jpg", binary_response=True).encode()
+    accept["headers"]["Accept"] = "image/png"
+    probes.append(
+        Probe(
+            "a JPEG with Accept: image/png", lambda client: client.post_encoded(accept), clause="binary.accept_ignored"
+        )
+    )
     judge(eigen_check, probes, "success")
 
 
@@ -167,7 +231,7 @@ def test_alias_field(eigen_check: CheckRun) -> None:
 @contract_check("binary_headers")
 def test_binary_headers(eigen_check: CheckRun) -> None:
     builders = eigen_check.builders
-    probes = [call("binary PNG", any_base(builders).with_params(binary_response=True))]
+    probes = [call("binary PNG", any_base(builders).with_params(binary_response=True), clause="binary.headers")]
     probes += [
         call("binary JPEG edit", builders.edit(o, binary_response=True, output_format="jpg"))
         for o in builders.offerings("image-editing")[:1]
@@ -195,15 +259,17 @@ def test_reported_fields(eigen_check: CheckRun) -> None:
     builders = eigen_check.builders
     base = any_base(builders)
     probes = [call("no seed", base.without("seed")), call("output_format jpeg", base.with_params(output_format="jpeg"))]
+    lightning = [o for o in builders.offerings("image-editing") if "weight" in o.parameters and o.extra_fields][:1]
     probes += [
-        call(f"{o.model} with weight vanilla", builders.edit(o, weight="vanilla"))
-        for o in builders.offerings("image-editing")
-        if "weight" in o.parameters and o.extra_fields
-    ][:1]
+        call(f"{o.model} without weight (lightning)", builders.edit(o), clause="success.use_lightning")
+        for o in lightning
+    ]
+    probes += [call(f"{o.model} with weight vanilla", builders.edit(o, weight="vanilla")) for o in lightning]
     probes += [
         call("an edit without mode", builders.edit(o, media=MULTIPART)) for o in builders.offerings("image-editing")[:1]
     ]
-    probes += [call(f"the alias {o.model}", base_call(builders, o)) for o in builders.offerings() if o.alias_of][:1]
+    aliases = [o for o in builders.offerings() if o.alias_of][:1]
+    probes += [call(f"the alias {o.model}", base_call(builders, o), clause="success.model_echoed") for o in aliases]
     judge(eigen_check, probes, "json-success")
 
 
@@ -221,6 +287,7 @@ def test_editing_downsizing(eigen_check: CheckRun) -> None:
             call(
                 f"a 1600x1200 source, downsizing_mp {mp}",
                 builders.edit(offering, big, media=MULTIPART, downsizing_mp=mp),
+                clause="edit.downsizing",
             )
             for mp in (0.5, 1.2)
         ]

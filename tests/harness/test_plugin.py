@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from contract_tests.registry import CHECKS
 from mock_server import Settings, create_app
 from tests.planted.serving import serve
 
@@ -32,13 +33,13 @@ def test_the_suite_runs_next_to_a_users_own_tests(pytester: pytest.Pytester, moc
     pytester.makepyfile(test_mine="def test_my_client():\n    assert 1 + 1 == 2\n")
     key, checks = ("--api-key", "eigen-mock-key"), ("--check", "auth_required", "--check", "errors_models")
     result = suite(pytester, "test_mine.py", "--base-url", mock_url, *key, *checks)
-    result.assert_outcomes(passed=3, deselected=30)
+    result.assert_outcomes(passed=3, deselected=len(CHECKS) - 2)
     result.stdout.fnmatch_lines(["*eigen-mock contract*", "PASS *auth_required*", "PASS *errors_models*"])
 
 
 def test_without_a_base_url_the_checks_are_skipped_with_the_reason(pytester: pytest.Pytester) -> None:
     result = suite(pytester, "-rs")
-    result.assert_outcomes(skipped=32)
+    result.assert_outcomes(skipped=len(CHECKS))
     result.stdout.fnmatch_lines(["*no server to check: pass --eigen-base-url*"])
 
 

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from contract_tests.clauses import CLAUSES
 from contract_tests.exchange import Exchange, Received, SentRequest
 from contract_tests.profile import Profile
 from contract_tests.registry import CHECKS, ordered
@@ -79,11 +80,15 @@ def test_every_check_is_one_row_of_one_table_whatever_the_messages(
     contract_run.results.checks, contract_run.results.errors, contract_run.results.stopped = checks, errors, stopped
     contract_run.results.false_positives = [KnownFalsePositive("fp", "check", "a | reason `x`", 2)]
     tokens = PARSER.parse(markdown(contract_run))
-    assert [t.type for t in tokens].count("table_open") == 1
-    rows = cells(tokens)
+    assert [t.type for t in tokens].count("table_open") == 2  # the checks, then the clauses
+    every_row = cells(tokens)
+    split = every_row.index(["clause", "source", "verdict", "requests", "how / why not"])
+    rows, clause_rows = every_row[:split], every_row[split + 1 :]
     assert rows[0] == ["check", "result", "requests", "what it means / why not passed"]
     assert [row[0] for row in rows[1:]] == [f"`{check_id}`" for check_id in ordered(list(checks))]
     assert all(len(row) == 4 for row in rows)
+    assert [row[0] for row in clause_rows] == [f"`{clause.id}`" for clause in CLAUSES]
+    assert all(len(row) == 5 for row in clause_rows)
     fences = [t for t in tokens if t.type == "fence"]
     shown = [v for r in checks.values() if r.outcome in ("failed", "warning") for v in r.violations if v.exchange]
     assert len(fences) == len(shown)

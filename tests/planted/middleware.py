@@ -31,7 +31,8 @@ class Planted:
         if isinstance(outcome, Answer):
             answer = outcome
         else:
-            forwarded = {**scope, "method": outcome.method, "headers": outcome.headers}
+            path = {"path": outcome.path, "raw_path": outcome.path.encode()} if outcome.path != sent.path else {}
+            forwarded = {**scope, "method": outcome.method, "headers": outcome.headers, **path}
             answer = self.bug.response(outcome, await _call(self.app, forwarded, outcome))
         await send({"type": "http.response.start", "status": answer.status, "headers": answer.headers})
         await send({"type": "http.response.body", "body": answer.body})

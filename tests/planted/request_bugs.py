@@ -10,6 +10,7 @@ from contract_tests.resources import bundled
 from contract_tests.spec import ContractSpec
 
 from .middleware import Bug
+from .validation_bugs import PromptCharactersRefused
 from .wire import DROP, Answer, Sent, error_answer, header, with_header
 
 LIBRARY = ModelLibrary.load(bundled("fixtures/models.yaml"))
@@ -38,14 +39,11 @@ class EdgeValue500(Bug):
         return sent
 
 
-class Unicode500(Bug):
+class Unicode500(PromptCharactersRefused):
     """A prompt outside the Basic Multilingual Plane (an emoji) crashes the caption renderer."""
 
-    def request(self, sent: Sent) -> Sent | Answer:
-        prompt = sent.param("prompt")
-        if isinstance(prompt, str) and any(ord(ch) > 0xFFFF for ch in prompt):
-            return error_answer(500, "internal_error", "internal error")
-        return sent
+    def __init__(self) -> None:
+        super().__init__(0xFFFF, 500, "internal_error")
 
 
 class KeyInErrors(Bug):

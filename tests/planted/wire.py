@@ -78,6 +78,45 @@ class Sent:
                 return content[:-2].decode("utf-8", "replace")
         return None
 
+    def fields(self) -> list[tuple[str, bytes]]:
+        """Every parameter and part as ``(name, raw value)``, in either media type (a cache key's stuff)."""
+        document = self.json
+        if document is not None:
+            return [(name, json.dumps(value, sort_keys=True).encode()) for name, value in document.items()]
+        return [
+            (found.group(1).decode(), part.partition(b"\r\n\r\n")[2])
+            for part in self._parts()
+            if (found := _NAME.search(part.partition(b"\r\n\r\n")[0]))
+        ]
+
+    def keeping_first(self, name: str) -> Sent:
+        """Only the first part (or JSON list item) called ``name``: what a server reading one value sees."""
+        document = self.json
+        if document is not None:
+            value = document.get(name)
+            return self.with_param(name, value[:1]) if isinstance(value, list) else self
+        boundary = self._boundary
+        if boundary is None:
+            return self
+        parts, seen = [], False
+        for part in self._parts():
+            if _is_part(part, name):
+                if seen:
+                    continue
+                seen = True
+            parts.append(part)
+        delimiter = b"--" + boundary
+        return self._with_body(delimiter + delimiter.join(parts) + delimiter + b"--\r\n")
+
+    def file_parts(self, name: str) -> list[bytes]:
+        """The contents of the file parts (or JSON base64 items) called ``name``."""
+        document = self.json
+        if document is not None:
+            value = document.get(name)
+            items = value if isinstance(value, list) else [value] if isinstance(value, str) else []
+            return [base64.b64decode(item) for item in items if isinstance(item, str)]
+        return [part.partition(b"\r\n\r\n")[2][:-2] for part in self._parts() if _is_part(part, name)]
+
     @property
     def has_source(self) -> bool:
         return any(name in _SOURCE_FIELDS for name in self.names())
@@ -99,6 +138,9 @@ class Sent:
             parts.append(f'\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{text}\r\n'.encode())
         delimiter = b"--" + boundary
         return self._with_body(delimiter + delimiter.join(parts) + delimiter + b"--\r\n")
+
+    def with_body(self, body: bytes) -> Sent:
+        return self._with_body(body)
 
     def _with_body(self, body: bytes) -> Sent:
         return replace(self, body=body, headers=with_header(self.headers, "content-length", str(len(body))))
