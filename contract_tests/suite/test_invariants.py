@@ -144,15 +144,21 @@ def fault_probes(check: CheckRun, base: Call) -> list[Probe]:
     if header is None:
         return []
     return [
-        _fault(header, status, base, clause)
+        _fault(check, header, status, base, clause)
         for status, clause in ((429, "error.rate_limited"), (503, "error.fault_codes"))
     ]
 
 
-def _fault(header: str, status: int, base: Call, clause: str) -> Probe:
+def _fault(check: CheckRun, header: str, status: int, base: Call, clause: str) -> Probe:
     encoded = base.encode()
     encoded["headers"][header] = str(status)
-    return Probe(f"{header}: {status}", lambda client: client.post_encoded(encoded), False, status, clause)
+
+    def send(client: ContractClient) -> Exchange:
+        # The refusal is what this probe judges: seen as it came, not waited out and retried away.
+        with check.run.session.refusals_as_answers():
+            return client.post_encoded(encoded)
+
+    return Probe(f"{header}: {status}", send, False, status, clause)
 
 
 @contract_check("image_size")
