@@ -200,8 +200,10 @@ class ConformanceRunner:
         if probe_auth:
             self._auth_probed.add(check.id)
         excluded = [] if probe_auth else [ignored_auth]
-        if case.meta is not None and case.meta.generation.mode.is_negative and valid_on_the_wire(
-            exchange.sent, self.run.spec
+        if (
+            case.meta is not None
+            and case.meta.generation.mode.is_negative
+            and valid_on_the_wire(exchange.sent, self.run.spec)
         ):
             excluded.append(negative_data_rejection)
         try:

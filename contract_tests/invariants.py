@@ -311,11 +311,24 @@ def _binary_headers(exchange: Exchange, context: RuleContext) -> Iterator[Said]:
 
 #: Fields every JSON success carries (contract.md's example; the spec's ``required``).
 SUCCESS_FIELDS = (
-    "request_id", "model", "mode", "seed", "width", "height", "output_format", "image_base64", "image_sha256",
-    "processing_time_seconds", "created",
-)  # fmt: skip
-_REPORTED = {"model": "success.model_echoed", "mode": "edit.mode_inferred", "seed": "image.seed_random_reported",
-             "s3_output_path": "success.s3_only_when_asked"}  # fmt: skip
+    "request_id",
+    "model",
+    "mode",
+    "seed",
+    "width",
+    "height",
+    "output_format",
+    "image_base64",
+    "image_sha256",
+    "processing_time_seconds",
+    "created",
+)
+_REPORTED = {
+    "model": "success.model_echoed",
+    "mode": "edit.mode_inferred",
+    "seed": "image.seed_random_reported",
+    "s3_output_path": "success.s3_only_when_asked",
+}
 #: created within this many seconds of the suite's clock (a day: clocks of test machines drift)
 _CLOCK_SLACK = 86_400
 

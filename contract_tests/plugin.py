@@ -32,31 +32,57 @@ DEFAULT_MAX_WAIT = 300.0
 _OPTIONS = (
     ("--eigen-base-url", "--base-url", {"help": "URL of the server to check (scheme, host, port)"}),
     ("--eigen-api-key", "--api-key", {"help": "API key of that server (default: $EIGEN_API_KEY); never printed"}),
-    ("--eigen-s3-endpoint-url", "--s3-endpoint-url",
-     {"help": "S3 endpoint the server writes s3_output_path objects to"}),
+    (
+        "--eigen-s3-endpoint-url",
+        "--s3-endpoint-url",
+        {"help": "S3 endpoint the server writes s3_output_path objects to"},
+    ),
     ("--eigen-s3-bucket", "--s3-bucket", {"help": "bucket the server can write and the suite can read"}),
     ("--eigen-profile", "--profile", {"help": "profile file (or shipped profile name: mock, live); default: mock"}),
-    ("--eigen-max-requests", "--max-requests",
-     {"type": int, "help": "hard cap on requests to the server (default: the profile's)"}),
-    ("--eigen-seed", "--seed",
-     {"dest": "eigen_seed", "type": int, "help": "seed of the drawn requests (default 0; in the report)"}),
-    ("--eigen-max-wait", "--max-wait", {
-        "dest": "eigen_max_wait",
-        "type": float,
-        "metavar": "SECONDS",
-        "help": "longest total wait for 429/503 Retry-After answers in the run (default 300)",
-    }),
-    ("--eigen-concurrency", "--concurrency",
-     {"dest": "eigen_concurrency", "type": int, "metavar": "N", "help": "requests in flight at once (default 1)"}),
-    ("--eigen-check", "--check",
-     {"action": "append", "dest": "eigen_checks", "metavar": "ID", "help": "run only this check (repeatable)"}),
-    ("--eigen-report", "--report",
-     {"dest": "eigen_report", "metavar": "FILE", "help": "write a conformance report (.md, .html or .json)"}),
-    ("--eigen-repro-dir", "--repro-dir", {
-        "dest": "eigen_repro_dir",
-        "metavar": "DIR",
-        "help": "where request bodies of failures are saved for curl (default: next to --eigen-report)",
-    }),
+    (
+        "--eigen-max-requests",
+        "--max-requests",
+        {"type": int, "help": "hard cap on requests to the server (default: the profile's)"},
+    ),
+    (
+        "--eigen-seed",
+        "--seed",
+        {"dest": "eigen_seed", "type": int, "help": "seed of the drawn requests (default 0; in the report)"},
+    ),
+    (
+        "--eigen-max-wait",
+        "--max-wait",
+        {
+            "dest": "eigen_max_wait",
+            "type": float,
+            "metavar": "SECONDS",
+            "help": "longest total wait for 429/503 Retry-After answers in the run (default 300)",
+        },
+    ),
+    (
+        "--eigen-concurrency",
+        "--concurrency",
+        {"dest": "eigen_concurrency", "type": int, "metavar": "N", "help": "requests in flight at once (default 1)"},
+    ),
+    (
+        "--eigen-check",
+        "--check",
+        {"action": "append", "dest": "eigen_checks", "metavar": "ID", "help": "run only this check (repeatable)"},
+    ),
+    (
+        "--eigen-report",
+        "--report",
+        {"dest": "eigen_report", "metavar": "FILE", "help": "write a conformance report (.md, .html or .json)"},
+    ),
+    (
+        "--eigen-repro-dir",
+        "--repro-dir",
+        {
+            "dest": "eigen_repro_dir",
+            "metavar": "DIR",
+            "help": "where request bodies of failures are saved for curl (default: next to --eigen-report)",
+        },
+    ),
 )
 _GROUP = "eigen-contract"
 
@@ -102,8 +128,10 @@ def pytest_collection(session: pytest.Session) -> None:
         return
     missing = [name for name in _EXTRA if find_spec(name) is None]
     if missing:
-        raise pytest.UsageError(f"the contract suite needs the contract extra ({', '.join(missing)} not "
-                                "installed): pip install 'eigen-mock[contract]'")  # fmt: skip
+        raise pytest.UsageError(
+            f"the contract suite needs the contract extra ({', '.join(missing)} not "
+            "installed): pip install 'eigen-mock[contract]'"
+        )
 
 
 def _names_the_suite(arg: str, config: pytest.Config) -> bool:

@@ -93,8 +93,17 @@ def _invariant(id: str, priority: int, means: str, *, needs: frozenset[str] = fr
 _EDIT, _S3 = frozenset({"editing"}), frozenset({"s3"})
 
 #: Tables whose rows each judge one clause (``CheckRun.planned``).
-_PER_CLAUSE = frozenset({"errors_parameters", "errors_models", "errors_sources", "errors_request_format",
-                         "errors_s3_path", "parameters_matter", "accepts_edge_requests"})  # fmt: skip
+_PER_CLAUSE = frozenset(
+    {
+        "errors_parameters",
+        "errors_models",
+        "errors_sources",
+        "errors_request_format",
+        "errors_s3_path",
+        "parameters_matter",
+        "accepts_edge_requests",
+    }
+)
 
 CHECKS: dict[str, CheckSpec] = {
     spec.id: replace(spec, per_clause=True) if spec.id in _PER_CLAUSE else spec

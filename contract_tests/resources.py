@@ -56,7 +56,6 @@ def profile_path(name: str) -> Path:
     return PROFILES_DIR / f"{name}.yaml"
 
 
-
 @cache
 def _parse(path: Path, modified: float) -> Any:
     return yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))

@@ -33,8 +33,14 @@ from .run import CheckRun, ContractRun
 
 PARALLEL_PHASES = frozenset({"behaviour", "conformance"})
 #: Parts of Schemathesis a contract run never reaches (its CLI, pytest loaders, GraphQL, reporting).
-_NOT_USED = ("schemathesis.cli", "schemathesis.pytest", "schemathesis.graphql", "schemathesis.specs.graphql",
-             "schemathesis.python", "schemathesis.reporting")  # fmt: skip
+_NOT_USED = (
+    "schemathesis.cli",
+    "schemathesis.pytest",
+    "schemathesis.graphql",
+    "schemathesis.specs.graphql",
+    "schemathesis.python",
+    "schemathesis.reporting",
+)
 
 
 def import_everything(package: str, skip: tuple[str, ...] = ()) -> None:

@@ -59,28 +59,37 @@ def integral_float(exchange: Exchange) -> str | None:
 
 def edges(builders: Builders) -> Iterator[Edge]:
     base = base_call(builders, builders.offerings()[0])
-    yield edge("request.boundaries_accepted", f"seed {_SEED_MAX}", base.with_params(seed=_SEED_MAX),
-               reports_seed(_SEED_MAX))  # fmt: skip
+    yield edge(
+        "request.boundaries_accepted", f"seed {_SEED_MAX}", base.with_params(seed=_SEED_MAX), reports_seed(_SEED_MAX)
+    )
     yield edge("request.prompt_max", f"a {LONGEST}-character prompt", base.with_params(prompt="p" * LONGEST))
     negative = next((o for o in builders.offerings() if o.accepts("negative_prompt")), None)
     if negative is not None:
-        yield edge("request.negative_prompt_cap", f"a {LONGEST}-character negative_prompt",
-                   base_call(builders, negative).with_params(negative_prompt="n" * LONGEST))  # fmt: skip
+        yield edge(
+            "request.negative_prompt_cap",
+            f"a {LONGEST}-character negative_prompt",
+            base_call(builders, negative).with_params(negative_prompt="n" * LONGEST),
+        )
     yield edge("request.integral_float", "seed 59.0 in JSON", base.with_params(seed=59.0), integral_float)
     charset = base.encode()
     charset["headers"]["Content-Type"] = "application/json; charset=utf-8"
-    yield Edge("request.charset_accepted", "Content-Type application/json; charset=utf-8",
-               lambda client: client.post_encoded(charset))  # fmt: skip
+    yield Edge(
+        "request.charset_accepted",
+        "Content-Type application/json; charset=utf-8",
+        lambda client: client.post_encoded(charset),
+    )
     yield edge("request.boundaries_accepted", "seed 0", base.with_params(seed=0), reports_seed(0))
     sized = next((o for o in builders.offerings("text-to-image") if o.accepts("width")), None)
     if sized is not None:
-        yield edge("request.boundaries_accepted", "width 2048, height 512",
-                   builders.t2i(sized, width=2048, height=512))  # fmt: skip
+        yield edge("request.boundaries_accepted", "width 2048, height 512", builders.t2i(sized, width=2048, height=512))
     steps = next((o for o in builders.offerings() if o.accepts("num_inference_steps")), None)
     if steps is not None:
         for count in (100, 1):
-            yield edge("request.boundaries_accepted", f"num_inference_steps {count}",
-                       base_call(builders, steps).with_params(num_inference_steps=count))  # fmt: skip
+            yield edge(
+                "request.boundaries_accepted",
+                f"num_inference_steps {count}",
+                base_call(builders, steps).with_params(num_inference_steps=count),
+            )
 
 
 @contract_check("accepts_edge_requests")

@@ -147,10 +147,14 @@ def multipart_rows(builders: Builders, offering: Offering) -> list[Bad]:
     rows += [(name, "abc") for name in ("width", "num_inference_steps") if offering.accepts(name)]
     rows += [("binary_response", "maybe")]
     found = [
-        bad_call(f"multipart {name}={text!r}", base.with_params(**{name: text}), param=name,
-                 clause="request.multipart_parsed")
+        bad_call(
+            f"multipart {name}={text!r}",
+            base.with_params(**{name: text}),
+            param=name,
+            clause="request.multipart_parsed",
+        )
         for name, text in rows
-    ]  # fmt: skip
+    ]
     twice = base.encode()
     twice["files"].append(("seed", (None, "8")))
     repeated = Bad(
@@ -321,12 +325,20 @@ def _editing_source_rows(builders: Builders, editor: Offering, fields: tuple[str
 
 def _image_path_rows(base: Call) -> Iterator[Bad]:
     rows = [  # an unfetchable source first: where a fetch error escapes as a 500
-        ("an s3:// source that does not exist", "s3://eigen-contract-no-such-bucket/none.png", {"source_unavailable"},
-         "image_path"),
-        ("image_path that is not a URL, s3:// or data:", "ftp://example.com/a.png", {"invalid_parameter",
-         "source_unavailable"}, "image_path"),
+        (
+            "an s3:// source that does not exist",
+            "s3://eigen-contract-no-such-bucket/none.png",
+            {"source_unavailable"},
+            "image_path",
+        ),
+        (
+            "image_path that is not a URL, s3:// or data:",
+            "ftp://example.com/a.png",
+            {"invalid_parameter", "source_unavailable"},
+            "image_path",
+        ),
         ("a truncated PNG as a data: URL", _truncated_data_url(), {"invalid_image"}, ANY_PARAM),
-    ]  # fmt: skip
+    ]
     for what, path, codes, param in rows:
         yield bad_call(what, base.with_params(image_path=path), codes, param, clause="source.image_path_forms")
 
@@ -393,36 +405,113 @@ def _oversized(limit: int) -> Bad:
 def test_errors_request_format(eigen_check: CheckRun) -> None:
     json_type, form = "application/json", "multipart/form-data; boundary=eigen"
     rows = [
-        raw("a body that is not JSON", 400, {"invalid_json"}, content=b'{"model": ', content_type=json_type,
-            clause="error.invalid_json"),
-        raw("a text/plain body", 415, {"unsupported_media_type"}, content=b"model=x", content_type="text/plain",
-            clause="error.media_type"),
-        raw("PATCH on the operation", 405, {"method_not_allowed"}, method="PATCH", content=b"{}",
-            content_type=json_type, clause="error.method"),
+        raw(
+            "a body that is not JSON",
+            400,
+            {"invalid_json"},
+            content=b'{"model": ',
+            content_type=json_type,
+            clause="error.invalid_json",
+        ),
+        raw(
+            "a text/plain body",
+            415,
+            {"unsupported_media_type"},
+            content=b"model=x",
+            content_type="text/plain",
+            clause="error.media_type",
+        ),
+        raw(
+            "PATCH on the operation",
+            405,
+            {"method_not_allowed"},
+            method="PATCH",
+            content=b"{}",
+            content_type=json_type,
+            clause="error.method",
+        ),
         # The trailing slash first: a router that strips it is a likelier slip than one that routes any path.
-        raw("the operation's path with a trailing slash", 404, {"not_found"}, path="/api/v1/generate/",
-            content=b"{}", content_type=json_type, clause="error.not_found"),
-        raw("a path that does not exist", 404, {"not_found"}, path="/api/v1/no-such-path", content=b"{}",
-            content_type=json_type, clause="error.not_found"),
+        raw(
+            "the operation's path with a trailing slash",
+            404,
+            {"not_found"},
+            path="/api/v1/generate/",
+            content=b"{}",
+            content_type=json_type,
+            clause="error.not_found",
+        ),
+        raw(
+            "a path that does not exist",
+            404,
+            {"not_found"},
+            path="/api/v1/no-such-path",
+            content=b"{}",
+            content_type=json_type,
+            clause="error.not_found",
+        ),
         _surrogate_prompt(eigen_check.builders),
-        raw("a multipart body that does not parse", 400, {"invalid_multipart"}, content=b"--eigen\r\nbroken",
-            content_type=form, clause="error.invalid_json"),
-        raw("NaN in a JSON body", 400, {"invalid_json"}, content=b'{"model": "x", "prompt": "y", "seed": NaN}',
-            content_type=json_type, clause="error.invalid_json"),
+        raw(
+            "a multipart body that does not parse",
+            400,
+            {"invalid_multipart"},
+            content=b"--eigen\r\nbroken",
+            content_type=form,
+            clause="error.invalid_json",
+        ),
+        raw(
+            "NaN in a JSON body",
+            400,
+            {"invalid_json"},
+            content=b'{"model": "x", "prompt": "y", "seed": NaN}',
+            content_type=json_type,
+            clause="error.invalid_json",
+        ),
         raw("GET on the operation", 405, {"method_not_allowed"}, method="GET", clause="error.method"),
-        raw("an empty JSON body", 400, {"invalid_json"}, content=b"", content_type=json_type,
-            clause="error.invalid_json"),
-        raw("a form-urlencoded body", 415, {"unsupported_media_type"}, content=b"model=x&prompt=y",
-            content_type="application/x-www-form-urlencoded", clause="error.media_type"),
-        raw("a JSON array body", 400, {"invalid_json", "invalid_parameter"}, content=b"[]", content_type=json_type,
-            clause="error.invalid_json"),
+        raw(
+            "an empty JSON body",
+            400,
+            {"invalid_json"},
+            content=b"",
+            content_type=json_type,
+            clause="error.invalid_json",
+        ),
+        raw(
+            "a form-urlencoded body",
+            415,
+            {"unsupported_media_type"},
+            content=b"model=x&prompt=y",
+            content_type="application/x-www-form-urlencoded",
+            clause="error.media_type",
+        ),
+        raw(
+            "a JSON array body",
+            400,
+            {"invalid_json", "invalid_parameter"},
+            content=b"[]",
+            content_type=json_type,
+            clause="error.invalid_json",
+        ),
         raw("DELETE on the operation", 405, {"method_not_allowed"}, method="DELETE", clause="error.method"),
-        raw("PUT on the operation", 405, {"method_not_allowed"}, method="PUT", content=b"{}",
-            content_type=json_type, clause="error.method"),
+        raw(
+            "PUT on the operation",
+            405,
+            {"method_not_allowed"},
+            method="PUT",
+            content=b"{}",
+            content_type=json_type,
+            clause="error.method",
+        ),
         raw("OPTIONS on the operation", 405, {"method_not_allowed"}, method="OPTIONS", clause="error.method"),
-        raw("the operation's path in another case", 404, {"not_found"}, path="/api/v1/Generate", content=b"{}",
-            content_type=json_type, clause="error.not_found"),
-    ]  # fmt: skip
+        raw(
+            "the operation's path in another case",
+            404,
+            {"not_found"},
+            path="/api/v1/Generate",
+            content=b"{}",
+            content_type=json_type,
+            clause="error.not_found",
+        ),
+    ]
     limit = eigen_check.run.profile.max_body_bytes
     if limit is not None:
         rows.append(_oversized(limit))

@@ -73,14 +73,29 @@ def pairs(builders: Builders) -> Iterator[Pair]:
     if t2i is not None:
         base = builders.t2i(t2i)
         for low, high in ((5, 5 + 2**31), (2**32 - 1, 2**31 - 1), (5, 5 + 2**16), (5, 5 + 2**24)):
-            yield Pair("image.seed_all_bits", f"seeds {low} and {high}", base.with_params(seed=low),
-                       base.with_params(seed=high), other_image)  # fmt: skip
-        yield Pair("image.prompt_changes_image", "two prompts", base.with_params(prompt="a red fox in snow"),
-                   base.with_params(prompt="a blue whale at sea"), other_image)  # fmt: skip
+            yield Pair(
+                "image.seed_all_bits",
+                f"seeds {low} and {high}",
+                base.with_params(seed=low),
+                base.with_params(seed=high),
+                other_image,
+            )
+        yield Pair(
+            "image.prompt_changes_image",
+            "two prompts",
+            base.with_params(prompt="a red fox in snow"),
+            base.with_params(prompt="a blue whale at sea"),
+            other_image,
+        )
         others = [o for o in builders.offerings("text-to-image") if o.model != t2i.model]
         if others:
-            yield Pair("image.caption_readable", f"models {t2i.model} and {others[0].model}", base,
-                       builders.t2i(others[0]), other_image)  # fmt: skip
+            yield Pair(
+                "image.caption_readable",
+                f"models {t2i.model} and {others[0].model}",
+                base,
+                builders.t2i(others[0]),
+                other_image,
+            )
     yield from _knob_pairs(builders)
     yield from _image_pairs(builders)
 
@@ -89,32 +104,60 @@ def _knob_pairs(builders: Builders) -> Iterator[Pair]:
     negative = _t2i(builders, "negative_prompt")
     if negative is not None:
         base = builders.t2i(negative)
-        yield Pair("image.negative_prompt_changes_image", "two negative prompts",
-                   base.with_params(negative_prompt="blurry"), base.with_params(negative_prompt="oversaturated"),
-                   other_image)  # fmt: skip
+        yield Pair(
+            "image.negative_prompt_changes_image",
+            "two negative prompts",
+            base.with_params(negative_prompt="blurry"),
+            base.with_params(negative_prompt="oversaturated"),
+            other_image,
+        )
     steps = _t2i(builders, "num_inference_steps")
     if steps is not None:
         base = builders.t2i(steps)
-        yield Pair("image.steps_change_time", "num_inference_steps 1 and 100",
-                   base.with_params(num_inference_steps=1), base.with_params(num_inference_steps=100),
-                   other_time)  # fmt: skip
-        yield Pair("request.defaults", "num_inference_steps absent and 30 (its default)", base,
-                   base.with_params(num_inference_steps=30), same_response)  # fmt: skip
+        yield Pair(
+            "image.steps_change_time",
+            "num_inference_steps 1 and 100",
+            base.with_params(num_inference_steps=1),
+            base.with_params(num_inference_steps=100),
+            other_time,
+        )
+        yield Pair(
+            "request.defaults",
+            "num_inference_steps absent and 30 (its default)",
+            base,
+            base.with_params(num_inference_steps=30),
+            same_response,
+        )
     sized = _t2i(builders, "width", "height")
     if sized is not None:
         base = builders.t2i(sized)
-        yield Pair("image.megapixels_change_time", "512x512 and 1024x1024", base.with_params(width=512, height=512),
-                   base.with_params(width=1024, height=1024), other_time)  # fmt: skip
+        yield Pair(
+            "image.megapixels_change_time",
+            "512x512 and 1024x1024",
+            base.with_params(width=512, height=512),
+            base.with_params(width=1024, height=1024),
+            other_time,
+        )
     default_free = _t2i(builders)
     if default_free is not None:
         base = builders.t2i(default_free)
-        yield Pair("request.defaults", "output_format absent and png, binary_response absent and false", base,
-                   base.with_params(output_format="png", binary_response=False), same_response)  # fmt: skip
+        yield Pair(
+            "request.defaults",
+            "output_format absent and png, binary_response absent and false",
+            base,
+            base.with_params(output_format="png", binary_response=False),
+            same_response,
+        )
     guided = _t2i(builders, "guidance_scale")
     if guided is not None:
         base = builders.t2i(guided)
-        yield Pair("request.defaults", "guidance_scale absent and 1.0 (its default)", base,
-                   base.with_params(guidance_scale=1.0), same_response)  # fmt: skip
+        yield Pair(
+            "request.defaults",
+            "guidance_scale absent and 1.0 (its default)",
+            base,
+            base.with_params(guidance_scale=1.0),
+            same_response,
+        )
 
 
 def _image_pairs(builders: Builders) -> Iterator[Pair]:
@@ -125,8 +168,13 @@ def _image_pairs(builders: Builders) -> Iterator[Pair]:
     for count in (2, multi.max_source_images):
         images = [("images", source_image(80, 60, 30 + index)) for index in range(count)]
         changed = [*images[:-1], ("images", source_image(80, 60, 90))]
-        yield Pair("edit.depends_on_every_image", f"{count} images, the last one changed",
-                   first.with_sources(*images), first.with_sources(*changed), other_image)  # fmt: skip
+        yield Pair(
+            "edit.depends_on_every_image",
+            f"{count} images, the last one changed",
+            first.with_sources(*images),
+            first.with_sources(*changed),
+            other_image,
+        )
 
 
 @contract_check("parameters_matter")

@@ -63,10 +63,22 @@ def test_check_over_real_sockets_writes_junit_and_markdown(tmp_path: Path, s3_se
     junit, markdown = tmp_path / "junit.xml", tmp_path / "report.md"
     with mock_process(s3_server) as url:
         done = run(
-            "contract_tests", "--base-url", url, "--api-key", "eigen-mock-key", "--max-requests", "250",
-            "--s3-endpoint-url", s3_server.endpoint_url, "--s3-bucket", s3_server.bucket,
-            "--junitxml", str(junit), "--report", str(markdown),
-        )  # fmt: skip
+            "contract_tests",
+            "--base-url",
+            url,
+            "--api-key",
+            "eigen-mock-key",
+            "--max-requests",
+            "250",
+            "--s3-endpoint-url",
+            s3_server.endpoint_url,
+            "--s3-bucket",
+            s3_server.bucket,
+            "--junitxml",
+            str(junit),
+            "--report",
+            str(markdown),
+        )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "FAIL " not in done.stdout
     assert "eigen-mock-key" not in done.stdout + markdown.read_text()

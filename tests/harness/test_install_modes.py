@@ -24,8 +24,19 @@ pytestmark = pytest.mark.e2e
 
 
 def check(python: Path, url: str, cwd: Path, report: Path) -> dict[str, Any]:
-    command = [str(python), "-m", "contract_tests", "--base-url", url, "--api-key", "eigen-mock-key",
-               "--max-requests", "100", "--report", str(report)]  # fmt: skip
+    command = [
+        str(python),
+        "-m",
+        "contract_tests",
+        "--base-url",
+        url,
+        "--api-key",
+        "eigen-mock-key",
+        "--max-requests",
+        "100",
+        "--report",
+        str(report),
+    ]
     done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=600, check=False)
     assert done.returncode in (0, 1), done.stdout[-3000:] + done.stderr[-3000:]
     data: dict[str, Any] = json.loads(report.read_text())

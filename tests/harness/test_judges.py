@@ -48,22 +48,40 @@ def png_claiming(width: int, height: int, data: bytes = b"") -> bytes:
 
 
 images = st.one_of(
-    st.builds(lambda w, h, f: source_image(w, h, 1, f).data, st.integers(1, 40), st.integers(1, 40),
-              st.sampled_from(["png", "jpeg", "webp"])),
+    st.builds(
+        lambda w, h, f: source_image(w, h, 1, f).data,
+        st.integers(1, 40),
+        st.integers(1, 40),
+        st.sampled_from(["png", "jpeg", "webp"]),
+    ),
     st.builds(png_claiming, st.integers(0, 2**31 - 1), st.integers(0, 2**31 - 1), st.binary(max_size=64)),
     st.builds(lambda data: b"\xff\xd8\xff" + data, st.binary(max_size=64)),
     st.builds(lambda data: source_image(20, 20).data[: len(data)], st.binary(max_size=300)),
     st.binary(max_size=64),
-)  # fmt: skip
+)
 numbers = st.one_of(
-    st.integers(-(2**70), 2**70), st.floats(allow_nan=True, allow_infinity=True), st.booleans(), st.none(),
-    st.text(max_size=8), st.just(10**400),
-)  # fmt: skip
+    st.integers(-(2**70), 2**70),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.booleans(),
+    st.none(),
+    st.text(max_size=8),
+    st.just(10**400),
+)
 scalars = st.one_of(numbers, st.text(max_size=20), st.lists(st.integers(), max_size=3))
-header_names = st.sampled_from([
-    "content-type", "x-request-id", "x-seed", "x-image-sha256", "x-processing-time-seconds", "content-disposition",
-    "retry-after", "www-authenticate", "allow", "x-other",
-])  # fmt: skip
+header_names = st.sampled_from(
+    [
+        "content-type",
+        "x-request-id",
+        "x-seed",
+        "x-image-sha256",
+        "x-processing-time-seconds",
+        "content-disposition",
+        "retry-after",
+        "www-authenticate",
+        "allow",
+        "x-other",
+    ]
+)
 content_types = st.sampled_from(
     ["application/json", "image/png", "image/jpeg", "text/plain", "", "application/json; charset=utf-8", "image/webp"]
 )
@@ -87,11 +105,15 @@ def sent_requests(draw: st.DrawFn) -> SentRequest:
         body = json.dumps(values).encode()
         return SentRequest({"Content-Type": "application/json", "Authorization": f"Bearer {KEY}"}, body, url=URL)
     boundary = "b0undary"
-    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
-             for name, value in values.items()]  # fmt: skip
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+        for name, value in values.items()
+    ]
     parts += [
         f'--{boundary}\r\nContent-Disposition: form-data; name="images"; filename="a.png"\r\n'.encode()
-        + b"Content-Type: image/png\r\n\r\n" + data + b"\r\n"
+        + b"Content-Type: image/png\r\n\r\n"
+        + data
+        + b"\r\n"
         for data in sources
     ]
     headers = {"Content-Type": f"multipart/form-data; boundary={boundary}", "Authorization": f"Bearer {KEY}"}
@@ -108,16 +130,18 @@ def bodies(draw: st.DrawFn) -> bytes:
     if kind == "error":
         error = draw(st.dictionaries(st.sampled_from(["code", "message", "param", "request_id", "x"]), scalars))
         return json.dumps({"error": error}).encode()
-    document = draw(st.dictionaries(st.sampled_from([*SPEC.parameters, "width", "image_sha256", "x_base64"]),
-                                    scalars, max_size=6))  # fmt: skip
+    document = draw(
+        st.dictionaries(st.sampled_from([*SPEC.parameters, "width", "image_sha256", "x_base64"]), scalars, max_size=6)
+    )
     document["image_base64"] = draw(st.one_of(st.builds(lambda d: base64.b64encode(d).decode(), images), scalars))
     return json.dumps(document).encode()
 
 
 @st.composite
 def exchanges(draw: st.DrawFn) -> Exchange:
-    status = draw(st.one_of(st.sampled_from([200, 201, 400, 401, 404, 405, 413, 415, 429, 500, 502, 503]),
-                            st.integers(0, 999)))  # fmt: skip
+    status = draw(
+        st.one_of(st.sampled_from([200, 201, 400, 401, 404, 405, 413, 415, 429, 500, 502, 503]), st.integers(0, 999))
+    )
     headers = draw(st.dictionaries(header_names, st.text(max_size=40), max_size=6))
     headers["content-type"] = draw(st.one_of(content_types, st.text(max_size=20)))
     return Exchange("determinism", draw(sent_requests()), Received(headers, draw(bodies()), status=status))
@@ -168,8 +192,14 @@ def test_downsizing_mp_that_is_not_positive_is_no_math_domain_error() -> None:
         assert expected_edit_size(4000, 3000, megapixels) == (4000, 3000)
     assert expected_edit_size(4000, 3000, 1.2) == (1265, 949)
     edit = source_image(96, 64).data
-    body = json.dumps({"model": "qwen-image-edit-2511", "prompt": "p", "downsizing_mp": -1,
-                       "image_file": base64.b64encode(edit).decode()}).encode()  # fmt: skip
+    body = json.dumps(
+        {
+            "model": "qwen-image-edit-2511",
+            "prompt": "p",
+            "downsizing_mp": -1,
+            "image_file": base64.b64encode(edit).decode(),
+        }
+    ).encode()
     sent = SentRequest({"Content-Type": "application/json"}, body, url=URL)
     answer = json.dumps({"image_base64": base64.b64encode(edit).decode()}).encode()
     exchange = Exchange("errors_parameters", sent, Received({"content-type": "application/json"}, answer, status=200))

@@ -51,10 +51,11 @@ def test_an_unknown_check_is_a_usage_error(pytester: pytest.Pytester, mock_url: 
 
 @pytest.mark.parametrize(
     ("options", "message"),
-    [(("--eigen-api-key", "k", "--eigen-profile", "no-such-profile.yaml"),
-      "*no profile file no-such-profile.yaml*"),
-     ((), "*no API key for --eigen-base-url*")],
-)  # fmt: skip
+    [
+        (("--eigen-api-key", "k", "--eigen-profile", "no-such-profile.yaml"), "*no profile file no-such-profile.yaml*"),
+        ((), "*no API key for --eigen-base-url*"),
+    ],
+)
 def test_setup_mistakes_are_usage_errors(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, options: tuple[str, ...], message: str
 ) -> None:
@@ -73,8 +74,18 @@ def test_a_profile_turns_checks_off_with_its_reason(pytester: pytest.Pytester, m
     )
     report = tmp_path / "report.json"
     checks = ("--eigen-check", "determinism", "--eigen-check", "errors_models")
-    suite(pytester, "--eigen-base-url", mock_url, "--eigen-api-key", "eigen-mock-key", "--eigen-profile",
-          str(profile), *checks, "--eigen-report", str(report))  # fmt: skip
+    suite(
+        pytester,
+        "--eigen-base-url",
+        mock_url,
+        "--eigen-api-key",
+        "eigen-mock-key",
+        "--eigen-profile",
+        str(profile),
+        *checks,
+        "--eigen-report",
+        str(report),
+    )
     outcome = {item["id"]: item for item in json.loads(report.read_text())["checks"]}
     assert outcome["determinism"]["outcome"] == "skipped"
     assert outcome["determinism"]["reason"] == "turned off by profile mine: our renderer is not deterministic yet"

@@ -7,8 +7,22 @@ import subprocess
 import sys
 
 #: What a user's unrelated pytest run must not pay for (seconds of imports between them).
-HEAVY = ("starlette", "uvicorn", "PIL", "moto", "boto3", "botocore", "schemathesis", "hypothesis", "httpx",
-         "jsonschema", "jsonschema_rs", "yaml", "flask", "requests")  # fmt: skip
+HEAVY = (
+    "starlette",
+    "uvicorn",
+    "PIL",
+    "moto",
+    "boto3",
+    "botocore",
+    "schemathesis",
+    "hypothesis",
+    "httpx",
+    "jsonschema",
+    "jsonschema_rs",
+    "yaml",
+    "flask",
+    "requests",
+)
 
 #: Loads the two entry points exactly as pytest does, in a fresh interpreter, and says which
 #: top-level packages each load brought in beyond what ``import pytest`` had already.
@@ -35,6 +49,6 @@ def test_loading_both_entry_points_imports_no_heavy_package() -> None:
 
 
 def test_the_probe_sees_a_heavy_import() -> None:
-    probe = _LOAD.replace('points[name].load()', 'points[name].load(); import starlette')
+    probe = _LOAD.replace("points[name].load()", "points[name].load(); import starlette")
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True)
     assert "starlette" in json.loads(done.stdout)["eigen_mock"]

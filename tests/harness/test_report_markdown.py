@@ -34,15 +34,18 @@ def contract_run(tmp_path_factory: pytest.TempPathFactory) -> ContractRun:
 
 
 sent = st.builds(
-    lambda body, media: SentRequest({"Content-Type": media, "Authorization": f"Bearer {KEY}"}, body,
-                                    url="http://127.0.0.1:9/api/v1/generate"),
+    lambda body, media: SentRequest(
+        {"Content-Type": media, "Authorization": f"Bearer {KEY}"}, body, url="http://127.0.0.1:9/api/v1/generate"
+    ),
     st.one_of(st.binary(max_size=80), NASTY.map(str.encode)),
     st.sampled_from(["application/json", "multipart/form-data; boundary=x", "text/plain"]),
-)  # fmt: skip
+)
 exchanges = st.builds(
     lambda s, status, body: Exchange("x", s, Received({"content-type": "application/json"}, body, status=status)),
-    sent, st.integers(0, 599), st.one_of(NASTY.map(str.encode), st.binary(max_size=40)),
-)  # fmt: skip
+    sent,
+    st.integers(0, 599),
+    st.one_of(NASTY.map(str.encode), st.binary(max_size=40)),
+)
 
 
 @st.composite

@@ -45,8 +45,14 @@ def test_every_reproduction_replays_the_request_through_a_shell(run_contract: Ru
         commands = [v["curl"] for c in report.data["checks"] for v in c["violations"] if v["curl"]]
         bug.seen.clear()
         for command in commands:
-            done = subprocess.run(["bash", "-c", command + " -o /dev/null"], env={**os.environ, "EIGEN_API_KEY": KEY},
-                                  capture_output=True, text=True, timeout=30, check=False)  # fmt: skip
+            done = subprocess.run(
+                ["bash", "-c", command + " -o /dev/null"],
+                env={**os.environ, "EIGEN_API_KEY": KEY},
+                capture_output=True,
+                text=True,
+                timeout=30,
+                check=False,
+            )
             assert done.returncode == 0, (command, done.stderr)
     assert len(commands) >= 5
     assert any("multipart/form-data" in command for command in commands)

@@ -102,8 +102,19 @@ def test_a_target_unreachable_from_the_start_is_status_2_with_every_check_not_ru
 def test_a_rate_limit_is_waited_out_and_its_retries_reported(run_contract: RunContract) -> None:
     app = create_app(Settings(access_log=False, rate_limit=8, rate_limit_window=1))
     with serve(app) as url:
-        report = run_contract(url, "--max-requests", "40", "--check", "auth_required", "--check", "errors_models",
-                              "--check", "errors_request_format", "--check", "request_id")  # fmt: skip
+        report = run_contract(
+            url,
+            "--max-requests",
+            "40",
+            "--check",
+            "auth_required",
+            "--check",
+            "errors_models",
+            "--check",
+            "errors_request_format",
+            "--check",
+            "request_id",
+        )
     assert report.ids("passed") == {"auth_required", "errors_models", "errors_request_format", "request_id"}
     retries = report.data["requests"]["retries"]
     assert retries > 0 and sum(c["retries"] for c in report.data["checks"]) == retries
@@ -115,8 +126,9 @@ def test_a_rate_limit_is_waited_out_and_its_retries_reported(run_contract: RunCo
 def test_a_server_that_keeps_refusing_leaves_its_checks_not_run(run_contract: RunContract) -> None:
     app = create_app(Settings(access_log=False, rate_limit=2, rate_limit_window=600))
     with serve(app) as url:
-        report = run_contract(url, "--max-requests", "30", "--max-wait", "1", "--check", "errors_sources",
-                              "--check", "errors_models")  # fmt: skip
+        report = run_contract(
+            url, "--max-requests", "30", "--max-wait", "1", "--check", "errors_sources", "--check", "errors_models"
+        )
     assert report.ids("not run") == {"errors_sources", "errors_models"}
     assert all(report.reason(c).startswith("rate limited") for c in report.ids("not run"))
     assert not report.data["complete"]
@@ -147,8 +159,19 @@ def test_a_bug_of_the_suite_is_an_error_with_status_3_in_every_report(
     monkeypatch.setitem(RULES, "image_sha256", crashes)
     junit = tmp_path / "junit.xml"
     with serve(create_app(Settings(access_log=False))) as url:
-        report = run_contract(url, "--max-requests", "30", "--check", "errors_models", "--check", "image_sha256",
-                              "--check", "auth_required", "--junitxml", str(junit))  # fmt: skip
+        report = run_contract(
+            url,
+            "--max-requests",
+            "30",
+            "--check",
+            "errors_models",
+            "--check",
+            "image_sha256",
+            "--check",
+            "auth_required",
+            "--junitxml",
+            str(junit),
+        )
     assert report.ids("error") == {"errors_models", "image_sha256"}
     assert "KeyError" in report.reason("errors_models") and "suite error" in report.reason("errors_models")
     assert report.outcomes["auth_required"] == "passed"

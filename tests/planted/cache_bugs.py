@@ -11,8 +11,18 @@ from .middleware import Bug
 from .wire import Answer, Sent, header
 
 #: Parameters that change the generation but not what the request is about (the "knobs").
-KNOBS = frozenset({"num_inference_steps", "guidance_scale", "true_cfg_scale", "lora_strength", "rank",
-                   "sample_steps", "sample_guide_scale", "offloading"})  # fmt: skip
+KNOBS = frozenset(
+    {
+        "num_inference_steps",
+        "guidance_scale",
+        "true_cfg_scale",
+        "lora_strength",
+        "rank",
+        "sample_steps",
+        "sample_guide_scale",
+        "offloading",
+    }
+)
 
 
 class StaleCache(Bug):
