@@ -47,7 +47,7 @@ class Sent:
             return None
         try:
             document = json.loads(self.body)
-        except ValueError:
+        except (ValueError, RecursionError):  # too deeply nested: the app behind refuses it as invalid JSON
             return None
         return document if isinstance(document, dict) else None
 
