@@ -48,10 +48,10 @@ class Journal:
         except Exception as exc:
             self.crashes.setdefault(name, f"{type(exc).__name__}: {exc} (judging {exchange.describe()})")
             return
-        for message in messages:
+        for clause, message in messages:
             self.counts[name] += 1
             if len(self.findings[name]) < KEEP_PER_RULE:
-                self.findings[name].append(Violation(name, f"{message} [sent by {exchange.check}]", exchange))
+                self.findings[name].append(Violation(name, f"{message} [sent by {exchange.check}]", exchange, clause))
 
 
 def _kinds(exchange: Exchange) -> list[str]:
