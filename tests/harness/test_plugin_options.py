@@ -10,6 +10,9 @@ ORDERS = {
     "eigen first": ("-p", "contract_tests.plugin", "-p", "pytest_base_url.plugin"),
 }
 
+#: Each plugin's URL option, both given, and the suite's key.
+BOTH_URLS = ("--base-url", "http://app.example", "--eigen-base-url", "http://127.0.0.1:9", "--eigen-api-key", "k")
+
 USER_TEST = """
 def test_both_plugins_read_their_options(request, base_url):
     assert base_url == "http://app.example"  # pytest-base-url's fixture
@@ -26,12 +29,7 @@ def test_both_plugins_load_in_either_order(pytester: pytest.Pytester, order: str
         *ORDERS[order],
         "-p",
         "no:cacheprovider",
-        "--base-url",
-        "http://app.example",
-        "--eigen-base-url",
-        "http://127.0.0.1:9",
-        "--eigen-api-key",
-        "k",
+        *BOTH_URLS,
         timeout=120,
     )
     result.assert_outcomes(passed=1)
@@ -43,12 +41,7 @@ def test_both_load_from_their_entry_points(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest_subprocess(
         "-p",
         "no:cacheprovider",
-        "--base-url",
-        "http://app.example",
-        "--eigen-base-url",
-        "http://127.0.0.1:9",
-        "--eigen-api-key",
-        "k",
+        *BOTH_URLS,
         timeout=120,
     )
     result.assert_outcomes(passed=1)
