@@ -158,6 +158,9 @@ class JournalMiddleware:
             raise
         finally:
             record()
+            # ``arrive`` refers to the scope: left in it, every request would be a reference cycle
+            # that only the garbage collector frees (its pauses made the tail of the latency 7x p50).
+            scope.pop(ARRIVAL_KEY, None)
 
 
 def _watch(wire: _Wire, message: Message) -> None:
