@@ -1,6 +1,6 @@
 """Valid requests for a profile: the starting point of every behaviour check.
 
-Each builder returns a ``Call`` the contract says must succeed for that model and mode, so a
+Each builder returns a ``GenerateCall`` the contract says must succeed for that model and mode, so a
 check can change one thing and know what the answer must be. Values that are not the point of
 a check stay small and fixed (short prompts, small sources) to keep runs cheap and readable.
 """
@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from .calls import JSON, MULTIPART, Call
+from .calls import JSON, MULTIPART, GenerateCall
 from .images import SourceImage, source_image
 from .library import ModelLibrary, Offering
 from .profile import Profile
@@ -38,8 +38,8 @@ class Builders:
         found = self.offerings(mode)
         return found[0] if found else None
 
-    def t2i(self, offering: Offering, media: str = JSON, **params: Any) -> Call:
-        return Call({"model": offering.model, "prompt": PROMPT, "seed": 7, **params}, media=media)
+    def t2i(self, offering: Offering, media: str = JSON, **params: Any) -> GenerateCall:
+        return GenerateCall({"model": offering.model, "prompt": PROMPT, "seed": 7, **params}, media=media)
 
     def edit(
         self,
@@ -48,11 +48,13 @@ class Builders:
         field: str | None = None,
         media: str = JSON,
         **params: Any,
-    ) -> Call:
+    ) -> GenerateCall:
         """An edit of ``source`` sent in ``field`` (the first source field the profile accepts by default)."""
         image = source or source_image()
         field = field or self.profile.sources[0]
-        call = Call({"model": offering.model, "prompt": "make it look like winter", "seed": 7, **params}, media=media)
+        call = GenerateCall(
+            {"model": offering.model, "prompt": "make it look like winter", "seed": 7, **params}, media=media
+        )
         if field == "image_path":
             return call.with_params(image_path=image.data_url())
         return call.with_sources((field, image))

@@ -1,6 +1,6 @@
 """A generation request as the suite thinks of it, and its encoding in either media type.
 
-A ``Call`` is media-type neutral: scalar parameters plus source images. ``encode`` turns it into
+A ``GenerateCall`` is media-type neutral: scalar parameters plus source images. ``encode`` turns it into
 what goes over the wire: a JSON body (sources as base64 text) or a multipart form (scalars as
 text parts, sources as file parts), exactly as the contract describes both.
 """
@@ -30,25 +30,25 @@ Auth = str | None | UseKey  # the Authorization header value; None sends no head
 
 
 @dataclass(frozen=True)
-class Call:
+class GenerateCall:
     params: Mapping[str, Any]
     sources: tuple[tuple[str, SourceImage], ...] = ()
     media: str = JSON
     auth: Auth = field(default=USE_KEY)
 
-    def with_params(self, **changes: Any) -> Call:
+    def with_params(self, **changes: Any) -> GenerateCall:
         return replace(self, params={**self.params, **changes})
 
-    def without(self, *names: str) -> Call:
+    def without(self, *names: str) -> GenerateCall:
         return replace(self, params={k: v for k, v in self.params.items() if k not in names})
 
-    def as_media(self, media: str) -> Call:
+    def as_media(self, media: str) -> GenerateCall:
         return replace(self, media=media)
 
-    def with_auth(self, auth: Auth) -> Call:
+    def with_auth(self, auth: Auth) -> GenerateCall:
         return replace(self, auth=auth)
 
-    def with_sources(self, *sources: tuple[str, SourceImage]) -> Call:
+    def with_sources(self, *sources: tuple[str, SourceImage]) -> GenerateCall:
         return replace(self, sources=tuple(sources))
 
     def encode(self) -> dict[str, Any]:

@@ -36,7 +36,7 @@ def _status(run: ContractRun, clause: Clause) -> ClauseStatus:
         verdict = "failed" if any(v.fatal for v in breaches) else "warning"
         return ClauseStatus(clause, verdict, own, breaches[0].message.splitlines()[0])
     if clause.cost == 0:
-        return ClauseStatus(clause, "passed", own, f"judged on all {run.journal.total} responses of the run")
+        return ClauseStatus(clause, "passed", own, f"judged on all {run.traffic.total} responses of the run")
     if CHECKS[clause.check].per_clause:
         if own == 0:
             return ClauseStatus(clause, "not judged", 0, f"budget: {clause.check} did not reach its rows")

@@ -33,7 +33,7 @@ from .registry import CHECKS
 TURN_TIMEOUT = 3600.0
 
 
-class Plan:
+class BudgetPlan:
     def __init__(self, budget: Budget, check_ids: list[str]) -> None:
         self.budget = budget
         self.skipped: dict[str, str] = {}

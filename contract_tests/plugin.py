@@ -274,7 +274,7 @@ def pytest_runtest_makereport(
     run, check_id = item.config.stash.get(_RUN, None), _check_id(item)
     if run is None or check_id is None:
         return report
-    from .recording import record_outcome
+    from .outcomes import record_outcome
 
     record_outcome(run, check_id, item, call, report)
     result = run.results.checks.get(check_id)

@@ -1,4 +1,4 @@
-"""One contract run: the target, the profile, the budget and plan, the journal, S3, results.
+"""One contract run: the target, the profile, the budget and plan, the traffic log, S3, results.
 
 ``ContractRun`` is built once per pytest session by the plugin (or by anyone, from Python);
 ``CheckRun`` is what a single check of the suite works with.
@@ -24,17 +24,17 @@ from .builders import Builders
 from .client import ContractClient
 from .concurrency import Attempt, Pool, settle
 from .invariants import RuleContext
-from .journal import Journal
 from .pacing import Pacing
-from .plan import Plan
+from .plan import BudgetPlan
 from .profile import Profile
 from .registry import CHECKS, CheckSpec
 from .results import Results
 from .s3probe import S3Probe
 from .sampling import clause_first
+from .session import TargetSession
 from .spec import ContractSpec
 from .target import Target
-from .transport import RecordingSession
+from .traffic_log import TrafficLog
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -49,9 +49,9 @@ class ContractRun:
     profile: Profile
     spec: ContractSpec
     budget: Budget
-    plan: Plan
-    journal: Journal
-    session: RecordingSession
+    plan: BudgetPlan
+    traffic: TrafficLog
+    session: TargetSession
     s3: S3Probe | None
     results: Results
     repro_dir: Path | None = None
@@ -77,7 +77,7 @@ class ContractRun:
     ) -> ContractRun:
         spec = ContractSpec.load()
         budget = Budget(profile.max_requests if max_requests is None else max_requests)
-        journal = Journal(RuleContext(spec, profile.library, target.api_key, fault_header=profile.fault_header))
+        traffic = TrafficLog(RuleContext(spec, profile.library, target.api_key, fault_header=profile.fault_header))
         s3 = None
         if profile.s3 and target.s3_endpoint_url and target.s3_bucket:
             s3 = S3Probe(target.s3_endpoint_url, target.s3_bucket)
@@ -86,10 +86,10 @@ class ContractRun:
             profile=profile,
             spec=spec,
             budget=budget,
-            plan=Plan(budget, check_ids),
-            journal=journal,
-            session=RecordingSession(
-                budget, journal, target.request_timeout, pacing=Pacing(max_wait), concurrency=concurrency
+            plan=BudgetPlan(budget, check_ids),
+            traffic=traffic,
+            session=TargetSession(
+                budget, traffic, target.request_timeout, pacing=Pacing(max_wait), concurrency=concurrency
             ),
             s3=s3,
             results=Results(),

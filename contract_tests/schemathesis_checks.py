@@ -21,13 +21,13 @@ from typing import Any
 
 import schemathesis
 
-from .conformance import register_media_types
 from .exchange import Exchange, Received
 from .invariants import RULES, RuleContext
 from .profile import Profile
+from .schema_conformance import register_media_types
+from .session import sent_request
 from .spec import ContractSpec
 from .target import OPERATION_PATH
-from .transport import sent_request
 
 LABEL = f"POST {OPERATION_PATH}"
 _CONTEXT = RuleContext(ContractSpec.load(), Profile.load().library, api_key="")

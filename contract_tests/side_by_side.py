@@ -3,7 +3,7 @@
 pytest runs tests one after another, so when the first check of the behaviour (or conformance)
 phase is set up, every check of that phase is started in a thread; each check's pytest test then
 only waits for its thread and reports what it came to. The grants are made in the checks' order
-(``Plan.take_turns``) and do not depend on what earlier checks of the phase spent so far, so the
+(``BudgetPlan.take_turns``) and do not depend on what earlier checks of the phase spent so far, so the
 requests sent are those of a run with ``--concurrency 1``. Invariant checks judge the traffic of
 the whole run, so they keep running one after another, last.
 

@@ -8,7 +8,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from .builders import Builders
-from .calls import MEDIA, Call
+from .calls import MEDIA, GenerateCall
 from .images import SourceImage, source_image
 from .library import Offering
 
@@ -27,7 +27,7 @@ def sizes(builders: Builders, name: str) -> st.SearchStrategy[int]:
 
 
 @st.composite
-def t2i_calls(draw: st.DrawFn, builders: Builders, *, binary: bool | None = None) -> Call:
+def t2i_calls(draw: st.DrawFn, builders: Builders, *, binary: bool | None = None) -> GenerateCall:
     """A valid text-to-image request with random size, seed, prompt, format and media type."""
     offering: Offering = draw(st.sampled_from(builders.offerings("text-to-image")))
     params: dict[str, Any] = {"prompt": draw(PROMPTS), "seed": draw(SEEDS), "output_format": draw(OUTPUT_FORMATS)}
@@ -49,7 +49,7 @@ class EditCase:
     source: SourceImage
     params: dict[str, Any]
 
-    def call(self, source: SourceImage | None = None) -> Call:
+    def call(self, source: SourceImage | None = None) -> GenerateCall:
         return self.builders.edit(self.offering, source or self.source, self.field, self.media, **self.params)
 
 
@@ -65,11 +65,11 @@ def edit_cases(draw: st.DrawFn, builders: Builders, *, binary: bool | None = Non
     return EditCase(builders, offering, media, field, source, params)
 
 
-def edit_calls(builders: Builders, *, binary: bool | None = None) -> st.SearchStrategy[Call]:
+def edit_calls(builders: Builders, *, binary: bool | None = None) -> st.SearchStrategy[GenerateCall]:
     return edit_cases(builders, binary=binary).map(lambda case: case.call())
 
 
-def any_calls(builders: Builders, *, binary: bool | None = None) -> st.SearchStrategy[Call]:
+def any_calls(builders: Builders, *, binary: bool | None = None) -> st.SearchStrategy[GenerateCall]:
     """A valid request of either mode the profile offers."""
     choices = []
     if builders.offerings("text-to-image"):

@@ -23,7 +23,7 @@ class Violation:
     #: the clause (``clauses.py``) it breaks, which says where the rule comes from
     clause: str | None = None
     #: False: reported as a warning, the check does not fail on it (``warn``, or a breach of a
-    #: spec-only clause under ``spec_choices: warn``: ``recording.py``)
+    #: spec-only clause under ``spec_choices: warn``: ``outcomes.py``)
     fatal: bool = True
 
 

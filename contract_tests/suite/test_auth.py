@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 
-from contract_tests.calls import JSON, MULTIPART, Auth, Call
+from contract_tests.calls import JSON, MULTIPART, Auth, GenerateCall
 from contract_tests.expect import rejected
 from contract_tests.registry import contract_check
 from contract_tests.run import CheckRun
@@ -28,7 +28,7 @@ def auth_faults(key: str) -> list[tuple[str, Auth, set[str]]]:
     ]
 
 
-def valid_call(check: CheckRun) -> Call:
+def valid_call(check: CheckRun) -> GenerateCall:
     builders = check.builders
     t2i = builders.first("text-to-image")
     if t2i is not None:

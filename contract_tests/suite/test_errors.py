@@ -13,7 +13,7 @@ from itertools import chain, zip_longest
 
 from contract_tests.badvalues import bad_values
 from contract_tests.builders import Builders
-from contract_tests.calls import JSON, MULTIPART, Call
+from contract_tests.calls import JSON, MULTIPART, GenerateCall
 from contract_tests.client import ContractClient
 from contract_tests.exchange import Exchange
 from contract_tests.expect import ANY_PARAM, rejected
@@ -47,7 +47,7 @@ class Bad:
 
 def bad_call(
     what: str,
-    call: Call,
+    call: GenerateCall,
     codes: Collection[str] = INVALID,
     param: object = ANY_PARAM,
     says: tuple[str, ...] = (),
@@ -57,7 +57,7 @@ def bad_call(
     return Bad(what, lambda client: client.generate(call), 400, codes, param, says, clause)
 
 
-def bomb_row(base: Call, file_field: str) -> Bad:
+def bomb_row(base: GenerateCall, file_field: str) -> Bad:
     call = base.with_sources((file_field, decompression_bomb()))
     return Bad(
         "a decompression bomb (a small PNG that decodes to 30000x30000 pixels)",
@@ -98,7 +98,7 @@ def judge_row(findings: Findings, row: Bad, exchange: Exchange) -> None:
     findings.violations[before:] = [replace(v, clause=row.clause or v.clause) for v in findings.violations[before:]]
 
 
-def base_call(builders: Builders, offering: Offering, media: str = JSON) -> Call:
+def base_call(builders: Builders, offering: Offering, media: str = JSON) -> GenerateCall:
     return builders.edit(offering, media=media) if offering.editing else builders.t2i(offering, media=media)
 
 
@@ -276,7 +276,7 @@ def source_rows(builders: Builders) -> Iterator[Bad]:
     if edit_only is not None:
         yield bad_call(
             f"{edit_only.model} (editing only) without a source and without mode",
-            Call({"model": edit_only.model, "prompt": "edit"}),
+            GenerateCall({"model": edit_only.model, "prompt": "edit"}),
             {"missing_source_image", "unsupported_parameter"},  # contract.md: either names the problem
             clause="source.edit_only_model",
         )
@@ -323,7 +323,7 @@ def _editing_source_rows(builders: Builders, editor: Offering, fields: tuple[str
         yield from _image_path_rows(base_call(builders, editor).with_sources().without("image_path"))
 
 
-def _image_path_rows(base: Call) -> Iterator[Bad]:
+def _image_path_rows(base: GenerateCall) -> Iterator[Bad]:
     rows = [  # an unfetchable source first: where a fetch error escapes as a 500
         (
             "an s3:// source that does not exist",

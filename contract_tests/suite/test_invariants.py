@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import pytest
 
 from contract_tests.builders import Builders
-from contract_tests.calls import JSON, MULTIPART, Call
+from contract_tests.calls import JSON, MULTIPART, GenerateCall
 from contract_tests.client import ContractClient
 from contract_tests.exchange import Exchange
 from contract_tests.expect import describe_error
@@ -35,7 +35,7 @@ class Probe:
     clause: str = ""
 
 
-def call(what: str, request: Call, must_succeed: bool = True, clause: str = "") -> Probe:
+def call(what: str, request: GenerateCall, must_succeed: bool = True, clause: str = "") -> Probe:
     return Probe(what, lambda client: client.generate(request), must_succeed, clause=clause)
 
 
@@ -70,19 +70,19 @@ def judge(check: CheckRun, probes: list[Probe], needs: str) -> None:
         if probe.expect is not None and exchange.received.status != probe.expect:
             message = f"probe '{probe.what}': expected HTTP {probe.expect}, got {describe_error(exchange)}"
             findings.add(message, exchange, probe.clause or None)
-    journal = check.run.journal
-    if not journal.kinds[needs] and not findings.violations:
+    traffic = check.run.traffic
+    if not traffic.kinds[needs] and not findings.violations:
         pytest.skip(f"no {needs} response was observed in this run (budget)")
-    findings.violations += journal.findings[check.id]
-    hidden = journal.counts[check.id] - len(journal.findings[check.id])
+    findings.violations += traffic.findings[check.id]
+    hidden = traffic.counts[check.id] - len(traffic.findings[check.id])
     if hidden > 0:
         findings.add(f"... and {hidden} more responses broke the same rule")
     if len(affordable) < len(probes):
-        check.note(f"budget: {len(affordable)} of {len(probes)} probes; judged all {journal.total} responses")
+        check.note(f"budget: {len(affordable)} of {len(probes)} probes; judged all {traffic.total} responses")
     findings.raise_if_any()
 
 
-def t2i_or_none(builders: Builders, *needed: str) -> list[Call]:
+def t2i_or_none(builders: Builders, *needed: str) -> list[GenerateCall]:
     """A base text-to-image call for a model that accepts ``needed`` (none if no model does)."""
     offering = next((o for o in builders.offerings("text-to-image") if all(o.accepts(n) for n in needed)), None)
     return [builders.t2i(offering)] if offering is not None else []
@@ -138,7 +138,7 @@ def test_error_shape(eigen_check: CheckRun) -> None:
     judge(eigen_check, probes, "error")
 
 
-def fault_probes(check: CheckRun, base: Call) -> list[Probe]:
+def fault_probes(check: CheckRun, base: GenerateCall) -> list[Probe]:
     """429 and 503 asked for through the profile's fault header: the only way to see them cheaply."""
     header = check.run.profile.fault_header
     if header is None:
@@ -149,7 +149,7 @@ def fault_probes(check: CheckRun, base: Call) -> list[Probe]:
     ]
 
 
-def _fault(check: CheckRun, header: str, status: int, base: Call, clause: str) -> Probe:
+def _fault(check: CheckRun, header: str, status: int, base: GenerateCall, clause: str) -> Probe:
     encoded = base.encode()
     encoded["headers"][header] = str(status)
 
@@ -185,7 +185,7 @@ def test_image_size(eigen_check: CheckRun) -> None:
     judge(eigen_check, probes, "success")
 
 
-def any_base(builders: Builders) -> Call:
+def any_base(builders: Builders) -> GenerateCall:
     return base_call(builders, builders.offerings()[0])
 
 

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from contract_tests.builders import Builders
-from contract_tests.calls import Call
+from contract_tests.calls import GenerateCall
 from contract_tests.exchange import Exchange
 from contract_tests.expect import image
 from contract_tests.images import source_image
@@ -30,8 +30,8 @@ Judge = Callable[[str, Exchange, Exchange], str | None]
 class Pair:
     clause: str
     what: str
-    first: Call
-    second: Call
+    first: GenerateCall
+    second: GenerateCall
     judge: Judge
 
 

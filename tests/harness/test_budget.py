@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from contract_tests.budget import Budget, BudgetExhausted
-from contract_tests.plan import Plan
+from contract_tests.plan import BudgetPlan
 from contract_tests.registry import CHECKS
 from mock_server import Settings, create_app
 from tests.fixtures.contract import RunContract
@@ -73,7 +73,7 @@ def test_budget_refuses_past_the_cap_and_past_a_grant() -> None:
 
 def test_plan_judges_cheap_clauses_first_and_reserves_for_admitted_checks() -> None:
     budget = Budget(7)  # auth_required: 2 + 1 (its two clauses), determinism 2, schema_positive_json 1 + 3
-    plan = Plan(budget, ["schema_positive_json", "auth_required", "determinism"])
+    plan = BudgetPlan(budget, ["schema_positive_json", "auth_required", "determinism"])
     assert set(plan.skipped) == {"schema_positive_json"}
     assert plan.reserves() == {"auth_required": 3, "determinism": 2}
     assert plan.grant("auth_required", 100) == 3 + 1  # its reserve and half of the 2 nobody reserved
@@ -85,7 +85,7 @@ def test_plan_judges_cheap_clauses_first_and_reserves_for_admitted_checks() -> N
 @given(cap=st.integers(0, 400), wanted=st.lists(st.integers(0, 200), min_size=len(CHECKS), max_size=len(CHECKS)))
 def test_grants_never_exceed_the_cap_nor_take_a_later_checks_reserve(cap: int, wanted: list[int]) -> None:
     budget = Budget(cap)
-    plan = Plan(budget, list(CHECKS))
+    plan = BudgetPlan(budget, list(CHECKS))
     reserves = plan.reserves()
     assert sum(reserves.values()) <= cap
     admitted = [check_id for check_id in CHECKS if check_id not in plan.skipped]

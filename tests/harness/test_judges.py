@@ -23,13 +23,13 @@ from contract_tests.exchange import Exchange, Received, SentRequest
 from contract_tests.expect import describe_error, image, rejected
 from contract_tests.images import source_image
 from contract_tests.invariants import RULES, RuleContext, expected_edit_size
-from contract_tests.journal import Journal
 from contract_tests.profile import Profile
+from contract_tests.read_back import valid_on_the_wire
 from contract_tests.report import got
 from contract_tests.spec import ContractSpec
 from contract_tests.suite.test_images import looks, reported_seed
+from contract_tests.traffic_log import TrafficLog
 from contract_tests.violations import ContractViolation, Findings, Violation
-from contract_tests.wire import valid_on_the_wire
 
 SPEC = ContractSpec.load()
 LIBRARY = Profile.load("mock").library
@@ -153,9 +153,9 @@ def test_every_rule_holds_or_names_a_violation(exchange: Exchange) -> None:
     for name, judge in RULES.items():
         findings = judge(exchange, context)
         assert all(clause in BY_ID and isinstance(message, str) and message for clause, message in findings), name
-    journal = Journal(RuleContext(SPEC, LIBRARY, KEY))
-    journal.record(exchange)
-    assert journal.crashes == {}
+    traffic = TrafficLog(RuleContext(SPEC, LIBRARY, KEY))
+    traffic.record(exchange)
+    assert traffic.crashes == {}
 
 
 def violations_of(judgement: Callable[[], object]) -> list[Violation]:

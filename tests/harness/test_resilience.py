@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 import contract_tests.suite.test_errors as errors_module
-from contract_tests import transport
+from contract_tests import session
 from contract_tests.builders import Builders
 from contract_tests.client import ContractClient
 from contract_tests.invariants import RULES
@@ -38,7 +38,7 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture(autouse=True)
 def short_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
     """The same five connect attempts, without the seconds of back-off between them."""
-    monkeypatch.setattr(transport, "CONNECT_BACKOFF", (0.01, 0.01, 0.01, 0.01))
+    monkeypatch.setattr(session, "CONNECT_BACKOFF", (0.01, 0.01, 0.01, 0.01))
 
 
 def every_check_listed_once(data: dict[str, object]) -> bool:

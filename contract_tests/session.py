@@ -2,7 +2,7 @@
 
 A ``requests.Session`` because Schemathesis sends through one (``case.call(session=...)``,
 including the extra probes of its ``ignored_auth`` check), so the suite's own requests and
-Schemathesis's share one budget and one journal. Safe to use from several threads (the
+Schemathesis's share one budget and one traffic log. Safe to use from several threads (the
 checks' examples and rows run concurrently with ``--concurrency``).
 
 What can go wrong with one request stays with that request:
@@ -30,19 +30,19 @@ from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
 from .budget import Budget
 from .exchange import Exchange, Received, SentRequest
-from .journal import Journal
 from .pacing import MAX_RETRIES, Pacing, RateLimited, TargetUnreachable, retry_after
+from .traffic_log import TrafficLog
 from .violations import fail
 
 #: Back-off (seconds) before each new attempt to connect; one more failure after the last stops the run.
 CONNECT_BACKOFF = (0.25, 0.5, 1.0, 2.0)
 
 
-class RecordingSession(requests.Session):
+class TargetSession(requests.Session):
     def __init__(
         self,
         budget: Budget,
-        journal: Journal,
+        traffic: TrafficLog,
         timeout: float,
         *,
         pacing: Pacing | None = None,
@@ -51,7 +51,7 @@ class RecordingSession(requests.Session):
     ) -> None:
         super().__init__()
         self.budget = budget
-        self.journal = journal
+        self.traffic = traffic
         self.timeout = timeout
         self.pacing = pacing or Pacing(0.0)
         self.max_redirects = 3
@@ -110,11 +110,11 @@ class RecordingSession(requests.Session):
 
     def _record(self, sent: SentRequest, response: requests.Response) -> Exchange:
         self.last = Exchange(
-            check=self.journal.current_check,
+            check=self.traffic.current_check,
             sent=sent,
             received=Received(dict(response.headers), response.content, status=response.status_code),
         )
-        self.journal.record(self.last)
+        self.traffic.record(self.last)
         return self.last
 
     def _attempt(
@@ -137,7 +137,7 @@ class RecordingSession(requests.Session):
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _broken(self, sent: SentRequest, exc: requests.RequestException, timeout: float) -> Exception:
-        check = self.journal.current_check
+        check = self.traffic.current_check
         exchange = Exchange(check, sent, Received({}))
         self.last = exchange
         if isinstance(exc, requests.Timeout):

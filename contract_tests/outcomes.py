@@ -29,7 +29,7 @@ _JUDGEMENTS = (ContractViolation, pytest.fail.Exception)
 def record_outcome(
     run: ContractRun, check_id: str, item: pytest.Item, call: pytest.CallInfo[None], report: pytest.TestReport
 ) -> None:
-    run.results.answered = run.journal.total > 0
+    run.results.answered = run.traffic.total > 0
     if report.when == "teardown":
         result = run.results.checks.get(check_id)
         if result is not None:
@@ -61,7 +61,7 @@ def _result(run: ContractRun, check_id: str, call: pytest.CallInfo[None], report
             run.results.stopped = result.reason
     elif report.passed:
         result.reason = run.notes.get(check_id, "")
-        crash = run.journal.crashes.get(check_id)
+        crash = run.traffic.crashes.get(check_id)
         if crash is not None:
             result.outcome, result.reason = "error", f"suite error: the rule crashed: {crash}"
     elif error is None or report.when != "call" or not _judgements_only(error):

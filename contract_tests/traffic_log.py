@@ -19,7 +19,7 @@ from .violations import Violation
 KEEP_PER_RULE = 20
 
 
-class Journal:
+class TrafficLog:
     def __init__(self, context: RuleContext) -> None:
         self.context = context
         self.total = 0

@@ -2,7 +2,7 @@
 
 ``ConformanceRunner`` loads the spec with the target's key as OpenAPI bearer auth, registers
 real PNG/JPEG/WebP strategies for the file parts' media types, and sends every case through the
-run's recording session (so Schemathesis's requests, its auth probes included, draw from the same
+run's target session (so Schemathesis's requests, its auth probes included, draw from the same
 budget and are judged by the same invariant rules). Failures listed in ``false_positives.py``
 are recorded with their reason instead of failing the check.
 """
@@ -30,14 +30,14 @@ from .concurrency import Attempt, settle
 from .exchange import Exchange
 from .false_positives import Case, FalsePositives
 from .images import source_image
+from .read_back import valid_on_the_wire
 from .repair import Repair, best_offering
 from .resources import spec_path
 from .run import DRAWING, CheckRun, ContractRun
+from .session import TargetSession
 from .spec import ContractSpec
 from .target import OPERATION_PATH
-from .transport import RecordingSession
 from .violations import ContractViolation, Violation
-from .wire import valid_on_the_wire
 
 _ORIGINAL_SESSION = sth_requests.SameHostRedirectsSession
 MEDIA_TYPES = {"json": "application/json", "multipart": "multipart/form-data"}
@@ -234,12 +234,12 @@ _PATCH_LOCK = threading.Lock()
 
 
 @contextmanager
-def probes_through(session: RecordingSession) -> Iterator[None]:
+def probes_through(session: TargetSession) -> Iterator[None]:
     """Route the requests Schemathesis sends on sessions of its own through the run's session.
 
     ``ignored_auth`` drops the session it was given (so that no stale credential rides along) and
     sends its probes on a new ``SameHostRedirectsSession``, which would escape the budget's hard
-    cap and the journal. For the duration of one validation, that class sends through ``session``
+    cap and the traffic log. For the duration of one validation, that class sends through ``session``
     instead: same cap, same rules, nothing else changed. (Schemathesis is pinned; the budget test
     counts requests at the server and fails if a new version sends around this.)
 
