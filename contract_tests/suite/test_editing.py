@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from contract_tests.calls import GenerateCall
-from contract_tests.exchange import Exchange
-from contract_tests.expect import describe_error, image
-from contract_tests.images import SourceImage, decode, source_image
-from contract_tests.registry import contract_check
-from contract_tests.run import CheckRun
-from contract_tests.strategies import EditCase, edit_cases
-from contract_tests.violations import Findings, fail
+from contract_tests.engine.registry import contract_check
+from contract_tests.engine.run import CheckRun
+from contract_tests.fuzzing.strategies import EditCase, edit_cases
+from contract_tests.judging.expect import describe_error, image
+from contract_tests.judging.violations import Findings, fail
+from contract_tests.wire.calls import GenerateCall
+from contract_tests.wire.exchange import Exchange
+from contract_tests.wire.images import SourceImage, decode, source_image
 
 from .test_images import VISIBLY_DIFFERENT, looks
 

@@ -11,17 +11,17 @@ from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field, replace
 from itertools import chain, zip_longest
 
-from contract_tests.badvalues import bad_values
-from contract_tests.builders import Builders
-from contract_tests.calls import JSON, MULTIPART, GenerateCall
-from contract_tests.client import ContractClient
-from contract_tests.exchange import Exchange
-from contract_tests.expect import ANY_PARAM, rejected
-from contract_tests.images import SourceImage, decompression_bomb, source_image
+from contract_tests.engine.registry import contract_check
+from contract_tests.engine.run import CheckRun
+from contract_tests.judging.expect import ANY_PARAM, rejected
+from contract_tests.judging.violations import Findings
 from contract_tests.library import FILE_FIELDS, Offering
-from contract_tests.registry import contract_check
-from contract_tests.run import CheckRun
-from contract_tests.violations import Findings
+from contract_tests.wire.badvalues import bad_values
+from contract_tests.wire.builders import Builders
+from contract_tests.wire.calls import JSON, MULTIPART, GenerateCall
+from contract_tests.wire.client import ContractClient
+from contract_tests.wire.exchange import Exchange
+from contract_tests.wire.images import SourceImage, decompression_bomb, source_image
 
 INVALID = {"invalid_parameter"}
 #: Parameters with their own checks (sources, S3 paths) or whose bad values mean another code.
@@ -37,7 +37,7 @@ class Bad:
     param: object = ANY_PARAM
     #: words the error message must contain (the contract says what some messages tell)
     says: tuple[str, ...] = ()
-    #: the clause (``clauses.py``) the row judges
+    #: the clause (``judging/clauses.py``) the row judges
     clause: str = ""
     #: the message must give a bound (a number), as contract.md says of the pixel bound
     says_bound: bool = False

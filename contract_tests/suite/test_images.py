@@ -7,14 +7,14 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from contract_tests.calls import GenerateCall
-from contract_tests.exchange import Exchange
-from contract_tests.expect import image
-from contract_tests.images import difference
-from contract_tests.registry import contract_check
-from contract_tests.run import CheckRun
-from contract_tests.strategies import any_calls
-from contract_tests.violations import ContractViolation, fail
+from contract_tests.engine.registry import contract_check
+from contract_tests.engine.run import CheckRun
+from contract_tests.fuzzing.strategies import any_calls
+from contract_tests.judging.expect import image
+from contract_tests.judging.violations import ContractViolation, fail
+from contract_tests.wire.calls import GenerateCall
+from contract_tests.wire.exchange import Exchange
+from contract_tests.wire.images import difference
 
 #: Mean thumbnail difference (0..255) below which two images count as "the same picture".
 VISIBLY_DIFFERENT = 2.0

@@ -1,4 +1,4 @@
-"""Rules every response of the run must obey (``contract_tests/invariants.py``).
+"""Rules every response of the run must obey (``contract_tests/judging/invariants.py``).
 
 These checks run last. Each sends a few probes of its own, when the budget allows, aimed at the
 places its rule is most often broken; then it reports what its rule found in *every* exchange of
@@ -12,15 +12,15 @@ from dataclasses import dataclass
 
 import pytest
 
-from contract_tests.builders import Builders
-from contract_tests.calls import JSON, MULTIPART, GenerateCall
-from contract_tests.client import ContractClient
-from contract_tests.exchange import Exchange
-from contract_tests.expect import describe_error
-from contract_tests.images import source_image
-from contract_tests.registry import contract_check
-from contract_tests.run import CheckRun
-from contract_tests.violations import Findings
+from contract_tests.engine.registry import contract_check
+from contract_tests.engine.run import CheckRun
+from contract_tests.judging.expect import describe_error
+from contract_tests.judging.violations import Findings
+from contract_tests.wire.builders import Builders
+from contract_tests.wire.calls import JSON, MULTIPART, GenerateCall
+from contract_tests.wire.client import ContractClient
+from contract_tests.wire.exchange import Exchange
+from contract_tests.wire.images import source_image
 
 from .test_errors import base_call
 
@@ -60,7 +60,7 @@ def judge(check: CheckRun, probes: list[Probe], needs: str) -> None:
     """Send the probes the budget allows, then fail on anything the rule found in the whole run."""
     findings = Findings(check.id)
     # Probes aimed at a clause of their own before the general ones (sorted is stable), and one per
-    # clause before a second probe of any (``sampling.py``).
+    # clause before a second probe of any (``engine/sampling.py``).
     aimed = sorted(probes, key=lambda probe: not probe.clause)
     affordable = check.planned(aimed, lambda probe: probe.clause)
     for probe, exchange in check.map_affordable(affordable, lambda probe: sent(check, probe)):

@@ -7,14 +7,14 @@ from dataclasses import replace
 import pytest
 from botocore.exceptions import BotoCoreError, ClientError
 
-from contract_tests.calls import MULTIPART, GenerateCall
-from contract_tests.exchange import Exchange
-from contract_tests.expect import describe_error, image, rejected
-from contract_tests.images import MEDIA_TYPES, SourceImage
-from contract_tests.registry import contract_check
-from contract_tests.run import CheckRun
-from contract_tests.s3probe import S3Probe
-from contract_tests.violations import Findings
+from contract_tests.engine.registry import contract_check
+from contract_tests.engine.run import CheckRun
+from contract_tests.judging.expect import describe_error, image, rejected
+from contract_tests.judging.violations import Findings
+from contract_tests.wire.calls import MULTIPART, GenerateCall
+from contract_tests.wire.exchange import Exchange
+from contract_tests.wire.images import MEDIA_TYPES, SourceImage
+from contract_tests.wire.s3probe import S3Probe
 
 from .test_errors import base_call
 

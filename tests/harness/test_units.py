@@ -8,14 +8,14 @@ import pytest
 import requests
 
 import contract_tests
-from contract_tests.calls import MULTIPART, GenerateCall
-from contract_tests.exchange import SentRequest
-from contract_tests.images import source_image
-from contract_tests.invariants import expected_edit_size
+from contract_tests.engine.registry import CHECKS
+from contract_tests.engine.reproduce import curl
+from contract_tests.judging.invariants import expected_edit_size
 from contract_tests.profile import Profile, ProfileError
-from contract_tests.registry import CHECKS
-from contract_tests.reproduce import curl
-from contract_tests.session import sent_request
+from contract_tests.wire.calls import MULTIPART, GenerateCall
+from contract_tests.wire.exchange import SentRequest
+from contract_tests.wire.images import source_image
+from contract_tests.wire.session import sent_request
 
 KEY = "sk-live-0123456789abcdef"
 
