@@ -44,6 +44,7 @@ def valid_on_the_wire(sent: SentRequest, spec: ContractSpec) -> bool:
     return read is not None and spec.request_is_valid(read[1], read[0])
 
 
+# Twin of mock_server/generation/validation.py's _parse_text; keep both: the suite never imports mock_server.
 def _typed(part: Any, schema: dict[str, Any]) -> object:
     text = part.value if isinstance(part.value, str) else part.value.decode("utf-8", "replace")
     kind, value = schema.get("type"), text.strip()

@@ -45,6 +45,7 @@ class RequestView:
         model: str | None = self.get("model", str)
         return model
 
+    # Twin of mock_server/generation/rules.py's _mode; keep both: the suite never imports mock_server.
     @property
     def mode(self) -> str:
         mode = self.get("mode", str)

@@ -124,6 +124,7 @@ def _part(item: Any) -> Part:
     return Part(name, payload, filename, item.get_content_type())
 
 
+# Twin of mock_server/generation/validation.py's _parse_text; keep both: the suite never imports mock_server.
 def _typed(text: str, kind: str | None) -> Any:
     value = text.strip()
     try:
@@ -138,6 +139,7 @@ def _typed(text: str, kind: str | None) -> Any:
     return text
 
 
+# Twin of mock_server/generation/sources.py's _from_data_url; keep both: the suite never imports mock_server.
 def unbase64(text: str) -> bytes:
     if text.startswith("data:") and "," in text:
         text = text.split(",", 1)[1]
