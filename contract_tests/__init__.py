@@ -11,30 +11,30 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .budget import Budget, BudgetExhausted
     from .cli import main
+    from .engine.budget import Budget, BudgetExhausted
+    from .engine.registry import CHECKS, CheckSpec, contract_check
+    from .engine.run import CheckRun, ContractRun
+    from .judging.violations import ContractViolation, Violation
     from .library import ModelLibrary, Offering
     from .profile import Profile, ProfileError
-    from .registry import CHECKS, CheckSpec, contract_check
-    from .run import CheckRun, ContractRun
-    from .target import Target
-    from .violations import ContractViolation, Violation
+    from .wire.target import Target
 
 _EXPORTS = {
-    "Budget": "budget",
-    "BudgetExhausted": "budget",
-    "CHECKS": "registry",
-    "CheckRun": "run",
-    "CheckSpec": "registry",
-    "ContractRun": "run",
-    "ContractViolation": "violations",
+    "Budget": "engine.budget",
+    "BudgetExhausted": "engine.budget",
+    "CHECKS": "engine.registry",
+    "CheckRun": "engine.run",
+    "CheckSpec": "engine.registry",
+    "ContractRun": "engine.run",
+    "ContractViolation": "judging.violations",
     "ModelLibrary": "library",
     "Offering": "library",
     "Profile": "profile",
     "ProfileError": "profile",
-    "Target": "target",
-    "Violation": "violations",
-    "contract_check": "registry",
+    "Target": "wire.target",
+    "Violation": "judging.violations",
+    "contract_check": "engine.registry",
     "main": "cli",
 }
 

@@ -1,7 +1,7 @@
 """``eigen-mock check``: run the contract suite against a server, from one command.
 
 Argument parsing, a reachability check that answers in plain words, and ``pytest.main`` on the
-shipped suite with the plugin. Exit status (``results.py``): 0 when every check that ran passed
+shipped suite with the plugin. Exit status (``engine/results.py``): 0 when every check that ran passed
 (skips and warnings are fine); 1 when a check failed or the run is incomplete (checks not run);
 2 for a usage error or a target that cannot be reached at the start; 3 for a bug of the suite.
 """
@@ -18,8 +18,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from .engine.results import EXIT_FAILED, EXIT_OK, EXIT_SUITE_ERROR, EXIT_USAGE
 from .resources import PACKAGE_DIR, SUITE_DIR
-from .results import EXIT_FAILED, EXIT_OK, EXIT_SUITE_ERROR, EXIT_USAGE
 
 #: pytest's exit codes as the CLI's: usage errors are 2, "no tests" or an internal error a bug of the suite.
 _FROM_PYTEST: dict[int, int] = {
@@ -80,7 +80,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Hypothesis keeps caches in ./.hypothesis; a check run should leave nothing in the user's directory.
     os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", os.path.join(tempfile.gettempdir(), "eigen-contract"))
     code = pytest.main(suite_arguments(args))
-    return _FROM_PYTEST.get(int(code), int(code))  # the plugin's own statuses (results.py) are plain ints
+    return _FROM_PYTEST.get(int(code), int(code))  # the plugin's own statuses (engine/results.py) are plain ints
 
 
 def suite_arguments(args: argparse.Namespace) -> list[str]:

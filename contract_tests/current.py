@@ -32,7 +32,7 @@ def checking(check_id: str | None) -> Iterator[None]:
 
 
 def clause() -> str | None:
-    """The clause (``clauses.py``) the calling thread's requests judge, if one was named."""
+    """The clause (``judging/clauses.py``) the calling thread's requests judge, if one was named."""
     found: str | None = getattr(_LOCAL, "clause", None)
     return found
 

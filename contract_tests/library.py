@@ -52,6 +52,7 @@ class Offering:
         )
 
 
+# Twin of mock_server/generation/library.py's ModelLibrary; keep both: the suite never imports mock_server.
 @dataclass(frozen=True, slots=True)
 class ModelLibrary:
     offerings: tuple[Offering, ...]

@@ -2,7 +2,7 @@
 
 Thin on purpose: options, the marker, the fixtures the suite uses, and the hooks that order the
 checks, record each one's outcome and print the report. The work lives in ordinary modules
-(``run.py``, ``report.py``). Nothing here touches the network, and nothing heavy is imported,
+(``engine/run.py``, ``engine/report.py``). Nothing here touches the network, and nothing heavy is imported,
 until suite checks are actually collected, so installing eigen-mock costs other test runs nothing.
 """
 
@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from .registry import CHECKS, MARKER, ordered
+from .engine.registry import CHECKS, MARKER, ordered
 
 if TYPE_CHECKING:
-    from .run import CheckRun, ContractRun
-    from .side_by_side import SideBySide  # noqa: F401 - named in the stash key's string annotation
+    from .engine.run import CheckRun, ContractRun
+    from .engine.side_by_side import SideBySide  # noqa: F401 - named in the stash key's string annotation
 
 _RUN = pytest.StashKey["ContractRun | None"]()
 _SIDE_BY_SIDE = pytest.StashKey["SideBySide"]()
@@ -164,7 +164,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     items[:] = [item for item in items if item not in contract] + sorted(chosen, key=lambda i: rank[contract[i]])
     run = config.stash[_RUN] = _create_run(config, [contract[item] for item in chosen])
     if run is not None and run.pool.size > 1:
-        from .side_by_side import SideBySide
+        from .engine.side_by_side import SideBySide
 
         config.stash[_SIDE_BY_SIDE] = SideBySide(run, {item: contract[item] for item in chosen})
 
@@ -179,9 +179,9 @@ def _create_run(config: pytest.Config, check_ids: list[str]) -> ContractRun | No
     base_url = config.getoption("eigen_base_url", None) or config.getoption("base_url", None)
     if not base_url:
         return None
+    from .engine.run import ContractRun
     from .profile import Profile, ProfileError
-    from .run import ContractRun
-    from .target import Target
+    from .wire.target import Target
 
     api_key = config.getoption("eigen_api_key", None) or os.environ.get("EIGEN_API_KEY", "")
     if not api_key:
@@ -231,8 +231,8 @@ def eigen_run(pytestconfig: pytest.Config) -> ContractRun:
 @pytest.fixture
 def eigen_check(request: pytest.FixtureRequest, eigen_run: ContractRun) -> Iterator[CheckRun]:
     """The current check: its client, its share of the budget, its Hypothesis settings."""
-    from .run import CheckRun
-    from .side_by_side import entered
+    from .engine.run import CheckRun
+    from .engine.side_by_side import entered
 
     check_id = _check_id(request.node)
     assert check_id is not None, "eigen_check is for tests marked with @contract_check"
@@ -265,7 +265,7 @@ def pytest_runtest_makereport(
     if item.config.stash.get(_SIDE_BY_SIDE, None) is None:
         report = yield
     else:
-        from .run import DRAWING
+        from .engine.run import DRAWING
 
         # pytest reads the failing test's source with ast.parse to show it, while checks still run in
         # their threads, where Hypothesis uses ast.parse too: CPython 3.11 cannot do both at once.
@@ -274,7 +274,7 @@ def pytest_runtest_makereport(
     run, check_id = item.config.stash.get(_RUN, None), _check_id(item)
     if run is None or check_id is None:
         return report
-    from .recording import record_outcome
+    from .engine.outcomes import record_outcome
 
     record_outcome(run, check_id, item, call, report)
     result = run.results.checks.get(check_id)
@@ -287,7 +287,7 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: p
     run = config.stash.get(_RUN, None)
     if run is None or not run.results.checks:
         return
-    from .report import terminal_lines, write_report
+    from .engine.report import terminal_lines, write_report
 
     terminalreporter.section("eigen-mock contract")
     for line in terminal_lines(run):
@@ -300,7 +300,7 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: p
 
 @pytest.hookimpl(trylast=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """The run's exit status (see ``results.py``): 1 for an incomplete run, 3 for a bug of the suite."""
+    """The run's exit status (see ``engine/results.py``): 1 for an incomplete run, 3 for a bug of the suite."""
     run = session.config.stash.get(_RUN, None)
     if run is None or not run.results.checks or exitstatus not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
         return

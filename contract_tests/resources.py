@@ -28,6 +28,7 @@ class ResourceNotFound(FileNotFoundError):
     """A bundled data file is missing from this installation."""
 
 
+# Twin of mock_server/resources.py's _root (the shipped files' lookup); keep both: the suite never imports mock_server.
 def _roots() -> list[Path]:
     roots: list[Path] = []
     spec = find_spec("mock_server")  # locates the package without executing it

@@ -6,7 +6,7 @@ Load it as a hooks module and name the checks you want::
         schemathesis run openapi/eigen.yaml --url http://127.0.0.1:8000 -H "Authorization: Bearer $KEY" \\
         --checks not_a_server_error,error_shape,image_format,image_sha256,request_id
 
-Importing the module registers one ``@schemathesis.check`` per rule of ``invariants.py`` (same
+Importing the module registers one ``@schemathesis.check`` per rule of ``judging/invariants.py`` (same
 names), plus real PNG/JPEG/WebP strategies for the file parts. The contract suite itself does not
 import it: its session applies the same rules to every exchange and reports them under their own
 check names. Each check judges only ``POST /api/v1/generate`` responses, so registering them in
@@ -21,13 +21,13 @@ from typing import Any
 
 import schemathesis
 
-from .conformance import register_media_types
-from .exchange import Exchange, Received
-from .invariants import RULES, RuleContext
+from .fuzzing.schema_conformance import register_media_types
+from .judging.invariants import RULES, RuleContext
 from .profile import Profile
 from .spec import ContractSpec
-from .target import OPERATION_PATH
-from .transport import sent_request
+from .wire.exchange import Exchange, Received
+from .wire.session import sent_request
+from .wire.target import OPERATION_PATH
 
 LABEL = f"POST {OPERATION_PATH}"
 _CONTEXT = RuleContext(ContractSpec.load(), Profile.load().library, api_key="")
@@ -49,7 +49,7 @@ def _as_check(check_id: str) -> Callable[[Any, Any, Any], bool | None]:
         return None
 
     check.__name__ = check_id
-    check.__doc__ = f"The contract's {check_id} rule (contract_tests/invariants.py)."
+    check.__doc__ = f"The contract's {check_id} rule (contract_tests/judging/invariants.py)."
     return check
 
 

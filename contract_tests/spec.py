@@ -23,6 +23,7 @@ _REQUEST_SCHEMAS = {"json": "GenerateJsonRequest", "multipart": "GenerateMultipa
 _URI = "urn:eigen-contract:openapi"
 
 
+# Twin of mock_server/spec.py's Spec (the spec reader); keep both: the suite never imports mock_server.
 @dataclass(frozen=True)
 class ContractSpec:
     document: Mapping[str, Any]

@@ -31,6 +31,7 @@ _REQUEST_SCHEMAS: dict[MediaKind, str] = {
 FILE_PARAMETERS = ("image_file", "image", "images")
 
 
+# Twin of contract_tests/spec.py's ContractSpec (the spec reader); keep both: the suite never imports mock_server.
 @dataclass(frozen=True)
 class Spec:
     document: Mapping[str, Any]

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import base64
 
-from contract_tests.calls import JSON, MULTIPART, Auth, Call
-from contract_tests.expect import rejected
-from contract_tests.registry import contract_check
-from contract_tests.run import CheckRun
-from contract_tests.violations import Findings
+from contract_tests.engine.registry import contract_check
+from contract_tests.engine.run import CheckRun
+from contract_tests.judging.expect import rejected
+from contract_tests.judging.violations import Findings
+from contract_tests.wire.calls import JSON, MULTIPART, Auth, GenerateCall
 
 MISSING, INVALID = {"missing_api_key"}, {"invalid_api_key"}
 EITHER = MISSING | INVALID
@@ -28,7 +28,7 @@ def auth_faults(key: str) -> list[tuple[str, Auth, set[str]]]:
     ]
 
 
-def valid_call(check: CheckRun) -> Call:
+def valid_call(check: CheckRun) -> GenerateCall:
     builders = check.builders
     t2i = builders.first("text-to-image")
     if t2i is not None:

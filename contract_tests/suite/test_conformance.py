@@ -1,14 +1,14 @@
 """Schemathesis against the spec: positive and negative generation for both media types, and
-the coverage phase, every response judged by all default checks (``contract_tests/conformance.py``)."""
+the coverage phase, every response judged by all default checks (``contract_tests/fuzzing/schema_conformance.py``)."""
 
 from __future__ import annotations
 
 import pytest
 from schemathesis import GenerationMode
 
-from contract_tests.conformance import ConformanceRunner
-from contract_tests.registry import contract_check
-from contract_tests.run import CheckRun, ContractRun
+from contract_tests.engine.registry import contract_check
+from contract_tests.engine.run import CheckRun, ContractRun
+from contract_tests.fuzzing.schema_conformance import ConformanceRunner
 
 
 @pytest.fixture(scope="session")

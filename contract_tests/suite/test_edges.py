@@ -10,14 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from contract_tests.builders import Builders
-from contract_tests.calls import Call
-from contract_tests.client import ContractClient
-from contract_tests.exchange import Exchange
-from contract_tests.expect import describe_error
-from contract_tests.registry import contract_check
-from contract_tests.run import CheckRun
-from contract_tests.violations import Findings
+from contract_tests.engine.registry import contract_check
+from contract_tests.engine.run import CheckRun
+from contract_tests.judging.expect import describe_error
+from contract_tests.judging.violations import Findings
+from contract_tests.wire.builders import Builders
+from contract_tests.wire.calls import GenerateCall
+from contract_tests.wire.client import ContractClient
+from contract_tests.wire.exchange import Exchange
 
 from .test_errors import base_call
 
@@ -34,7 +34,7 @@ class Edge:
     judge: Callable[[Exchange], str | None] = lambda exchange: None if exchange.received.ok else "refused"
 
 
-def edge(clause: str, what: str, call: Call, judge: Callable[[Exchange], str | None] | None = None) -> Edge:
+def edge(clause: str, what: str, call: GenerateCall, judge: Callable[[Exchange], str | None] | None = None) -> Edge:
     send: Callable[[ContractClient], Exchange] = lambda client: client.generate(call)  # noqa: E731
     return Edge(clause, what, send) if judge is None else Edge(clause, what, send, judge)
 

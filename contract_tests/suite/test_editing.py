@@ -4,25 +4,25 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from contract_tests.calls import Call
-from contract_tests.exchange import Exchange
-from contract_tests.expect import describe_error, image
-from contract_tests.images import SourceImage, decode, source_image
-from contract_tests.registry import contract_check
-from contract_tests.run import CheckRun
-from contract_tests.strategies import EditCase, edit_cases
-from contract_tests.violations import Findings, fail
+from contract_tests.engine.registry import contract_check
+from contract_tests.engine.run import CheckRun
+from contract_tests.fuzzing.strategies import EditCase, edit_cases
+from contract_tests.judging.expect import describe_error, image
+from contract_tests.judging.violations import Findings, fail
+from contract_tests.wire.calls import GenerateCall
+from contract_tests.wire.exchange import Exchange
+from contract_tests.wire.images import SourceImage, decode, source_image
 
 from .test_images import VISIBLY_DIFFERENT, looks
 
 
-def source_rows(check: CheckRun) -> list[tuple[str, Call, SourceImage]]:
+def source_rows(check: CheckRun) -> list[tuple[str, GenerateCall, SourceImage]]:
     """(what, call, source): the first (media, field) pair, several images (whose first sets the size), the
     other pairs, then other source formats: a budget of a few rows judges each clause of the check."""
     builders = check.builders
     editor = builders.first("image-editing")
     assert editor is not None
-    rows: list[tuple[str, Call, SourceImage]] = []
+    rows: list[tuple[str, GenerateCall, SourceImage]] = []
     for media, field in builders.source_forms():
         source = source_image(120, 80, len(rows))
         rows.append((f"{field} in {media}", builders.edit(editor, source, field, media), source))
@@ -37,7 +37,7 @@ def source_rows(check: CheckRun) -> list[tuple[str, Call, SourceImage]]:
     return rows
 
 
-def refused(check: CheckRun, findings: Findings, what: str, call: Call, exchange: Exchange, ask: bool) -> None:
+def refused(check: CheckRun, findings: Findings, what: str, call: GenerateCall, exchange: Exchange, ask: bool) -> None:
     """An edit without mode was refused: is the source field refused, or the mode not inferred from it?
     One more request (only on failure) tells: the same edit with mode image-editing."""
     explicit = check.client.generate(call.with_params(mode="image-editing")) if ask else None

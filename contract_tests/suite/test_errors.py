@@ -11,17 +11,17 @@ from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field, replace
 from itertools import chain, zip_longest
 
-from contract_tests.badvalues import bad_values
-from contract_tests.builders import Builders
-from contract_tests.calls import JSON, MULTIPART, Call
-from contract_tests.client import ContractClient
-from contract_tests.exchange import Exchange
-from contract_tests.expect import ANY_PARAM, rejected
-from contract_tests.images import SourceImage, decompression_bomb, source_image
+from contract_tests.engine.registry import contract_check
+from contract_tests.engine.run import CheckRun
+from contract_tests.judging.expect import ANY_PARAM, rejected
+from contract_tests.judging.violations import Findings
 from contract_tests.library import FILE_FIELDS, Offering
-from contract_tests.registry import contract_check
-from contract_tests.run import CheckRun
-from contract_tests.violations import Findings
+from contract_tests.wire.badvalues import bad_values
+from contract_tests.wire.builders import Builders
+from contract_tests.wire.calls import JSON, MULTIPART, GenerateCall
+from contract_tests.wire.client import ContractClient
+from contract_tests.wire.exchange import Exchange
+from contract_tests.wire.images import SourceImage, decompression_bomb, source_image
 
 INVALID = {"invalid_parameter"}
 #: Parameters with their own checks (sources, S3 paths) or whose bad values mean another code.
@@ -37,7 +37,7 @@ class Bad:
     param: object = ANY_PARAM
     #: words the error message must contain (the contract says what some messages tell)
     says: tuple[str, ...] = ()
-    #: the clause (``clauses.py``) the row judges
+    #: the clause (``judging/clauses.py``) the row judges
     clause: str = ""
     #: the message must give a bound (a number), as contract.md says of the pixel bound
     says_bound: bool = False
@@ -47,7 +47,7 @@ class Bad:
 
 def bad_call(
     what: str,
-    call: Call,
+    call: GenerateCall,
     codes: Collection[str] = INVALID,
     param: object = ANY_PARAM,
     says: tuple[str, ...] = (),
@@ -57,7 +57,7 @@ def bad_call(
     return Bad(what, lambda client: client.generate(call), 400, codes, param, says, clause)
 
 
-def bomb_row(base: Call, file_field: str) -> Bad:
+def bomb_row(base: GenerateCall, file_field: str) -> Bad:
     call = base.with_sources((file_field, decompression_bomb()))
     return Bad(
         "a decompression bomb (a small PNG that decodes to 30000x30000 pixels)",
@@ -98,7 +98,7 @@ def judge_row(findings: Findings, row: Bad, exchange: Exchange) -> None:
     findings.violations[before:] = [replace(v, clause=row.clause or v.clause) for v in findings.violations[before:]]
 
 
-def base_call(builders: Builders, offering: Offering, media: str = JSON) -> Call:
+def base_call(builders: Builders, offering: Offering, media: str = JSON) -> GenerateCall:
     return builders.edit(offering, media=media) if offering.editing else builders.t2i(offering, media=media)
 
 
@@ -276,7 +276,7 @@ def source_rows(builders: Builders) -> Iterator[Bad]:
     if edit_only is not None:
         yield bad_call(
             f"{edit_only.model} (editing only) without a source and without mode",
-            Call({"model": edit_only.model, "prompt": "edit"}),
+            GenerateCall({"model": edit_only.model, "prompt": "edit"}),
             {"missing_source_image", "unsupported_parameter"},  # contract.md: either names the problem
             clause="source.edit_only_model",
         )
@@ -323,7 +323,7 @@ def _editing_source_rows(builders: Builders, editor: Offering, fields: tuple[str
         yield from _image_path_rows(base_call(builders, editor).with_sources().without("image_path"))
 
 
-def _image_path_rows(base: Call) -> Iterator[Bad]:
+def _image_path_rows(base: GenerateCall) -> Iterator[Bad]:
     rows = [  # an unfetchable source first: where a fetch error escapes as a 500
         (
             "an s3:// source that does not exist",

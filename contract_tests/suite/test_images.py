@@ -7,14 +7,14 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from contract_tests.calls import Call
-from contract_tests.exchange import Exchange
-from contract_tests.expect import image
-from contract_tests.images import difference
-from contract_tests.registry import contract_check
-from contract_tests.run import CheckRun
-from contract_tests.strategies import any_calls
-from contract_tests.violations import ContractViolation, fail
+from contract_tests.engine.registry import contract_check
+from contract_tests.engine.run import CheckRun
+from contract_tests.fuzzing.strategies import any_calls
+from contract_tests.judging.expect import image
+from contract_tests.judging.violations import ContractViolation, fail
+from contract_tests.wire.calls import GenerateCall
+from contract_tests.wire.exchange import Exchange
+from contract_tests.wire.images import difference
 
 #: Mean thumbnail difference (0..255) below which two images count as "the same picture".
 VISIBLY_DIFFERENT = 2.0
@@ -73,7 +73,7 @@ def body_differences(first: Exchange, second: Exchange) -> list[str]:
 @contract_check("determinism")
 def test_determinism(eigen_check: CheckRun) -> None:
     @eigen_check.given(any_calls(eigen_check.builders))
-    def same_request_same_bytes(call: Call) -> None:
+    def same_request_same_bytes(call: GenerateCall) -> None:
         first, second = eigen_check.map([call, call], eigen_check.client.generate)
         if image(eigen_check.id, first) != image(eigen_check.id, second):
             raise fail(eigen_check.id, "the same request (same seed) gave different image bytes", second)
@@ -88,7 +88,7 @@ def test_determinism(eigen_check: CheckRun) -> None:
 @contract_check("seed_sensitivity")
 def test_seed_sensitivity(eigen_check: CheckRun) -> None:
     @eigen_check.given(any_calls(eigen_check.builders), st.integers(1, 2**31))
-    def other_seed_other_image(call: Call, step: int) -> None:
+    def other_seed_other_image(call: GenerateCall, step: int) -> None:
         seed = int(call.params["seed"])
         other = call.with_params(seed=(seed + step) % 2**32)
         first, second = eigen_check.map([call, other], eigen_check.client.generate)
@@ -105,7 +105,7 @@ def test_seed_round_trip(eigen_check: CheckRun) -> None:
     picked_seeds: list[tuple[int, Exchange]] = []
 
     @eigen_check.given(any_calls(eigen_check.builders))
-    def reported_seed_replays(call: Call) -> None:
+    def reported_seed_replays(call: GenerateCall) -> None:
         first = eigen_check.client.generate(call.without("seed"))
         picked = reported_seed(first)
         image(eigen_check.id, first, "a request without a seed")
@@ -127,7 +127,7 @@ def test_seed_round_trip(eigen_check: CheckRun) -> None:
 @contract_check("binary_matches_json")
 def test_binary_matches_json(eigen_check: CheckRun) -> None:
     @eigen_check.given(any_calls(eigen_check.builders, binary=False))
-    def binary_is_the_json_image(call: Call) -> None:
+    def binary_is_the_json_image(call: GenerateCall) -> None:
         as_json, as_bytes = eigen_check.map([call, call.with_params(binary_response=True)], eigen_check.client.generate)
         if not as_bytes.received.binary and as_bytes.received.ok:
             raise fail(eigen_check.id, "binary_response true must return the image bytes, not JSON", as_bytes)

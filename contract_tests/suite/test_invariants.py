@@ -1,4 +1,4 @@
-"""Rules every response of the run must obey (``contract_tests/invariants.py``).
+"""Rules every response of the run must obey (``contract_tests/judging/invariants.py``).
 
 These checks run last. Each sends a few probes of its own, when the budget allows, aimed at the
 places its rule is most often broken; then it reports what its rule found in *every* exchange of
@@ -12,15 +12,15 @@ from dataclasses import dataclass
 
 import pytest
 
-from contract_tests.builders import Builders
-from contract_tests.calls import JSON, MULTIPART, Call
-from contract_tests.client import ContractClient
-from contract_tests.exchange import Exchange
-from contract_tests.expect import describe_error
-from contract_tests.images import source_image
-from contract_tests.registry import contract_check
-from contract_tests.run import CheckRun
-from contract_tests.violations import Findings
+from contract_tests.engine.registry import contract_check
+from contract_tests.engine.run import CheckRun
+from contract_tests.judging.expect import describe_error
+from contract_tests.judging.violations import Findings
+from contract_tests.wire.builders import Builders
+from contract_tests.wire.calls import JSON, MULTIPART, GenerateCall
+from contract_tests.wire.client import ContractClient
+from contract_tests.wire.exchange import Exchange
+from contract_tests.wire.images import source_image
 
 from .test_errors import base_call
 
@@ -35,7 +35,7 @@ class Probe:
     clause: str = ""
 
 
-def call(what: str, request: Call, must_succeed: bool = True, clause: str = "") -> Probe:
+def call(what: str, request: GenerateCall, must_succeed: bool = True, clause: str = "") -> Probe:
     return Probe(what, lambda client: client.generate(request), must_succeed, clause=clause)
 
 
@@ -60,7 +60,7 @@ def judge(check: CheckRun, probes: list[Probe], needs: str) -> None:
     """Send the probes the budget allows, then fail on anything the rule found in the whole run."""
     findings = Findings(check.id)
     # Probes aimed at a clause of their own before the general ones (sorted is stable), and one per
-    # clause before a second probe of any (``sampling.py``).
+    # clause before a second probe of any (``engine/sampling.py``).
     aimed = sorted(probes, key=lambda probe: not probe.clause)
     affordable = check.planned(aimed, lambda probe: probe.clause)
     for probe, exchange in check.map_affordable(affordable, lambda probe: sent(check, probe)):
@@ -70,19 +70,19 @@ def judge(check: CheckRun, probes: list[Probe], needs: str) -> None:
         if probe.expect is not None and exchange.received.status != probe.expect:
             message = f"probe '{probe.what}': expected HTTP {probe.expect}, got {describe_error(exchange)}"
             findings.add(message, exchange, probe.clause or None)
-    journal = check.run.journal
-    if not journal.kinds[needs] and not findings.violations:
+    traffic = check.run.traffic
+    if not traffic.kinds[needs] and not findings.violations:
         pytest.skip(f"no {needs} response was observed in this run (budget)")
-    findings.violations += journal.findings[check.id]
-    hidden = journal.counts[check.id] - len(journal.findings[check.id])
+    findings.violations += traffic.findings[check.id]
+    hidden = traffic.counts[check.id] - len(traffic.findings[check.id])
     if hidden > 0:
         findings.add(f"... and {hidden} more responses broke the same rule")
     if len(affordable) < len(probes):
-        check.note(f"budget: {len(affordable)} of {len(probes)} probes; judged all {journal.total} responses")
+        check.note(f"budget: {len(affordable)} of {len(probes)} probes; judged all {traffic.total} responses")
     findings.raise_if_any()
 
 
-def t2i_or_none(builders: Builders, *needed: str) -> list[Call]:
+def t2i_or_none(builders: Builders, *needed: str) -> list[GenerateCall]:
     """A base text-to-image call for a model that accepts ``needed`` (none if no model does)."""
     offering = next((o for o in builders.offerings("text-to-image") if all(o.accepts(n) for n in needed)), None)
     return [builders.t2i(offering)] if offering is not None else []
@@ -138,7 +138,7 @@ def test_error_shape(eigen_check: CheckRun) -> None:
     judge(eigen_check, probes, "error")
 
 
-def fault_probes(check: CheckRun, base: Call) -> list[Probe]:
+def fault_probes(check: CheckRun, base: GenerateCall) -> list[Probe]:
     """429 and 503 asked for through the profile's fault header: the only way to see them cheaply."""
     header = check.run.profile.fault_header
     if header is None:
@@ -149,7 +149,7 @@ def fault_probes(check: CheckRun, base: Call) -> list[Probe]:
     ]
 
 
-def _fault(check: CheckRun, header: str, status: int, base: Call, clause: str) -> Probe:
+def _fault(check: CheckRun, header: str, status: int, base: GenerateCall, clause: str) -> Probe:
     encoded = base.encode()
     encoded["headers"][header] = str(status)
 
@@ -185,7 +185,7 @@ def test_image_size(eigen_check: CheckRun) -> None:
     judge(eigen_check, probes, "success")
 
 
-def any_base(builders: Builders) -> Call:
+def any_base(builders: Builders) -> GenerateCall:
     return base_call(builders, builders.offerings()[0])
 
 

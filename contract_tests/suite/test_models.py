@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from itertools import chain, zip_longest
 
-from contract_tests.calls import JSON, MULTIPART, Call
-from contract_tests.expect import describe_error, rejected
+from contract_tests.engine.registry import contract_check
+from contract_tests.engine.run import CheckRun
+from contract_tests.judging.expect import describe_error, rejected
+from contract_tests.judging.violations import Findings
 from contract_tests.library import COMMON_PARAMETERS, SOURCE_FIELDS, Offering
-from contract_tests.registry import contract_check
-from contract_tests.run import CheckRun
-from contract_tests.violations import Findings
+from contract_tests.wire.calls import JSON, MULTIPART, GenerateCall
 
 from .test_errors import base_call
 
 
-def with_all_parameters(check: CheckRun, offering: Offering, media: str) -> Call:
+def with_all_parameters(check: CheckRun, offering: Offering, media: str) -> GenerateCall:
     builders = check.builders
     values = {name: builders.valid_value(name) for name in sorted(offering.parameters)}
     return base_call(builders, offering, media).with_params(**values)

@@ -11,15 +11,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from contract_tests.builders import Builders
-from contract_tests.calls import Call
-from contract_tests.exchange import Exchange
-from contract_tests.expect import image
-from contract_tests.images import source_image
+from contract_tests.engine.registry import contract_check
+from contract_tests.engine.run import CheckRun
+from contract_tests.judging.expect import image
+from contract_tests.judging.violations import ContractViolation, Findings
 from contract_tests.library import Offering
-from contract_tests.registry import contract_check
-from contract_tests.run import CheckRun
-from contract_tests.violations import ContractViolation, Findings
+from contract_tests.wire.builders import Builders
+from contract_tests.wire.calls import GenerateCall
+from contract_tests.wire.exchange import Exchange
+from contract_tests.wire.images import source_image
 
 from .test_images import VISIBLY_DIFFERENT, body_differences, looks
 
@@ -30,8 +30,8 @@ Judge = Callable[[str, Exchange, Exchange], str | None]
 class Pair:
     clause: str
     what: str
-    first: Call
-    second: Call
+    first: GenerateCall
+    second: GenerateCall
     judge: Judge
 
 

@@ -7,14 +7,14 @@ from dataclasses import replace
 import pytest
 from botocore.exceptions import BotoCoreError, ClientError
 
-from contract_tests.calls import MULTIPART, Call
-from contract_tests.exchange import Exchange
-from contract_tests.expect import describe_error, image, rejected
-from contract_tests.images import MEDIA_TYPES, SourceImage
-from contract_tests.registry import contract_check
-from contract_tests.run import CheckRun
-from contract_tests.s3probe import S3Probe
-from contract_tests.violations import Findings
+from contract_tests.engine.registry import contract_check
+from contract_tests.engine.run import CheckRun
+from contract_tests.judging.expect import describe_error, image, rejected
+from contract_tests.judging.violations import Findings
+from contract_tests.wire.calls import MULTIPART, GenerateCall
+from contract_tests.wire.exchange import Exchange
+from contract_tests.wire.images import MEDIA_TYPES, SourceImage
+from contract_tests.wire.s3probe import S3Probe
 
 from .test_errors import base_call
 
@@ -30,7 +30,7 @@ def probe(check: CheckRun) -> S3Probe:
     return s3
 
 
-def success_rows(check: CheckRun) -> list[tuple[str, Call]]:
+def success_rows(check: CheckRun) -> list[tuple[str, GenerateCall]]:
     builders = check.builders
     rows = []
     t2i, editor = builders.first("text-to-image"), builders.first("image-editing")
@@ -79,7 +79,7 @@ def test_s3_write(eigen_check: CheckRun) -> None:
     findings.raise_if_any()
 
 
-def failure_rows(check: CheckRun) -> list[tuple[str, Call, int, set[str]]]:
+def failure_rows(check: CheckRun) -> list[tuple[str, GenerateCall, int, set[str]]]:
     builders = check.builders
     offering = builders.offerings()[0]
     base = base_call(builders, offering)

@@ -109,7 +109,7 @@ def _b64(text: str, param: str) -> bytes:
         raise InvalidImage(f"{param} is not valid base64", param=param) from None
 
 
-# Twin of contract_tests/view.py's mode inference; keep both: the suite never imports mock_server.
+# Twin of contract_tests/judging/view.py's mode inference; keep both: the suite never imports mock_server.
 def _mode(params: dict[str, Any], model: ModelSpec, sources: tuple[Source, ...]) -> Mode:
     requested: Mode | None = params.get("mode")
     mode: Mode = requested or ("image-editing" if sources else "text-to-image")

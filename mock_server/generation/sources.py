@@ -95,7 +95,7 @@ class SourceResolver:
 
     # -- data: -------------------------------------------------------------------------------
 
-    # Twin of contract_tests/exchange.py's unbase64 (data URLs); keep both: the suite never imports mock_server.
+    # Twin of contract_tests/wire/exchange.py's unbase64 (data URLs); keep both: the suite never imports mock_server.
     def _from_data_url(self, url: str) -> bytes:
         header, comma, payload = url[len("data:") :].partition(",")
         if not comma:

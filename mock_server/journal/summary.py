@@ -68,7 +68,7 @@ def redact_headers(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
     return found
 
 
-# Twin of contract_tests/view.py's mode inference; keep both: the suite never imports mock_server.
+# Twin of contract_tests/judging/view.py's mode inference; keep both: the suite never imports mock_server.
 def _mode(raw: RawRequest, params: Mapping[str, Any]) -> str | None:
     """The mode as sent, else the contract's inference (editing when a source is present)."""
     if "mode" in params:
@@ -92,7 +92,7 @@ def _base64_part(name: str, value: Any) -> FilePart:
     return FilePart(name, None, None, len(data), sha256(data))
 
 
-# Twin of contract_tests/exchange.py's unbase64 (data URLs); keep both: the suite never imports mock_server.
+# Twin of contract_tests/wire/exchange.py's unbase64 (data URLs); keep both: the suite never imports mock_server.
 def _data_url_part(url: str) -> FilePart:
     header, _, payload = url.partition(",")
     media_type = header[5:].split(";", 1)[0] or None

@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from contract_tests.cli import main
-from contract_tests.registry import CHECKS
+from contract_tests.engine.registry import CHECKS
 from mock_server.s3.embedded import EmbeddedS3
 from mock_server.s3.storage import S3Storage
 from tests.fixtures.servers import free_port, mock_command, server_process

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import yaml
 
+from contract_tests.engine.registry import CHECKS
 from contract_tests.profile import Profile
-from contract_tests.registry import CHECKS
 from contract_tests.resources import bundled
 
 ROOT = Path(__file__).resolve().parents[2]

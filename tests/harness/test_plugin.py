@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from contract_tests.registry import CHECKS
+from contract_tests.engine.registry import CHECKS
 from mock_server import Settings, create_app
 from tests.planted.serving import serve
 

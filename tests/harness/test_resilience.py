@@ -15,15 +15,15 @@ import httpx
 import pytest
 
 import contract_tests.suite.test_errors as errors_module
-from contract_tests import transport
-from contract_tests.builders import Builders
-from contract_tests.client import ContractClient
-from contract_tests.invariants import RULES
+from contract_tests.engine.registry import CHECKS
+from contract_tests.engine.run import ContractRun
+from contract_tests.judging.invariants import RULES
+from contract_tests.judging.violations import warn
 from contract_tests.profile import Profile
-from contract_tests.registry import CHECKS
-from contract_tests.run import ContractRun
-from contract_tests.target import Target
-from contract_tests.violations import warn
+from contract_tests.wire import session
+from contract_tests.wire.builders import Builders
+from contract_tests.wire.client import ContractClient
+from contract_tests.wire.target import Target
 from mock_server import Settings, create_app
 from mock_server.testing.threaded_server import ThreadedServer
 from tests.fixtures.contract import RunContract
@@ -38,7 +38,7 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture(autouse=True)
 def short_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
     """The same five connect attempts, without the seconds of back-off between them."""
-    monkeypatch.setattr(transport, "CONNECT_BACKOFF", (0.01, 0.01, 0.01, 0.01))
+    monkeypatch.setattr(session, "CONNECT_BACKOFF", (0.01, 0.01, 0.01, 0.01))
 
 
 def every_check_listed_once(data: dict[str, object]) -> bool:

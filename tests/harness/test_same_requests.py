@@ -12,8 +12,8 @@ from collections import Counter
 
 import pytest
 
-from contract_tests.exchange import SentRequest
-from contract_tests.registry import CHECKS
+from contract_tests.engine.registry import CHECKS
+from contract_tests.wire.exchange import SentRequest
 from mock_server import Settings, create_app
 from tests.fixtures.contract import RunContract
 from tests.planted.middleware import Bug, Planted

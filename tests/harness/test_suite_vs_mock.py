@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from contract_tests.registry import CHECKS
+from contract_tests.engine.registry import CHECKS
 from mock_server import Settings, create_app
 from mock_server.s3.embedded import EmbeddedS3
 from tests.fixtures.contract import RunContract

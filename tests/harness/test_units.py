@@ -8,14 +8,14 @@ import pytest
 import requests
 
 import contract_tests
-from contract_tests.calls import MULTIPART, Call
-from contract_tests.exchange import SentRequest
-from contract_tests.images import source_image
-from contract_tests.invariants import expected_edit_size
+from contract_tests.engine.registry import CHECKS
+from contract_tests.engine.reproduce import curl
+from contract_tests.judging.invariants import expected_edit_size
 from contract_tests.profile import Profile, ProfileError
-from contract_tests.registry import CHECKS
-from contract_tests.reproduce import curl
-from contract_tests.transport import sent_request
+from contract_tests.wire.calls import MULTIPART, GenerateCall
+from contract_tests.wire.exchange import SentRequest
+from contract_tests.wire.images import source_image
+from contract_tests.wire.session import sent_request
 
 KEY = "sk-live-0123456789abcdef"
 
@@ -48,7 +48,7 @@ def test_a_malformed_profile_says_what_is_wrong(tmp_path: Path) -> None:
 
 
 def test_multipart_requests_are_read_as_the_server_must_read_them() -> None:
-    call = Call({"model": "m", "prompt": "p", "seed": 7, "binary_response": True}, media=MULTIPART)
+    call = GenerateCall({"model": "m", "prompt": "p", "seed": 7, "binary_response": True}, media=MULTIPART)
     image = source_image(30, 20)
     prepared = requests.Request("POST", "http://x/api/v1/generate", **call.with_sources(("images", image)).encode())
     sent = sent_request(prepared.prepare())

@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from contract_tests.clauses import BY_ID
+from contract_tests.judging.clauses import BY_ID
 from mock_server import Settings
 
 from .cache_bugs import KNOBS, ConstantProcessingTime, JsonKeyOrderVaries, SeedRewritten, StaleCache
@@ -115,7 +115,7 @@ class PlantedBug:
     check: str  # the check that must fail on it
     make: Callable[[Settings], Bug]
     s3: bool = False
-    #: the clause of ``contract_tests/clauses.py`` it breaks (its ``planted`` names this bug)
+    #: the clause of ``contract_tests/judging/clauses.py`` it breaks (its ``planted`` names this bug)
     clause: str = ""
     #: settings of the mock behind it that differ from the default (a limit turned off)
     settings: Mapping[str, Any] = field(default_factory=dict)

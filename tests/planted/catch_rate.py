@@ -3,7 +3,7 @@
 Not a test (it runs the full suite once per bug and budget, minutes in all): run it by hand, e.g.
 ``python -m tests.planted.catch_rate 40 100 300``, and keep the figures in benchmarks/notes.md.
 A bug counts as caught when any check fails. Bugs whose clause one request can show (a cost of 0
-or 1 in ``clauses.py``) are listed apart: the goal is all of those caught at 100 requests.
+or 1 in ``contract_tests/judging/clauses.py``) are listed apart: the goal is all of those caught at 100 requests.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ import uuid
 from dataclasses import replace
 from pathlib import Path
 
-from contract_tests.clauses import BY_ID
 from contract_tests.cli import main as check
+from contract_tests.judging.clauses import BY_ID
 from mock_server import Settings, create_app
 from mock_server.s3.embedded import EmbeddedS3
 

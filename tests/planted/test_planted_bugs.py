@@ -6,8 +6,8 @@ from dataclasses import replace
 
 import pytest
 
-from contract_tests.clauses import CLAUSES
-from contract_tests.registry import CHECKS
+from contract_tests.engine.registry import CHECKS
+from contract_tests.judging.clauses import CLAUSES
 from mock_server import Settings, create_app
 from mock_server.s3.embedded import EmbeddedS3
 from tests.fixtures.contract import RunContract

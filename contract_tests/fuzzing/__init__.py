@@ -1,0 +1,1 @@
+"""Generated requests: Schemathesis against the spec, Hypothesis strategies, repairs, reviewed false positives."""
