@@ -10,9 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mock_server.datatypes import RenderSpec
-from mock_server.errors import InvalidJson
+from mock_server.errors import InvalidJson, InvalidParameter
 from mock_server.generation.generator import Generation
-from mock_server.http.parsing import parse_json
+from mock_server.http.parsing import only_text, parse_json
 from mock_server.http.responses import json_body
 from mock_server.imaging.renderer import Renderer
 
@@ -127,3 +127,36 @@ def test_parse_json_agrees_with_json_loads(body: bytes) -> None:
 
 def _refuse(name: str) -> Any:
     raise ValueError(name)
+
+
+#: Text that may hold lone surrogates, as a client's \u escapes or (let through) as raw bytes.
+_maybe_surrogates = st.lists(st.characters() | st.sampled_from(["\ud800", "\udfff", "\U0001f600"]), max_size=6).map(
+    "".join
+)
+_documents_with_surrogates = st.dictionaries(
+    _maybe_surrogates,
+    st.recursive(
+        st.none() | st.integers() | _maybe_surrogates,
+        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_maybe_surrogates, inner, max_size=3),
+        max_leaves=6,
+    ),
+    max_size=4,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(document=_documents_with_surrogates, ascii_only=st.booleans(), encoding=st.sampled_from(["utf-8", "utf-16"]))
+def test_parse_json_skips_the_surrogate_walk_only_where_it_finds_nothing(
+    document: dict[str, Any], ascii_only: bool, encoding: str
+) -> None:
+    """A body with neither a \\u escape nor a surrogate skips ``only_text``; its verdict must be the walk's."""
+    body = json.dumps(document, ensure_ascii=ascii_only).encode(encoding, "surrogatepass")
+    try:
+        expected: dict[str, Any] | type[Exception] = only_text(json.loads(body.decode(encoding, "surrogatepass")))
+    except (InvalidJson, InvalidParameter) as exc:
+        expected = type(exc)
+    if isinstance(expected, dict):
+        assert parse_json(body).params == expected
+    else:
+        with pytest.raises(expected):
+            parse_json(body)
