@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +28,8 @@ if TYPE_CHECKING:  # boto3 comes with the s3 extra, imported only when S3 is con
 KEPT_GENERATIONS = 8
 #: ... and at most this many bytes of image data among them.
 KEPT_BYTES = 32 * 2**20
+#: What a plan without sources reads: nothing (``nullcontext`` can be entered again and again).
+_NO_SOURCES: AbstractContextManager[tuple[bytes, ...]] = nullcontext(())
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,9 +129,12 @@ class Generator:
             size = self.renderer.output_size(self.render_spec(plan, seed, sources))
         return self._generation(plan, request_id, seed, picture(*size))
 
-    @contextmanager
-    def _sources(self, plan: Plan) -> Iterator[tuple[bytes, ...]]:
+    def _sources(self, plan: Plan) -> AbstractContextManager[tuple[bytes, ...]]:
         """The plan's source bytes, checked, with their pixels reserved while the block runs."""
+        return self._reserved(plan) if plan.sources else _NO_SOURCES  # text to image: nothing to reserve
+
+    @contextmanager
+    def _reserved(self, plan: Plan) -> Iterator[tuple[bytes, ...]]:
         loaded = tuple(self._fetch(source) for source in plan.sources)
         with self.pixels.reserve(self._request_pixels(plan.sources, loaded)):
             self._check_sources(plan.sources, loaded)
