@@ -1,4 +1,5 @@
-"""The layers of ``mock_server`` as folders: where Starlette may be imported, and no import cycles.
+"""The layers as folders: where Starlette may be imported, no import cycles, folders of a size a
+reader can take in, and a contract suite that never imports the mock.
 
 ARCHITECTURE.md draws the layers; this module is the one place that names them for the machine.
 """
@@ -14,9 +15,14 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 
+import contract_tests
 import mock_server
 
 PACKAGE = Path(mock_server.__file__).parent
+SUITE = Path(contract_tests.__file__).parent
+#: Modules in one folder, at most (``__init__.py`` aside): past that a folder splits by role. The
+#: top level of each package is its composition and is not counted.
+FOLDER_MODULES = 12
 
 #: Where Starlette (the wire) may be imported: the composition in ``app.py``, the folders that are
 #: the wire (``http/`` the public API, ``control/`` the ``/_mock/`` plane, ``serving/`` and
@@ -37,17 +43,17 @@ WIRE = (
 )
 
 
-def _relative(path: Path) -> PurePosixPath:
-    return PurePosixPath(path.relative_to(PACKAGE).as_posix())
+def _relative(path: Path, root: Path = PACKAGE) -> PurePosixPath:
+    return PurePosixPath(path.relative_to(root).as_posix())
 
 
-def _module_name(path: Path) -> str:
-    parts = ["mock_server", *_relative(path).with_suffix("").parts]
+def _module_name(path: Path, root: Path = PACKAGE) -> str:
+    parts = [root.name, *_relative(path, root).with_suffix("").parts]
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
-def _modules() -> list[Path]:
-    return sorted(PACKAGE.rglob("*.py"))
+def _modules(root: Path = PACKAGE) -> list[Path]:
+    return sorted(root.rglob("*.py"))
 
 
 def _matches(path: Path, pattern: str) -> bool:
@@ -107,10 +113,11 @@ def test_the_probe_sees_starlette_where_it_is_used() -> None:
     assert line.startswith("mock_server.http.parsing ['starlette"), line
 
 
-def _imports(path: Path) -> Iterator[str]:
-    """Every ``mock_server`` module that ``path`` imports, anywhere in it (functions and
+def _imports(path: Path, root: Path = PACKAGE) -> Iterator[str]:
+    """Every module (or name in a module) that ``path`` imports, anywhere in it (functions and
     ``TYPE_CHECKING`` blocks too: a cycle hidden in a function is still a cycle)."""
-    package = _module_name(path) if path.name == "__init__.py" else _module_name(path).rpartition(".")[0]
+    name = _module_name(path, root)
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
             yield from (alias.name for alias in node.names)
@@ -123,17 +130,18 @@ def _imports(path: Path) -> Iterator[str]:
                 yield f"{base}.{alias.name}"  # a submodule if one exists, else a name in ``base``
 
 
-def import_graph() -> dict[str, set[str]]:
-    known = {_module_name(path) for path in _modules()}
+def import_graph(root: Path = PACKAGE) -> dict[str, set[str]]:
+    """Which modules of the package at ``root`` each of its modules imports."""
+    known = {_module_name(path, root) for path in _modules(root)}
     graph: dict[str, set[str]] = {}
-    for path in _modules():
+    for path in _modules(root):
         edges = set()
-        for target in _imports(path):
+        for target in _imports(path, root):
             while target and target not in known:
                 target = target.rpartition(".")[0]
             if target:
                 edges.add(target)
-        graph[_module_name(path)] = edges
+        graph[_module_name(path, root)] = edges
     return graph
 
 
@@ -180,8 +188,30 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
     return found
 
 
-def test_mock_server_has_no_import_cycles() -> None:
-    assert cycles(import_graph()) == []
+@pytest.mark.parametrize("root", [PACKAGE, SUITE], ids=lambda root: root.name)
+def test_no_import_cycles(root: Path) -> None:
+    assert cycles(import_graph(root)) == []
+
+
+def test_the_contract_suite_never_imports_the_mock() -> None:
+    """The suite is an independent oracle: what it shares with the mock is a twin, never an import."""
+    found = {
+        f"{_module_name(path, SUITE)} imports {target}"
+        for path in _modules(SUITE)
+        for target in _imports(path, SUITE)
+        if target == "mock_server" or target.startswith("mock_server.")
+    }
+    assert not found
+
+
+@pytest.mark.parametrize("root", [PACKAGE, SUITE], ids=lambda root: root.name)
+def test_no_folder_holds_more_modules_than_a_reader_takes_in(root: Path) -> None:
+    crowded = {
+        _relative(folder, root).as_posix(): count
+        for folder in {path.parent for path in _modules(root)} - {root}
+        if (count := len([path for path in folder.glob("*.py") if path.name != "__init__.py"])) > FOLDER_MODULES
+    }
+    assert not crowded, f"split these folders by role: {crowded}"
 
 
 @pytest.mark.parametrize(
