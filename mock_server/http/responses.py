@@ -62,8 +62,8 @@ class NoAnswer(Response):
 
 
 def _json(value: Any) -> bytes:
-    """``json.dumps(value)`` for the small fields of a response, without building an encoder for each:
-    a dumps call costs several microseconds here, and a response has a dozen fields."""
+    """``json.dumps(value)`` for the small fields of a response, without building an encoder for each
+    of the dozen fields a response has (each dumps call builds one)."""
     if isinstance(value, str):
         return encode_basestring_ascii(value).encode()
     if value is True or value is False or value is None:

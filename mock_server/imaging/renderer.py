@@ -153,8 +153,8 @@ def _spec_digest(spec: RenderSpec, source_hashes: Sequence[str]) -> bytes:
 
 @lru_cache(maxsize=1024)
 def _text_to_image_digest(spec: RenderSpec) -> bytes:
-    """A spec with no sources is its own key (it hashes in a microsecond): a repeated request skips
-    the encoding and the SHA-256."""
+    """A spec with no sources is its own key (a frozen dataclass hashes cheaply): a repeated request
+    skips the encoding and the SHA-256."""
     return _spec_digest(spec, ())
 
 

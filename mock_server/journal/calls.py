@@ -164,8 +164,8 @@ class CallList(Sequence[Call]):
 
 
 def _compact(document: Mapping[str, Any]) -> str:
-    """The record as compact JSON. orjson writes one in about a microsecond, json.dumps in ten (with
-    every request recorded, that was a tenth of a repeated request's time); the standard library
+    """The record as compact JSON, by orjson: every request is recorded, and json.dumps made that a
+    large share of a repeated request's time (``benchmarks/notes.md``). The standard library
     still takes what orjson refuses: integers beyond 64 bits, other types; a lone surrogate becomes
     U+FFFD, so that the record can be sent as it is read back."""
     try:

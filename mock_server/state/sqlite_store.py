@@ -9,14 +9,14 @@ in a directory the CLI creates give that with the standard library alone and no 
   several times per request but change rarely, so each worker keeps the documents it read until
   the documents' version changes: a counter that every worker maps into memory, bumped by each
   writer after it commits (still in the writers' turn). Checking it is a memory read, where a
-  query, or even ``PRAGMA data_version``, costs several microseconds of SQLite per document.
+  query, or even ``PRAGMA data_version``, is a call into SQLite per document.
 * *Logs* (the journal, the gallery's thumbnails) are append-only files beside it
   (``segment_logs``): every request appends to the journal, and a ``write`` is far cheaper than
   an INSERT.
 
 Writers take turns through an ``flock`` (``interprocess.WriterTurn``), so SQLite never finds the
 database busy: its busy handler would sleep 1, 2, 5… milliseconds and retry, stalling the worker's
-whole event loop for a write that takes tens of microseconds.
+whole event loop for a write far shorter than the sleep.
 """
 
 from __future__ import annotations
