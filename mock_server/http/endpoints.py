@@ -160,10 +160,7 @@ async def _answer_with_fault(
     try:
         error = fault.exception()
         if error is not None:
-            try:
-                raise error
-            finally:
-                del error  # its traceback holds this frame: kept in a local, it would make a cycle
+            raise error
         response = await _answer(request, runtime, prepared, problem, stubbed=stubbed)
     except EigenMockError as exc:
         if not shaped:

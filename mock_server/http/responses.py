@@ -198,4 +198,8 @@ def binary_response(generation: Generation) -> Response:
 
 def error_response(error: EigenMockError, request_id: str) -> Response:
     status, body, headers = render_error(error, request_id)
+    # Answered, the error needs its traceback no more; kept, it would hold every frame the error
+    # passed through, and a frame that holds the error (a parse problem carried to the answer, an
+    # injected fault's error) makes a cycle only the garbage collector frees.
+    error.__traceback__ = None
     return Response(body, status_code=status, media_type="application/json", headers=headers)

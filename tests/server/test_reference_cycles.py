@@ -66,8 +66,18 @@ REQUESTS: dict[str, Callable[[int], Request]] = {
     "edit upload": _multipart,
     "missing key": lambda seed: _json("/api/v1/generate", _generate(seed), key=None),
     "invalid body": lambda seed: _json("/api/v1/generate", {"model": "eigen-image", "width": seed}),
-    "not JSON": lambda seed: ("POST", "/api/v1/generate", [(b"content-type", b"application/json")], b"{"),
+    "not JSON": lambda seed: (
+        "POST",
+        "/api/v1/generate",
+        [(b"content-type", b"application/json"), (b"authorization", f"Bearer {KEY}".encode())],
+        b"{",
+    ),
     "injected fault": lambda seed: _json("/api/v1/generate", _generate(seed), extra={"X-Mock-Fault": "429"}),
+    "slow-body fault": lambda seed: _json(
+        "/api/v1/generate",
+        _generate(seed),
+        extra={"X-Mock-Fault": '{"status": 503, "chunkedDribbleDelay": {"numberOfChunks": 2, "totalDuration": 1}}'},
+    ),
     "named session": lambda seed: _json("/api/v1/generate", _generate(seed), extra={"X-Mock-Session": "cycles"}),
     "unknown path": lambda seed: ("GET", "/nowhere", [], b""),
     "wrong method": lambda seed: ("GET", "/api/v1/generate", [], b""),
@@ -83,6 +93,25 @@ SEQUENCES: dict[str, Kind] = {
         ("DELETE", "/_mock/requests", [], b""),
         _json("/api/v1/generate", _generate(seed)),
     ],
+}
+
+#: What each kind is answered: a kind that reached another path would test that path instead.
+EXPECTED = {
+    "new seed": [200],
+    "repeated": [200],
+    "jpeg binary": [200],
+    "edit upload": [200],
+    "missing key": [401],
+    "invalid body": [400],
+    "not JSON": [400],
+    "injected fault": [429],
+    "slow-body fault": [503],
+    "named session": [200],
+    "unknown path": [404],
+    "wrong method": [405],
+    "journal read": [200],
+    "queued fault": [201, 503],
+    "journal cleared": [204, 200],
 }
 
 
@@ -152,4 +181,5 @@ def test_a_request_leaves_no_reference_cycle(app: Any, loop: asyncio.AbstractEve
         statuses = [loop.run_until_complete(_serve(app, request)) for request in make(seed)]
         unreachable = gc.collect()
     assert 500 not in statuses, (kind, statuses)  # a queued 503 is the answer asked for
+    assert statuses == EXPECTED[kind], (kind, statuses)
     assert unreachable == 0, f"{kind}: {unreachable} objects freed only by the cyclic collector"
